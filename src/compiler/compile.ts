@@ -1,0 +1,267 @@
+// compile(doc): the ordered passes that turn a GraphDoc into a Program.
+//   1. order     topological order; every cycle reported with its path
+//   2. infer     port types and shapes node by node; each problem names node, port or param
+//   3. weights   the file's weights checked against the shapes the node expects; missing ones
+//                initialised from the graph's seed, as PyTorch would
+//   4. lower     each node's IR ops (nodes/*.ts lower())
+//   5. verify    every op checked against its spec in ir/ops.ts
+// Passes 1–3 run on every edit in the editor (for live shapes and errors); 4–5 only to run.
+import type { GraphDoc, DocNode } from '../doc/schema';
+import type { Diagnostic } from '../doc/diagnostics';
+import { getNodeDef } from '../../nodes/index';
+import { activePorts, type NodeDef, type PortShape, type PortValue, type PortSpec } from './node-def';
+import { withDefaults } from './params';
+import { Rng } from './rng';
+import type { Tensor } from '../runtime/tensor';
+import { shapeStr } from '../runtime/tensor';
+import { decodeWeightData } from '../doc/weights';
+import { createLowering } from './lowering';
+import { verifyProgram } from '../ir/verify';
+import type { Program } from '../ir/program';
+
+export interface CompileResult {
+  program: Program | null;
+  diagnostics: Diagnostic[];
+  /** node id -> output port -> what it carries */
+  nodeShapes: Record<string, Record<string, PortShape>>;
+  /** edge id -> what it carries */
+  edgeShapes: Record<string, PortShape>;
+  /** node id -> weight name -> values (from the file, or fresh) */
+  weights: Record<string, Record<string, Tensor>>;
+  /** node ids in execution order */
+  order: string[];
+}
+
+export function describePort(s: PortShape): string {
+  return `${s.type} ${shapeStr(s.shape)}`;
+}
+
+const TYPE_HINT: Record<string, string> = {
+  'Tokens->Sequence': ' (put an Embedding between them)',
+  'Sequence->Vector': ' (use LastStep, Pool, or the recurrent node\'s "last" output)',
+  'Vector->Sequence': ' (use RepeatVector to feed a vector at every step)',
+  'State->Vector': ' (use the recurrent node\'s "last" output)',
+};
+
+/** Why an output of `src` can't go into input port `port`, or null when it can. */
+export function connectionProblem(srcShape: PortShape | undefined, srcType: string, port: PortSpec, targetLabel: string): string | null {
+  const t = srcShape?.type ?? srcType;
+  if (port.types.includes(t as never)) return null;
+  const want = port.types.join(' or ');
+  const got = srcShape ? describePort(srcShape) : t;
+  const hint = port.types.map((w) => TYPE_HINT[`${t}->${w}`]).find(Boolean) ?? '';
+  return `${targetLabel}.${port.name} takes ${want}; got ${got}${hint}`;
+}
+
+function findCycle(start: string, next: Map<string, string[]>, inCycle: Set<string>): string[] {
+  // DFS from start until we come back to it, through nodes that are all in some cycle
+  const path: string[] = [start];
+  const seen = new Set<string>([start]);
+  const dfs = (n: string): boolean => {
+    for (const m of next.get(n) ?? []) {
+      if (m === start) return true;
+      if (!inCycle.has(m) || seen.has(m)) continue;
+      seen.add(m);
+      path.push(m);
+      if (dfs(m)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  return dfs(start) ? [...path, start] : [start];
+}
+
+export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileResult {
+  const lower = opts.lower ?? true;
+  const diagnostics: Diagnostic[] = [];
+  const error = (message: string, extra: Partial<Diagnostic> = {}) => diagnostics.push({ severity: 'error', message, ...extra });
+  const warn = (message: string, extra: Partial<Diagnostic> = {}) => diagnostics.push({ severity: 'warning', message, ...extra });
+
+  const nodes = new Map<string, DocNode>();
+  const defs = new Map<string, NodeDef>();
+  const params = new Map<string, Record<string, unknown>>();
+  for (const n of doc.nodes) {
+    const def = getNodeDef(n.type);
+    if (!def) {
+      error(`${n.name}: unknown node type "${n.type}"`, { node: n.id });
+      continue;
+    }
+    nodes.set(n.id, n);
+    defs.set(n.id, def);
+    params.set(n.id, withDefaults(def, n.params));
+  }
+  const label = (id: string) => nodes.get(id)?.name ?? id;
+
+  // --- 1. order
+  const incoming = new Map<string, Map<string, GraphDoc['edges'][number]>>();
+  const next = new Map<string, string[]>();
+  const indeg = new Map<string, number>();
+  for (const id of nodes.keys()) indeg.set(id, 0);
+  for (const e of doc.edges) {
+    if (!nodes.has(e.source.node) || !nodes.has(e.target.node)) continue;
+    let m = incoming.get(e.target.node);
+    if (!m) incoming.set(e.target.node, (m = new Map()));
+    m.set(e.target.port, e);
+    next.set(e.source.node, [...(next.get(e.source.node) ?? []), e.target.node]);
+    indeg.set(e.target.node, indeg.get(e.target.node)! + 1);
+  }
+  const order: string[] = [];
+  const queue = [...nodes.keys()].filter((id) => indeg.get(id) === 0);
+  while (queue.length) {
+    const id = queue.shift()!;
+    order.push(id);
+    for (const m of next.get(id) ?? []) {
+      indeg.set(m, indeg.get(m)! - 1);
+      if (indeg.get(m) === 0) queue.push(m);
+    }
+  }
+  const cyclic = new Set([...nodes.keys()].filter((id) => !order.includes(id)));
+  const reported = new Set<string>();
+  for (const id of cyclic) {
+    if (reported.has(id)) continue;
+    const cyc = findCycle(id, next, cyclic);
+    if (cyc.length > 1) cyc.forEach((n) => reported.add(n));
+    for (const n of cyc.length > 1 ? cyc.slice(0, -1) : [id]) {
+      error(`${label(n)} is part of a cycle: ${cyc.map(label).join(' → ')}. Recurrence lives inside RNN/LSTM/GRU nodes; the graph itself must not loop`, { node: n });
+    }
+  }
+
+  // --- 2. infer
+  const nodeShapes: Record<string, Record<string, PortShape>> = {};
+  const edgeShapes: Record<string, PortShape> = {};
+  const inferredInputs = new Map<string, Record<string, PortShape | undefined>>();
+  for (const id of order) {
+    const node = nodes.get(id)!;
+    const def = defs.get(id)!;
+    const p = params.get(id)!;
+    const inputs: Record<string, PortShape | undefined> = {};
+    let blocked = false;
+    for (const port of activePorts(def.inputs, p)) {
+      const e = incoming.get(id)?.get(port.name);
+      if (!e) {
+        if (!port.optional) error(`${node.name}.${port.name} is not connected (${port.types.join(' or ')} needed: ${port.help})`, { node: id, port: port.name });
+        continue;
+      }
+      const src = nodeShapes[e.source.node]?.[e.source.port];
+      if (!src) {
+        blocked = true; // the upstream node has its own error
+        continue;
+      }
+      edgeShapes[e.id] = src;
+      const why = connectionProblem(src, src.type, port, node.name);
+      if (why) {
+        error(`${why} from ${label(e.source.node)}.${e.source.port}`, { node: id, port: port.name, edge: e.id });
+        blocked = true;
+        continue;
+      }
+      inputs[port.name] = src;
+    }
+    for (const [port, e] of incoming.get(id) ?? []) {
+      if (!activePorts(def.inputs, p).some((x) => x.name === port)) error(`${node.name} has no input "${port}" with these params`, { node: id, edge: e.id });
+    }
+    inferredInputs.set(id, inputs);
+    if (blocked) continue;
+    let failed = false;
+    const out = def.infer({
+      params: p,
+      inputs,
+      error: (where, message) => {
+        failed = true;
+        error(`${node.name}${where.port ? '.' + where.port : ''}${where.param ? ' (' + where.param + ')' : ''}: ${message}`, { node: id, port: where.port, param: where.param });
+      },
+    });
+    if (out && !failed) nodeShapes[id] = out;
+  }
+  // edges out of nodes that failed get no shape; fill the rest
+  for (const e of doc.edges) {
+    const s = nodeShapes[e.source.node]?.[e.source.port];
+    if (s) edgeShapes[e.id] = s;
+  }
+
+  // reachability: a node whose result reaches no Output does not run
+  const outputs = [...nodes.values()].filter((n) => n.type === 'Output');
+  if (!outputs.length) error('the graph has no Output node: add one to say what the model returns');
+  if (![...nodes.values()].some((n) => n.type === 'Input')) error('the graph has no Input node');
+  const reaches = new Set<string>();
+  const prev = new Map<string, string[]>();
+  for (const e of doc.edges) prev.set(e.target.node, [...(prev.get(e.target.node) ?? []), e.source.node]);
+  const stack = outputs.map((n) => n.id);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reaches.has(id)) continue;
+    reaches.add(id);
+    stack.push(...(prev.get(id) ?? []));
+  }
+  for (const id of nodes.keys()) {
+    if (!reaches.has(id) && outputs.length) warn(`${label(id)} does not lead to any Output, so it does not run`, { node: id });
+  }
+
+  // --- 3. weights
+  const weights: Record<string, Record<string, Tensor>> = {};
+  const rng = new Rng(doc.seed ?? 0);
+  for (const id of order) {
+    const def = defs.get(id)!;
+    if (!def.weights || !nodeShapes[id]) continue;
+    const node = nodes.get(id)!;
+    const ctx = { params: params.get(id)!, inputs: inferredInputs.get(id)! };
+    const expected = def.weights(ctx);
+    const given = doc.weights?.[id] ?? {};
+    const w: Record<string, Tensor> = {};
+    const missing: Record<string, number[]> = {};
+    let bad = false;
+    for (const [name, shape] of Object.entries(expected)) {
+      const g = given[name];
+      if (!g) {
+        missing[name] = shape;
+        continue;
+      }
+      if (g.shape.length !== shape.length || g.shape.some((d, i) => d !== shape[i])) {
+        error(`${node.name}.${name} has shape [${g.shape.join(', ')}] in the file, but ${node.type} with these params and inputs needs [${shape.join(', ')}]`, { node: id, path: `weights.${id}.${name}` });
+        bad = true;
+        continue;
+      }
+      const data = decodeWeightData(g);
+      if (typeof data === 'string') {
+        error(`${node.name}.${name}: ${data}`, { node: id, path: `weights.${id}.${name}` });
+        bad = true;
+        continue;
+      }
+      w[name] = { dtype: 'float32', shape: [...shape], data };
+    }
+    for (const name of Object.keys(given)) {
+      if (!(name in expected)) {
+        error(`${node.name} (${node.type}) has no weight "${name}" (it has: ${Object.keys(expected).join(', ')})`, { node: id, path: `weights.${id}.${name}` });
+        bad = true;
+      }
+    }
+    if (Object.keys(missing).length && Object.keys(given).length) {
+      warn(`${node.name}: the file lacks ${Object.keys(missing).join(', ')}; they were initialised fresh`, { node: id });
+    }
+    if (Object.keys(missing).length && def.init && !bad) {
+      const fresh = def.init({ ...ctx, rng: rng.fork(id) }, missing);
+      for (const [name, shape] of Object.entries(missing)) w[name] = { dtype: 'float32', shape, data: fresh[name] };
+    }
+    weights[id] = w;
+  }
+
+  const hasErrors = diagnostics.some((d) => d.severity === 'error');
+  if (!lower || hasErrors) return { program: null, diagnostics, nodeShapes, edgeShapes, weights, order };
+
+  // --- 4. lower
+  const L = createLowering(doc.name);
+  const values = new Map<string, Record<string, PortValue>>();
+  for (const id of order) {
+    if (!reaches.has(id)) continue;
+    const node = nodes.get(id)!;
+    const def = defs.get(id)!;
+    const inputs: Record<string, PortValue | undefined> = {};
+    for (const [port, e] of incoming.get(id) ?? []) inputs[port] = values.get(e.source.node)?.[e.source.port];
+    const outs = def.lower(L.context(node, def, params.get(id)!, inputs, nodeShapes[id], weights[id] ?? {}));
+    values.set(id, outs);
+  }
+  const program = L.finish();
+
+  // --- 5. verify
+  for (const problem of verifyProgram(program)) error(`internal: ${problem}`);
+  return { program: diagnostics.some((d) => d.severity === 'error') ? null : program, diagnostics, nodeShapes, edgeShapes, weights, order };
+}

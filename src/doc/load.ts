@@ -1,0 +1,119 @@
+// Reading a graph file: text -> JSON -> migrate -> schema -> references. Every problem is
+// collected with its path in the file; a file with any error yields no document at all, so
+// nothing half-loaded ever reaches the compiler or the editor.
+import { GraphDocSchema, type GraphDoc } from './schema';
+import { migrate } from './migrate';
+import { formatPath, type Diagnostic } from './diagnostics';
+import { getNodeDef, nodeTypes } from '../../nodes/index';
+import { activePorts } from '../compiler/node-def';
+import { checkParams, withDefaults } from '../compiler/params';
+import { decodeWeightData } from './weights';
+
+export type LoadResult = { ok: true; doc: GraphDoc } | { ok: false; diagnostics: Diagnostic[] };
+
+/** Line and column of a JSON.parse error, from the "position N" V8 puts in its message. */
+function jsonErrorWhere(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return '';
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${col}`;
+}
+
+export function parseGraphText(text: string): LoadResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    return { ok: false, diagnostics: [{ severity: 'error', path: '(file)', message: `not valid JSON${jsonErrorWhere(text, msg)}: ${msg}` }] };
+  }
+  return checkGraph(raw);
+}
+
+export function checkGraph(raw: unknown): LoadResult {
+  const migrated = migrate(raw);
+  const parsed = GraphDocSchema.safeParse(migrated);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      diagnostics: parsed.error.issues.map((iss) => ({ severity: 'error' as const, path: formatPath(iss.path), message: iss.message })),
+    };
+  }
+  const doc = parsed.data;
+  const diagnostics = checkReferences(doc);
+  if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
+  // fill in defaulted params so everything downstream sees complete params
+  for (const n of doc.nodes) n.params = withDefaults(getNodeDef(n.type)!, n.params);
+  return { ok: true, doc };
+}
+
+/** Everything the schema alone can't see: node types, ids, names, edge ends, params, weights, samples. */
+export function checkReferences(doc: GraphDoc): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const err = (path: string, message: string, extra: Partial<Diagnostic> = {}) => out.push({ severity: 'error', path, message, ...extra });
+  const byId = new Map<string, number>();
+  const names = new Map<string, number>();
+  doc.nodes.forEach((n, i) => {
+    const path = `nodes[${i}]`;
+    if (byId.has(n.id)) err(`${path}.id`, `duplicate node id "${n.id}" (also nodes[${byId.get(n.id)}])`, { node: n.id });
+    else byId.set(n.id, i);
+    if (names.has(n.name)) err(`${path}.name`, `duplicate node name "${n.name}" (also nodes[${names.get(n.name)}]); names must be unique, they name inputs, outputs and weights`, { node: n.id });
+    else names.set(n.name, i);
+    const def = getNodeDef(n.type);
+    if (!def) {
+      err(`${path}.type`, `unknown node type "${n.type}" (known: ${nodeTypes().join(', ')})`, { node: n.id });
+      return;
+    }
+    for (const p of checkParams(def, n.params)) err(`${path}.params${p.path.length ? '.' + formatPath(p.path) : ''}`, `${n.name} (${n.type}): ${p.message}`, { node: n.id, param: p.param });
+  });
+
+  const edgeIds = new Set<string>();
+  const fedPorts = new Map<string, string>();
+  doc.edges.forEach((e, i) => {
+    const path = `edges[${i}]`;
+    if (edgeIds.has(e.id)) err(`${path}.id`, `duplicate edge id "${e.id}"`, { edge: e.id });
+    edgeIds.add(e.id);
+    const ends: ['source' | 'target', 'outputs' | 'inputs'][] = [['source', 'outputs'], ['target', 'inputs']];
+    for (const [end, side] of ends) {
+      const ep = e[end];
+      const ni = byId.get(ep.node);
+      if (ni === undefined) {
+        err(`${path}.${end}.node`, `edge ${e.id}: no node with id "${ep.node}"`, { edge: e.id });
+        continue;
+      }
+      const node = doc.nodes[ni];
+      const def = getNodeDef(node.type);
+      if (!def) continue;
+      const ports = activePorts(def[side], withDefaults(def, node.params));
+      if (!ports.some((p) => p.name === ep.port)) {
+        const have = ports.map((p) => p.name).join(', ') || 'none';
+        err(`${path}.${end}.port`, `edge ${e.id}: ${node.name} (${node.type}) has no ${side === 'inputs' ? 'input' : 'output'} port "${ep.port}" (it has: ${have})`, { edge: e.id, node: node.id });
+      }
+    }
+    const key = `${e.target.node}/${e.target.port}`;
+    if (fedPorts.has(key)) err(`${path}.target`, `edge ${e.id}: input ${e.target.node}.${e.target.port} is already fed by edge ${fedPorts.get(key)}; an input takes one edge`, { edge: e.id, node: e.target.node, port: e.target.port });
+    else fedPorts.set(key, e.id);
+  });
+
+  for (const [nodeId, ws] of Object.entries(doc.weights ?? {})) {
+    if (!byId.has(nodeId)) {
+      err(`weights.${nodeId}`, `weights for a node id "${nodeId}" that the graph does not have`);
+      continue;
+    }
+    for (const [name, w] of Object.entries(ws)) {
+      const r = decodeWeightData(w);
+      if (typeof r === 'string') err(`weights.${nodeId}.${name}`, `${doc.nodes[byId.get(nodeId)!].name}.${name}: ${r}`, { node: nodeId });
+    }
+  }
+
+  const inputNames = new Set(doc.nodes.filter((n) => n.type === 'Input').map((n) => n.name));
+  doc.samples.forEach((s, i) => {
+    for (const key of Object.keys(s.inputs)) {
+      if (!inputNames.has(key)) err(`samples[${i}].inputs.${key}`, `sample "${s.name}" feeds "${key}", which is not the name of an Input node (inputs: ${[...inputNames].join(', ') || 'none'})`);
+    }
+  });
+  return out;
+}

@@ -1,0 +1,71 @@
+// The graph file format: types, the zod schema that checks a file, and the current version.
+// Behaviour lives elsewhere; this file only says what a valid document looks like.
+import { z } from 'zod';
+
+export const FORMAT = 'seqgraph';
+export const VERSION = 1;
+
+const id = z.string().min(1, 'must not be empty').max(200);
+
+export const PositionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
+
+export const NodeSchema = z.object({
+  id,
+  type: z.string().min(1),
+  name: z.string().min(1, 'a node needs a name').max(100).regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'names start with a letter or _ and hold only letters, digits, _ . -'),
+  position: PositionSchema,
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const EndpointSchema = z.object({ node: id, port: z.string().min(1) });
+
+export const EdgeSchema = z.object({
+  id,
+  source: EndpointSchema,
+  target: EndpointSchema,
+});
+
+/** An example input: per Input node (by name) a text (tokens), a list of texts (a padded batch),
+ *  or numbers ([T][F] one float sequence, [B][T][F] a batch, [F] / [B][F] a vector). */
+export const SampleValueSchema = z.union([
+  z.string(),
+  z.array(z.string()).min(1),
+  z.array(z.number()),
+  z.array(z.array(z.number())),
+  z.array(z.array(z.array(z.number()))),
+]);
+
+export const SampleSchema = z.object({
+  name: z.string().min(1),
+  inputs: z.record(z.string(), SampleValueSchema),
+});
+
+/** A weight: shape and data, the data either as numbers or as base64 of little-endian float32. */
+export const WeightSchema = z
+  .object({
+    shape: z.array(z.number().int().nonnegative()),
+    data: z.union([z.array(z.number()), z.string()]),
+  })
+  .strict();
+
+export const GraphDocSchema = z
+  .object({
+    format: z.literal(FORMAT, { error: `must be "${FORMAT}"` }),
+    version: z.literal(VERSION),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    seed: z.number().int().optional(),
+    nodes: z.array(NodeSchema),
+    edges: z.array(EdgeSchema),
+    samples: z.array(SampleSchema).default([]),
+    /** node id -> PyTorch weight name -> tensor */
+    weights: z.record(z.string(), z.record(z.string(), WeightSchema)).optional(),
+  })
+  .strict();
+
+export type GraphDoc = z.infer<typeof GraphDocSchema>;
+export type DocNode = z.infer<typeof NodeSchema>;
+export type DocEdge = z.infer<typeof EdgeSchema>;
+export type Sample = z.infer<typeof SampleSchema>;
+export type SampleValue = z.infer<typeof SampleValueSchema>;
+export type WeightJSON = z.infer<typeof WeightSchema>;

@@ -1,0 +1,86 @@
+// The IR's closed set of ops, all in one table (as tinygrad keeps its ops in one list).
+// Ops mirror ONNX where ONNX has the op, so the exporter is a mapping, not a translation.
+// A few sequence ops ONNX lacks (SeqLengths, LastStep, SeqPool, RepeatVector, MergeDirections)
+// are small and each exports to a short ONNX subgraph.
+//
+// Conventions that differ from ONNX on purpose, because users think in PyTorch:
+// - recurrent ops are batch-first (X [B,T,I], Y [B,T,D*H]) and hold weights in PyTorch's layout
+//   and gate order (LSTM i,f,g,o; GRU r,z,n) with separate input and hidden biases; the exporter
+//   adds the Transposes and reorders the gates.
+// - integer tensors are called int64 but stored as Int32Array (see runtime/tensor.ts).
+//
+// Every op declares how many inputs it takes (optional ones may be '' as in ONNX), how many
+// outputs it makes, and which attributes it needs; `verify` (ir/verify.ts) checks each op against
+// this table between passes and names the op, its node and its inputs when something is off.
+
+export type AttrKind = 'int' | 'float' | 'string' | 'ints' | 'bool';
+
+export interface OpSpec {
+  /** what kind of op, for grouping and docs */
+  group: 'data' | 'linear' | 'elementwise' | 'reduce' | 'shape' | 'sequence' | 'recurrent';
+  /** names of the inputs in order; a trailing '?' marks an optional one, a trailing '*' one or more */
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, { kind: AttrKind; required?: boolean }>;
+  doc: string;
+}
+
+const rec = (cell: string): OpSpec => ({
+  group: 'recurrent',
+  inputs: ['X', 'W_ih', 'W_hh', 'B_ih', 'B_hh', 'W_ih_reverse?', 'W_hh_reverse?', 'B_ih_reverse?', 'B_hh_reverse?', 'initial_h?', ...(cell === 'LSTM' ? ['initial_c?'] : []), 'lengths?'],
+  outputs: cell === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'],
+  attrs: {
+    hidden_size: { kind: 'int', required: true },
+    direction: { kind: 'string', required: true }, // forward | bidirectional
+    activation: { kind: 'string' }, // tanh | relu
+    recurrent_activation: { kind: 'string' }, // sigmoid | hard_sigmoid
+    ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const } } : {}),
+    layer: { kind: 'int' }, // which layer of the node, for the trace
+  },
+  doc: `${cell}, one layer, batch-first: X [B,T,I] -> Y [B,T,D*H], Y_h [D,B,H]${cell === 'LSTM' ? ', Y_c [D,B,H]' : ''}. Weights per direction in PyTorch layout.`,
+});
+
+export const OPS = {
+  // --- data
+  Gather: { group: 'data', inputs: ['data', 'indices'], outputs: ['output'], attrs: {}, doc: 'rows of data [N,D] picked by integer indices [...] -> [..., D] (axis 0)' },
+  Identity: { group: 'data', inputs: ['input'], outputs: ['output'], attrs: {}, doc: 'output = input (Dropout outside training)' },
+
+  // --- linear
+  MatMul: { group: 'linear', inputs: ['A', 'B'], outputs: ['Y'], attrs: {}, doc: 'A [...,K] · B [K,N]' },
+  /** Y = X · Wᵀ + b over the last axis, PyTorch Linear layout (W [N,K]); X may be [...,K] */
+  Linear: { group: 'linear', inputs: ['X', 'W', 'b?'], outputs: ['Y'], attrs: {}, doc: 'Y = X·Wᵀ + b on the last axis (nn.Linear); ONNX Gemm(transB=1) or MatMul+Add' },
+
+  // --- elementwise
+  Add: { group: 'elementwise', inputs: ['A', 'B'], outputs: ['C'], attrs: {}, doc: 'A + B (same shape)' },
+  Mul: { group: 'elementwise', inputs: ['A', 'B'], outputs: ['C'], attrs: {}, doc: 'A * B (same shape)' },
+  Scale: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: { alpha: { kind: 'float', required: true } }, doc: 'alpha * X (ONNX Mul by a constant)' },
+  Tanh: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'tanh' },
+  Sigmoid: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'logistic sigmoid' },
+  Relu: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'max(0, x)' },
+  HardSigmoid: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'max(0, min(1, 0.2x + 0.5)) (ONNX defaults)' },
+  Softmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'softmax over the last axis' },
+  LogSoftmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'log-softmax over the last axis' },
+
+  // --- shape
+  Slice: { group: 'shape', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int', required: true }, start: { kind: 'int', required: true }, end: { kind: 'int', required: true } }, doc: 'X[start:end] along axis' },
+  Concat: { group: 'shape', inputs: ['inputs*'], outputs: ['Y'], attrs: { axis: { kind: 'int', required: true } }, doc: 'concatenate one or more tensors along axis' },
+
+  // --- sequence (ONNX lacks them as single ops; each exports to a short subgraph)
+  SeqLengths: { group: 'sequence', inputs: ['tokens'], outputs: ['lengths'], attrs: { pad: { kind: 'int', required: true } }, doc: 'tokens [B,T] -> number of non-pad tokens per row [B] (padding must be at the end)' },
+  LastStep: { group: 'sequence', inputs: ['X', 'lengths?'], outputs: ['Y'], attrs: {}, doc: 'X [B,T,D] -> X[b, len_b - 1] [B,D]' },
+  SeqPool: { group: 'sequence', inputs: ['X', 'lengths?'], outputs: ['Y'], attrs: { mode: { kind: 'string', required: true } }, doc: 'mean or max over the valid steps: [B,T,D] -> [B,D]' },
+  RepeatVector: { group: 'sequence', inputs: ['V'], outputs: ['Y'], attrs: { n: { kind: 'int', required: true } }, doc: 'V [B,D] -> [B,n,D]' },
+  MaskSteps: { group: 'sequence', inputs: ['X', 'lengths'], outputs: ['Y'], attrs: {}, doc: 'zero the steps t >= len_b of X [B,T,D] (keeps padded steps at 0 after an elementwise op)' },
+  /** bidirectional output [B,T,2H] (or final state [.., 2H]) -> [.., H] by sum | mul | ave over the two halves */
+  MergeDirections: { group: 'sequence', inputs: ['X'], outputs: ['Y'], attrs: { mode: { kind: 'string', required: true } }, doc: 'merge the forward and reverse halves of the last axis: sum | mul | ave' },
+  /** [D,B,H] final states of one layer (D = 1 or 2) -> [B, D*H] (concat of directions) */
+  StateToVector: { group: 'sequence', inputs: ['S'], outputs: ['Y'], attrs: {}, doc: 'final states [D,B,H] -> [B,D*H]' },
+
+  // --- recurrent
+  RNN: rec('RNN'),
+  LSTM: rec('LSTM'),
+  GRU: rec('GRU'),
+} satisfies Record<string, OpSpec>;
+
+export type OpName = keyof typeof OPS;
+export const OP_NAMES = Object.keys(OPS) as OpName[];

@@ -1,0 +1,84 @@
+// A compiled graph: the IR ops in execution order, every value's type, the weights, and what
+// the graph's inputs and outputs are (with the vocabularies and labels a person reads them by).
+import type { DType, Shape, Tensor } from '../runtime/tensor';
+import type { OpName } from './ops';
+
+export type AttrValue = number | string | boolean | number[];
+
+export interface Op {
+  op: OpName;
+  /** value names; '' for an absent optional input (as ONNX) */
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, AttrValue>;
+  /** the graph node this op came from (its id), so run-time errors name it */
+  node: string;
+}
+
+export interface ValueInfo {
+  name: string;
+  dtype: DType;
+  shape: Shape;
+}
+
+export interface TokenInputInfo {
+  kind: 'tokens';
+  vocab: string[];
+  tokenizer: 'chars' | 'words';
+  pad: number;
+  unk: number;
+  bos?: number;
+  eos?: number;
+  add_bos: boolean;
+  add_eos: boolean;
+  lowercase: boolean;
+}
+export interface FloatInputInfo {
+  kind: 'float';
+  features: number;
+}
+
+export interface GraphInput {
+  /** the Input node's name: the feed's key and the ONNX input's name */
+  name: string;
+  node: string;
+  value: string;
+  dtype: DType;
+  shape: Shape;
+  info: TokenInputInfo | FloatInputInfo;
+}
+
+export interface GraphOutput {
+  name: string;
+  node: string;
+  value: string;
+  dtype: DType;
+  shape: Shape;
+  /** class labels along the last axis, when the output is over classes or a vocabulary */
+  labels?: string[];
+  /** 'probs' when the values are a softmax, 'logprobs' for log-softmax, else 'values' */
+  kind: 'probs' | 'logprobs' | 'values' | 'tokens';
+}
+
+/** Which recurrent ops to record, and how the trace names them. */
+export interface TraceTarget {
+  node: string;
+  name: string;
+  type: string;
+  /** IR op index -> layer */
+  layers: { opIndex: number; layer: number }[];
+  /** the token input whose symbols label the time axis, if any */
+  tokensFrom?: string;
+}
+
+export interface Program {
+  name: string;
+  inputs: GraphInput[];
+  outputs: GraphOutput[];
+  ops: Op[];
+  values: Record<string, ValueInfo>;
+  initializers: Record<string, Tensor>;
+  traced: TraceTarget[];
+  /** node id -> node name, so run-time errors name nodes as the person named them */
+  nodeNames: Record<string, string>;
+}

@@ -1,0 +1,154 @@
+// Export of the IR's recurrent ops (RNN, LSTM, GRU) to ONNX's RNN/LSTM/GRU.
+//
+// The IR op is batch-first with PyTorch-layout weights per direction (W_ih [G*H,I],
+// W_hh [G*H,H], B_ih, B_hh; the reverse direction as separate inputs). ONNX wants time-major X,
+// W [D,G*H,I], R [D,G*H,H], B [D,2*G*H] = [Wb; Rb] in its own gate order. So:
+//   X [B,T,I] --Transpose(1,0,2)--> [T,B,I] --ONNX op--> Y [T,D,B,H]
+//   --Transpose(2,0,1,3)--> [B,T,D,H] --Reshape(0,0,-1)--> [B,T,D*H]
+// Y_h / Y_c are [D,B,H] in both. The IR's lengths (int64 [B]) become ONNX's sequence_lens,
+// which must be int32 (a Cast). ONNX zeroes Y past each row's length, as the IR does.
+// Weights are re-laid out here into new initializers; the Program keeps PyTorch's layout.
+import { OPS } from '../ir/ops';
+import type { Op, Program } from '../ir/program';
+import type { Tensor } from '../runtime/tensor';
+import { ExportError, opError, type GraphBuilder } from './export-builder';
+import { attr, DataType, floatTensorProto, type AttributeProto } from './proto';
+
+type Cell = 'RNN' | 'LSTM' | 'GRU';
+
+/** gate blocks: ONNX block k = PyTorch block ORDER[k] */
+const ORDER: Record<Cell, number[]> = {
+  RNN: [0],
+  LSTM: [0, 3, 1, 2], // PyTorch i,f,g,o -> ONNX i,o,f,c
+  GRU: [1, 0, 2], // PyTorch r,z,n -> ONNX z,r,h
+};
+
+const ACT: Record<string, string> = { tanh: 'Tanh', relu: 'Relu', sigmoid: 'Sigmoid', hard_sigmoid: 'HardSigmoid' };
+
+export interface EmitContext {
+  b: GraphBuilder;
+  program: Program;
+  /** IR value name -> ONNX name ('' stays '') */
+  v: (name: string) => string;
+}
+
+export function emitRecurrent(ctx: EmitContext, op: Op): void {
+  const { b, program, v } = ctx;
+  const cell = op.op as Cell;
+  const G = ORDER[cell].length;
+  const spec = OPS[cell].inputs.map((n) => n.replace(/\?$/, ''));
+  const input = (name: string): string => op.inputs[spec.indexOf(name)] ?? '';
+
+  const H = op.attrs.hidden_size;
+  if (typeof H !== 'number' || !Number.isInteger(H) || H <= 0) throw opError(op, `hidden_size must be a positive integer, got ${String(H)}`);
+  const direction = op.attrs.direction;
+  if (direction !== 'forward' && direction !== 'bidirectional') throw opError(op, `direction must be forward or bidirectional, got ${String(direction)}`);
+  const D = direction === 'bidirectional' ? 2 : 1;
+
+  // --- weights, re-laid out
+  const weight = (name: string, optional: boolean): Tensor | undefined => {
+    const value = input(name);
+    if (value === '') {
+      if (optional) return undefined;
+      throw opError(op, `input ${name} is missing`);
+    }
+    const t = program.initializers[value];
+    if (!t) throw opError(op, `input ${name} ('${value}') must be an initializer (weights computed at run time are not exported)`);
+    if (t.dtype !== 'float32') throw opError(op, `input ${name} ('${value}') must be float32`);
+    return t;
+  };
+  const sfx = (d: number) => (d === 0 ? '' : '_reverse');
+  const Wparts: Tensor[] = [];
+  const Rparts: Tensor[] = [];
+  const Bparts: (Tensor | undefined)[] = [];
+  let I = -1;
+  for (let d = 0; d < D; d++) {
+    const wih = weight(`W_ih${sfx(d)}`, false)!;
+    const whh = weight(`W_hh${sfx(d)}`, false)!;
+    if (wih.shape.length !== 2 || wih.shape[0] !== G * H) throw opError(op, `W_ih${sfx(d)} has shape [${wih.shape}], expected [${G * H}, I]`);
+    if (whh.shape.length !== 2 || whh.shape[0] !== G * H || whh.shape[1] !== H) throw opError(op, `W_hh${sfx(d)} has shape [${whh.shape}], expected [${G * H}, ${H}]`);
+    if (I >= 0 && wih.shape[1] !== I) throw opError(op, `W_ih_reverse has ${wih.shape[1]} columns, W_ih ${I}`);
+    I = wih.shape[1];
+    Wparts.push(wih);
+    Rparts.push(whh);
+    for (const nm of [`B_ih${sfx(d)}`, `B_hh${sfx(d)}`]) {
+      const t = weight(nm, true);
+      if (t && (t.data.length !== G * H)) throw opError(op, `${nm} has ${t.data.length} values, expected ${G * H}`);
+      Bparts.push(t);
+    }
+  }
+  const base = `${op.node}/${cell}`;
+  const W = b.addInitializer(floatTensorProto(b.fresh(`${base}_W`), [D, G * H, I], stackReordered(Wparts, ORDER[cell], H)));
+  const R = b.addInitializer(floatTensorProto(b.fresh(`${base}_R`), [D, G * H, H], stackReordered(Rparts, ORDER[cell], H)));
+  let B = '';
+  if (Bparts.some((t) => t !== undefined)) {
+    const zeros: Tensor = { dtype: 'float32', shape: [G * H], data: new Float32Array(G * H) };
+    const parts = Bparts.map((t) => t ?? zeros); // per direction: b_ih, b_hh
+    B = b.addInitializer(floatTensorProto(b.fresh(`${base}_B`), [D, 2 * G * H], stackReordered(parts, ORDER[cell], H)));
+  }
+
+  // --- attributes
+  const act = activationName(op, 'activation', 'tanh');
+  const rec = cell === 'RNN' ? '' : activationName(op, 'recurrent_activation', 'sigmoid');
+  const perDir = cell === 'LSTM' ? [rec, act, act] : cell === 'GRU' ? [rec, act] : [act];
+  const activations = Array.from({ length: D }, () => perDir).flat();
+  const attrs: AttributeProto[] = [attr.int('hidden_size', H), attr.string('direction', direction), attr.strings('activations', activations)];
+  // alpha/beta are consumed, in order, by the activations that take them (here HardSigmoid only)
+  const hard = activations.filter((a) => a === 'HardSigmoid').length;
+  if (hard > 0) {
+    attrs.push(attr.floats('activation_alpha', Array(hard).fill(0.2)), attr.floats('activation_beta', Array(hard).fill(0.5)));
+  }
+  if (cell === 'GRU') {
+    const lbr = op.attrs.linear_before_reset;
+    if (lbr !== undefined && typeof lbr !== 'boolean' && lbr !== 0 && lbr !== 1) throw opError(op, `linear_before_reset must be a bool, got ${String(lbr)}`);
+    // PyTorch's GRU (and the compiler's default) is linear_before_reset = true
+    attrs.push(attr.int('linear_before_reset', lbr === undefined || lbr === true || lbr === 1 ? 1 : 0));
+  }
+
+  // --- inputs
+  const x = input('X');
+  if (x === '') throw opError(op, 'input X is missing');
+  const xT = b.op('Transpose', [v(x)], [attr.ints('perm', [1, 0, 2])]);
+  const lengths = input('lengths');
+  const seqLens = lengths === '' ? '' : b.cast(v(lengths), DataType.INT32);
+  const onnxInputs = [xT, W, R, B, seqLens, v(input('initial_h'))];
+  if (cell === 'LSTM') onnxInputs.push(v(input('initial_c')));
+
+  // --- outputs
+  const [y, yh, yc] = op.outputs;
+  const yOut = y ? b.fresh(`${base}_Y_tbdh`) : '';
+  const onnxOutputs = [yOut, yh ? v(yh) : ''];
+  if (cell === 'LSTM') onnxOutputs.push(yc ? v(yc) : '');
+  while (onnxOutputs.length > 1 && onnxOutputs[onnxOutputs.length - 1] === '') onnxOutputs.pop();
+  b.add(cell, onnxInputs, onnxOutputs, attrs);
+  if (y) {
+    const bt = b.op('Transpose', [yOut], [attr.ints('perm', [2, 0, 1, 3])]); // [B,T,D,H]
+    b.op('Reshape', [bt, b.constInt64([0, 0, -1], [3], 'shape')], [], v(y)); // [B,T,D*H]
+  }
+}
+
+function activationName(op: Op, key: string, dflt: string): string {
+  const a = op.attrs[key] ?? dflt;
+  const name = typeof a === 'string' ? ACT[a] : undefined;
+  if (!name) throw opError(op, `${key} '${String(a)}' has no ONNX equivalent (tanh, relu, sigmoid, hard_sigmoid)`);
+  return name;
+}
+
+/**
+ * Concatenate tensors whose rows are G blocks of H rows each, with the blocks of each tensor
+ * reordered so block k of the result is block order[k] of the source.
+ */
+function stackReordered(parts: Tensor[], order: number[], H: number): Float32Array {
+  const total = parts.reduce((a, t) => a + t.data.length, 0);
+  const out = new Float32Array(total);
+  let at = 0;
+  for (const t of parts) {
+    const blockLen = (t.data.length / order.length) | 0;
+    if (blockLen * order.length !== t.data.length || blockLen % H !== 0) throw new ExportError(`recurrent weight of ${t.data.length} values does not split into ${order.length} gate blocks of ${H} rows`);
+    for (const src of order) {
+      out.set(t.data.subarray(src * blockLen, (src + 1) * blockLen), at);
+      at += blockLen;
+    }
+  }
+  return out;
+}
