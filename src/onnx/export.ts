@@ -1,0 +1,209 @@
+// Program (IR + weights) -> ONNX ModelProto bytes.
+//
+// Each IR op maps to one ONNX op or a short subgraph (ir/ops.ts says which). The graph's inputs
+// and outputs carry the Program's input/output names, so the same feeds run through the TS
+// runtime and through onnxruntime. Dims that are strings become dim_param (dynamic), numbers
+// dim_value. An op the exporter cannot map, or a graph that would come out malformed, is an
+// Error naming the op and its node: no broken file is ever written.
+import type { OpName } from '../ir/ops';
+import type { Op, Program } from '../ir/program';
+import { verifyProgram } from '../ir/verify';
+import type { DType, Shape, Tensor } from '../runtime/tensor';
+import { ExportError, GraphBuilder, opError } from './export-builder';
+import { emitRecurrent, type EmitContext } from './export-recurrent';
+import { emitLastStep, emitMaskSteps, emitMergeDirections, emitRepeatVector, emitSeqLengths, emitSeqPool, emitStateToVector } from './export-sequence';
+import { attr, DataType, encodeModel, floatTensorProto, tensorToProto, type ModelProto, type ValueInfoProto } from './proto';
+
+export interface ExportOptions {
+  /** default opset of the ai.onnx domain: 17 (supported 13..21) */
+  opset?: number;
+  graphName?: string;
+  /** written to ModelProto.metadata_props */
+  metadata?: Record<string, string>;
+  docString?: string;
+}
+
+export const DEFAULT_OPSET = 17;
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 21;
+export const IR_VERSION = 8;
+
+type Emit = (ctx: EmitContext, op: Op) => void;
+
+const unary = (opType: string, attrs: () => ReturnType<typeof attr.int>[] = () => []): Emit => ({ b, v }, op) => {
+  b.op(opType, [v(op.inputs[0])], attrs(), v(op.outputs[0]));
+};
+const binary = (opType: string): Emit => ({ b, v }, op) => {
+  b.op(opType, [v(op.inputs[0]), v(op.inputs[1])], [], v(op.outputs[0]));
+};
+
+function intAttr(op: Op, key: string): number {
+  const a = op.attrs[key];
+  if (typeof a !== 'number' || !Number.isInteger(a)) throw opError(op, `attribute ${key} must be an integer, got ${String(a)}`);
+  return a;
+}
+
+/** One entry per IR op: a missing op is a type error (the table is exhaustive over OpName). */
+const EMIT: Record<OpName, Emit> = {
+  Gather: ({ b, v }, op) => {
+    b.op('Gather', [v(op.inputs[0]), v(op.inputs[1])], [attr.int('axis', 0)], v(op.outputs[0]));
+  },
+  Identity: unary('Identity'),
+  MatMul: binary('MatMul'),
+  Linear: emitLinear,
+  Add: binary('Add'),
+  Mul: binary('Mul'),
+  Scale: ({ b, v }, op) => {
+    const alpha = op.attrs.alpha;
+    if (typeof alpha !== 'number') throw opError(op, `attribute alpha must be a number, got ${String(alpha)}`);
+    b.op('Mul', [v(op.inputs[0]), b.constFloat([alpha], [], 'alpha')], [], v(op.outputs[0]));
+  },
+  Tanh: unary('Tanh'),
+  Sigmoid: unary('Sigmoid'),
+  Relu: unary('Relu'),
+  HardSigmoid: unary('HardSigmoid', () => [attr.float('alpha', 0.2), attr.float('beta', 0.5)]),
+  Softmax: unary('Softmax', () => [attr.int('axis', -1)]),
+  LogSoftmax: unary('LogSoftmax', () => [attr.int('axis', -1)]),
+  Slice: ({ b, v }, op) => {
+    const [axis, start, end] = [intAttr(op, 'axis'), intAttr(op, 'start'), intAttr(op, 'end')];
+    const ins = [v(op.inputs[0]), b.constInt64([start], [1], 'starts'), b.constInt64([end], [1], 'ends'), b.constInt64([axis], [1], 'axes')];
+    b.op('Slice', ins, [], v(op.outputs[0]));
+  },
+  Concat: ({ b, v }, op) => {
+    const ins = op.inputs.filter((i) => i !== '').map(v);
+    b.op('Concat', ins, [attr.int('axis', intAttr(op, 'axis'))], v(op.outputs[0]));
+  },
+  SeqLengths: emitSeqLengths,
+  LastStep: emitLastStep,
+  SeqPool: emitSeqPool,
+  RepeatVector: emitRepeatVector,
+  MaskSteps: emitMaskSteps,
+  MergeDirections: emitMergeDirections,
+  StateToVector: emitStateToVector,
+  RNN: emitRecurrent,
+  LSTM: emitRecurrent,
+  GRU: emitRecurrent,
+};
+
+/** Linear: Gemm(transB=1) when X is 2-D, else MatMul(X, Wᵀ) + b (Wᵀ a transposed initializer). */
+function emitLinear(ctx: EmitContext, op: Op): void {
+  const { b, v, program } = ctx;
+  const [x, w, bias = ''] = op.inputs;
+  const out = v(op.outputs[0]);
+  const rank = program.values[x]?.shape.length;
+  if (rank === 2) {
+    b.op('Gemm', [v(x), v(w), bias === '' ? '' : v(bias)], [attr.int('transB', 1)], out);
+    return;
+  }
+  const W = program.initializers[w];
+  let wt: string;
+  if (W && W.dtype === 'float32' && W.shape.length === 2) {
+    wt = b.addInitializer(floatTensorProto(b.fresh(`${w}_T`), [W.shape[1], W.shape[0]], transpose2d(W)));
+  } else {
+    wt = b.op('Transpose', [v(w)], [attr.ints('perm', [1, 0])]);
+  }
+  if (bias === '') b.op('MatMul', [v(x), wt], [], out);
+  else b.op('Add', [b.op('MatMul', [v(x), wt]), v(bias)], [], out);
+}
+
+function transpose2d(t: Tensor): Float32Array {
+  const [n, k] = t.shape;
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[j * n + i] = t.data[i * k + j];
+  return out;
+}
+
+const ELEM_TYPE: Record<DType, number> = { float32: DataType.FLOAT, int64: DataType.INT64 };
+
+function valueInfo(name: string, dtype: DType, shape: Shape): ValueInfoProto {
+  const dim = shape.map((d) => (typeof d === 'string' ? { dim_param: d } : d >= 0 ? { dim_value: d } : {}));
+  return { name, type: { tensor_type: { elem_type: ELEM_TYPE[dtype], shape: { dim } } } };
+}
+
+/** Program -> ModelProto (plain object, before encoding). */
+export function buildModel(program: Program, opts: ExportOptions = {}): ModelProto {
+  const opset = opts.opset ?? DEFAULT_OPSET;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new ExportError(`ONNX export: opset ${opset} is not supported (${MIN_OPSET}..${MAX_OPSET})`);
+  // the IR verifier checks every op against its spec (ir/ops.ts) and that values are defined
+  const problems = verifyProgram(program);
+  if (problems.length > 0) throw new ExportError(`ONNX export: the program is not valid IR:\n  ${problems.join('\n  ')}`);
+  const b = new GraphBuilder(opset);
+
+  // --- names: graph inputs/outputs keep the Program's names; IR values keep theirs unless they clash
+  const rename = new Map<string, string>();
+  const ioNames = new Set<string>();
+  for (const io of [...program.inputs, ...program.outputs]) {
+    if (ioNames.has(io.name)) throw new ExportError(`ONNX export: two graph inputs/outputs are both named '${io.name}'`);
+    ioNames.add(io.name);
+    b.reserve(io.name);
+  }
+  for (const inp of program.inputs) {
+    if (rename.has(inp.value)) throw new ExportError(`ONNX export: value '${inp.value}' is fed by two inputs`);
+    rename.set(inp.value, inp.name);
+  }
+  const viaIdentity: { from: string; to: string }[] = [];
+  for (const out of program.outputs) {
+    if (rename.has(out.value) || program.initializers[out.value]) viaIdentity.push({ from: out.value, to: out.name });
+    else rename.set(out.value, out.name);
+  }
+  const irNames = new Set<string>([...Object.keys(program.values), ...Object.keys(program.initializers)]);
+  for (const op of program.ops) for (const n of [...op.inputs, ...op.outputs]) if (n !== '') irNames.add(n);
+  for (const n of irNames) {
+    if (rename.has(n)) continue;
+    if (b.isUsed(n)) rename.set(n, b.fresh(n));
+    else {
+      b.reserve(n);
+      rename.set(n, n);
+    }
+  }
+  const emitted = new Set<string>();
+  const v = (name: string): string => {
+    if (name === '') return '';
+    const mapped = rename.get(name);
+    if (mapped === undefined) throw new ExportError(`ONNX export: unknown value '${name}'`);
+    const init = program.initializers[name];
+    if (init && !emitted.has(name)) {
+      emitted.add(name);
+      b.addInitializer(tensorToProto(mapped, init));
+    }
+    return mapped;
+  };
+  const ctx: EmitContext = { b, program, v };
+
+  // --- ops, in order
+  for (const op of program.ops) {
+    b.current = op;
+    const emit = (EMIT as Partial<Record<string, Emit>>)[op.op];
+    if (!emit) throw opError(op, 'has no ONNX mapping');
+    emit(ctx, op);
+  }
+  b.current = undefined;
+  for (const { from, to } of viaIdentity) b.op('Identity', [v(from)], [], to);
+
+  const inputs = program.inputs.map((i) => valueInfo(i.name, i.dtype, i.shape));
+  const outputs = program.outputs.map((o) => valueInfo(o.name, o.dtype, o.shape));
+  b.check(
+    program.inputs.map((i) => i.name),
+    program.outputs.map((o) => o.name),
+  );
+
+  return {
+    ir_version: IR_VERSION,
+    opset_import: [{ domain: '', version: opset }],
+    producer_name: 'seqgraph',
+    ...(opts.docString ? { doc_string: opts.docString } : {}),
+    graph: {
+      name: opts.graphName ?? (program.name || 'seqgraph'),
+      node: b.nodes,
+      initializer: b.initializers,
+      input: inputs,
+      output: outputs,
+    },
+    metadata_props: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/** Program -> ONNX ModelProto bytes (opset 17 by default, IR version 8, producer 'seqgraph'). */
+export function exportOnnx(program: Program, opts: ExportOptions = {}): Uint8Array {
+  return encodeModel(buildModel(program, opts));
+}
