@@ -6,10 +6,12 @@ import { attr, DataType, floatTensorProto, int64TensorProto, type AttributeProto
 
 export class ExportError extends Error {}
 
-/** An error naming the IR op and the graph node it came from. */
-export function opError(op: Op, why: string): ExportError {
+/** An error naming the IR op and the graph node it came from (by its name when known). */
+export function opError(op: Op, why: string, nodeNames?: Record<string, string>): ExportError {
   const ins = op.inputs.map((i) => (i === '' ? "''" : i)).join(', ');
-  return new ExportError(`ONNX export: op ${op.op} of node '${op.node}' (inputs: ${ins}): ${why}`);
+  const name = nodeNames?.[op.node];
+  const node = name && name !== op.node ? `'${name}' (id ${op.node})` : `'${op.node}'`;
+  return new ExportError(`ONNX export: op ${op.op} of node ${node} (inputs: ${ins}): ${why}`);
 }
 
 export class GraphBuilder {

@@ -11,7 +11,7 @@
 import { OPS } from '../ir/ops';
 import type { Op, Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
-import { ExportError, opError, type GraphBuilder } from './export-builder';
+import { ExportError, type GraphBuilder } from './export-builder';
 import { attr, DataType, floatTensorProto, type AttributeProto } from './proto';
 
 type Cell = 'RNN' | 'LSTM' | 'GRU';
@@ -30,19 +30,21 @@ export interface EmitContext {
   program: Program;
   /** IR value name -> ONNX name ('' stays '') */
   v: (name: string) => string;
+  /** an error naming the op and its node */
+  error: (op: Op, why: string) => ExportError;
 }
 
 export function emitRecurrent(ctx: EmitContext, op: Op): void {
-  const { b, program, v } = ctx;
+  const { b, program, v, error } = ctx;
   const cell = op.op as Cell;
   const G = ORDER[cell].length;
   const spec = OPS[cell].inputs.map((n) => n.replace(/\?$/, ''));
   const input = (name: string): string => op.inputs[spec.indexOf(name)] ?? '';
 
   const H = op.attrs.hidden_size;
-  if (typeof H !== 'number' || !Number.isInteger(H) || H <= 0) throw opError(op, `hidden_size must be a positive integer, got ${String(H)}`);
+  if (typeof H !== 'number' || !Number.isInteger(H) || H <= 0) throw error(op, `hidden_size must be a positive integer, got ${String(H)}`);
   const direction = op.attrs.direction;
-  if (direction !== 'forward' && direction !== 'bidirectional') throw opError(op, `direction must be forward or bidirectional, got ${String(direction)}`);
+  if (direction !== 'forward' && direction !== 'bidirectional') throw error(op, `direction must be forward or bidirectional, got ${String(direction)}`);
   const D = direction === 'bidirectional' ? 2 : 1;
 
   // --- weights, re-laid out
@@ -50,11 +52,11 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
     const value = input(name);
     if (value === '') {
       if (optional) return undefined;
-      throw opError(op, `input ${name} is missing`);
+      throw error(op, `input ${name} is missing`);
     }
     const t = program.initializers[value];
-    if (!t) throw opError(op, `input ${name} ('${value}') must be an initializer (weights computed at run time are not exported)`);
-    if (t.dtype !== 'float32') throw opError(op, `input ${name} ('${value}') must be float32`);
+    if (!t) throw error(op, `input ${name} ('${value}') must be an initializer (weights computed at run time are not exported)`);
+    if (t.dtype !== 'float32') throw error(op, `input ${name} ('${value}') must be float32`);
     return t;
   };
   const sfx = (d: number) => (d === 0 ? '' : '_reverse');
@@ -65,15 +67,15 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   for (let d = 0; d < D; d++) {
     const wih = weight(`W_ih${sfx(d)}`, false)!;
     const whh = weight(`W_hh${sfx(d)}`, false)!;
-    if (wih.shape.length !== 2 || wih.shape[0] !== G * H) throw opError(op, `W_ih${sfx(d)} has shape [${wih.shape}], expected [${G * H}, I]`);
-    if (whh.shape.length !== 2 || whh.shape[0] !== G * H || whh.shape[1] !== H) throw opError(op, `W_hh${sfx(d)} has shape [${whh.shape}], expected [${G * H}, ${H}]`);
-    if (I >= 0 && wih.shape[1] !== I) throw opError(op, `W_ih_reverse has ${wih.shape[1]} columns, W_ih ${I}`);
+    if (wih.shape.length !== 2 || wih.shape[0] !== G * H) throw error(op, `W_ih${sfx(d)} has shape [${wih.shape}], expected [${G * H}, I]`);
+    if (whh.shape.length !== 2 || whh.shape[0] !== G * H || whh.shape[1] !== H) throw error(op, `W_hh${sfx(d)} has shape [${whh.shape}], expected [${G * H}, ${H}]`);
+    if (I >= 0 && wih.shape[1] !== I) throw error(op, `W_ih_reverse has ${wih.shape[1]} columns, W_ih ${I}`);
     I = wih.shape[1];
     Wparts.push(wih);
     Rparts.push(whh);
     for (const nm of [`B_ih${sfx(d)}`, `B_hh${sfx(d)}`]) {
       const t = weight(nm, true);
-      if (t && (t.data.length !== G * H)) throw opError(op, `${nm} has ${t.data.length} values, expected ${G * H}`);
+      if (t && (t.data.length !== G * H)) throw error(op, `${nm} has ${t.data.length} values, expected ${G * H}`);
       Bparts.push(t);
     }
   }
@@ -88,8 +90,8 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   }
 
   // --- attributes
-  const act = activationName(op, 'activation', 'tanh');
-  const rec = cell === 'RNN' ? '' : activationName(op, 'recurrent_activation', 'sigmoid');
+  const act = activationName(ctx, op, 'activation', 'tanh');
+  const rec = cell === 'RNN' ? '' : activationName(ctx, op, 'recurrent_activation', 'sigmoid');
   const perDir = cell === 'LSTM' ? [rec, act, act] : cell === 'GRU' ? [rec, act] : [act];
   const activations = Array.from({ length: D }, () => perDir).flat();
   const attrs: AttributeProto[] = [attr.int('hidden_size', H), attr.string('direction', direction), attr.strings('activations', activations)];
@@ -100,14 +102,14 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   }
   if (cell === 'GRU') {
     const lbr = op.attrs.linear_before_reset;
-    if (lbr !== undefined && typeof lbr !== 'boolean' && lbr !== 0 && lbr !== 1) throw opError(op, `linear_before_reset must be a bool, got ${String(lbr)}`);
+    if (lbr !== undefined && typeof lbr !== 'boolean' && lbr !== 0 && lbr !== 1) throw error(op, `linear_before_reset must be a bool, got ${String(lbr)}`);
     // PyTorch's GRU (and the compiler's default) is linear_before_reset = true
     attrs.push(attr.int('linear_before_reset', lbr === undefined || lbr === true || lbr === 1 ? 1 : 0));
   }
 
   // --- inputs
   const x = input('X');
-  if (x === '') throw opError(op, 'input X is missing');
+  if (x === '') throw error(op, 'input X is missing');
   const xT = b.op('Transpose', [v(x)], [attr.ints('perm', [1, 0, 2])]);
   const lengths = input('lengths');
   const seqLens = lengths === '' ? '' : b.cast(v(lengths), DataType.INT32);
@@ -127,10 +129,10 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   }
 }
 
-function activationName(op: Op, key: string, dflt: string): string {
+function activationName(ctx: EmitContext, op: Op, key: string, dflt: string): string {
   const a = op.attrs[key] ?? dflt;
   const name = typeof a === 'string' ? ACT[a] : undefined;
-  if (!name) throw opError(op, `${key} '${String(a)}' has no ONNX equivalent (tanh, relu, sigmoid, hard_sigmoid)`);
+  if (!name) throw ctx.error(op, `${key} '${String(a)}' has no ONNX equivalent (tanh, relu, sigmoid, hard_sigmoid)`);
   return name;
 }
 

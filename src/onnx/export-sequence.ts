@@ -1,7 +1,6 @@
 // Export of the IR's sequence ops, which ONNX lacks as single ops, to short ONNX subgraphs.
 // B and T stay dynamic: anything that depends on them is computed from shapes at run time.
 import type { Op } from '../ir/program';
-import { opError } from './export-builder';
 import type { EmitContext } from './export-recurrent';
 import { attr, DataType } from './proto';
 
@@ -13,7 +12,7 @@ function rankOf(ctx: EmitContext, op: Op, value: string, dflt: number): number {
 export function emitSeqLengths(ctx: EmitContext, op: Op): void {
   const { b, v } = ctx;
   const pad = op.attrs.pad;
-  if (typeof pad !== 'number' || !Number.isInteger(pad)) throw opError(op, `attribute pad must be an integer, got ${String(pad)}`);
+  if (typeof pad !== 'number' || !Number.isInteger(pad)) throw ctx.error(op, `attribute pad must be an integer, got ${String(pad)}`);
   const eq = b.op('Equal', [v(op.inputs[0]), b.constInt64([pad], [], 'pad')]);
   const real = b.cast(b.op('Not', [eq]), DataType.INT64);
   b.reduce('ReduceSum', real, [1], false, v(op.outputs[0]));
@@ -43,7 +42,7 @@ export function emitLastStep(ctx: EmitContext, op: Op): void {
 export function emitSeqPool(ctx: EmitContext, op: Op): void {
   const { b, v } = ctx;
   const mode = op.attrs.mode;
-  if (mode !== 'mean' && mode !== 'max') throw opError(op, `mode must be mean or max, got ${String(mode)}`);
+  if (mode !== 'mean' && mode !== 'max') throw ctx.error(op, `mode must be mean or max, got ${String(mode)}`);
   const x = v(op.inputs[0]);
   const lengths = op.inputs[1] ?? '';
   const out = v(op.outputs[0]);
@@ -70,7 +69,7 @@ export function emitSeqPool(ctx: EmitContext, op: Op): void {
 export function emitRepeatVector(ctx: EmitContext, op: Op): void {
   const { b, v } = ctx;
   const n = op.attrs.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw opError(op, `attribute n must be a positive integer, got ${String(n)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw ctx.error(op, `attribute n must be a positive integer, got ${String(n)}`);
   const rank = rankOf(ctx, op, op.inputs[0], 2);
   const shape = Array(rank + 1).fill(1);
   shape[1] = n;
@@ -81,7 +80,7 @@ export function emitRepeatVector(ctx: EmitContext, op: Op): void {
 export function emitMaskSteps(ctx: EmitContext, op: Op): void {
   const { b, v } = ctx;
   const lengths = op.inputs[1] ?? '';
-  if (lengths === '') throw opError(op, 'input lengths is missing');
+  if (lengths === '') throw ctx.error(op, 'input lengths is missing');
   const x = v(op.inputs[0]);
   b.op('Mul', [x, b.stepMaskFloat(x, v(lengths), rankOf(ctx, op, op.inputs[0], 3))], [], v(op.outputs[0]));
 }
@@ -90,7 +89,7 @@ export function emitMaskSteps(ctx: EmitContext, op: Op): void {
 export function emitMergeDirections(ctx: EmitContext, op: Op): void {
   const { b, v } = ctx;
   const mode = op.attrs.mode;
-  if (mode !== 'sum' && mode !== 'mul' && mode !== 'ave') throw opError(op, `mode must be sum, mul or ave, got ${String(mode)}`);
+  if (mode !== 'sum' && mode !== 'mul' && mode !== 'ave') throw ctx.error(op, `mode must be sum, mul or ave, got ${String(mode)}`);
   const [fwd, rev] = b.splitEqual(v(op.inputs[0]), -1, 2);
   const out = v(op.outputs[0]);
   if (mode === 'mul') b.op('Mul', [fwd, rev], [], out);

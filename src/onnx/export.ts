@@ -37,9 +37,9 @@ const binary = (opType: string): Emit => ({ b, v }, op) => {
   b.op(opType, [v(op.inputs[0]), v(op.inputs[1])], [], v(op.outputs[0]));
 };
 
-function intAttr(op: Op, key: string): number {
+function intAttr(ctx: EmitContext, op: Op, key: string): number {
   const a = op.attrs[key];
-  if (typeof a !== 'number' || !Number.isInteger(a)) throw opError(op, `attribute ${key} must be an integer, got ${String(a)}`);
+  if (typeof a !== 'number' || !Number.isInteger(a)) throw ctx.error(op, `attribute ${key} must be an integer, got ${String(a)}`);
   return a;
 }
 
@@ -53,9 +53,9 @@ const EMIT: Record<OpName, Emit> = {
   Linear: emitLinear,
   Add: binary('Add'),
   Mul: binary('Mul'),
-  Scale: ({ b, v }, op) => {
+  Scale: ({ b, v, error }, op) => {
     const alpha = op.attrs.alpha;
-    if (typeof alpha !== 'number') throw opError(op, `attribute alpha must be a number, got ${String(alpha)}`);
+    if (typeof alpha !== 'number') throw error(op, `attribute alpha must be a number, got ${String(alpha)}`);
     b.op('Mul', [v(op.inputs[0]), b.constFloat([alpha], [], 'alpha')], [], v(op.outputs[0]));
   },
   Tanh: unary('Tanh'),
@@ -64,14 +64,16 @@ const EMIT: Record<OpName, Emit> = {
   HardSigmoid: unary('HardSigmoid', () => [attr.float('alpha', 0.2), attr.float('beta', 0.5)]),
   Softmax: unary('Softmax', () => [attr.int('axis', -1)]),
   LogSoftmax: unary('LogSoftmax', () => [attr.int('axis', -1)]),
-  Slice: ({ b, v }, op) => {
-    const [axis, start, end] = [intAttr(op, 'axis'), intAttr(op, 'start'), intAttr(op, 'end')];
+  Slice: (ctx, op) => {
+    const { b, v } = ctx;
+    const [axis, start, end] = [intAttr(ctx, op, 'axis'), intAttr(ctx, op, 'start'), intAttr(ctx, op, 'end')];
     const ins = [v(op.inputs[0]), b.constInt64([start], [1], 'starts'), b.constInt64([end], [1], 'ends'), b.constInt64([axis], [1], 'axes')];
     b.op('Slice', ins, [], v(op.outputs[0]));
   },
-  Concat: ({ b, v }, op) => {
+  Concat: (ctx, op) => {
+    const { b, v } = ctx;
     const ins = op.inputs.filter((i) => i !== '').map(v);
-    b.op('Concat', ins, [attr.int('axis', intAttr(op, 'axis'))], v(op.outputs[0]));
+    b.op('Concat', ins, [attr.int('axis', intAttr(ctx, op, 'axis'))], v(op.outputs[0]));
   },
   SeqLengths: emitSeqLengths,
   LastStep: emitLastStep,
@@ -168,13 +170,14 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
     }
     return mapped;
   };
-  const ctx: EmitContext = { b, program, v };
+  const error = (op: Op, why: string) => opError(op, why, program.nodeNames);
+  const ctx: EmitContext = { b, program, v, error };
 
   // --- ops, in order
   for (const op of program.ops) {
     b.current = op;
     const emit = (EMIT as Partial<Record<string, Emit>>)[op.op];
-    if (!emit) throw opError(op, 'has no ONNX mapping');
+    if (!emit) throw error(op, 'has no ONNX mapping');
     emit(ctx, op);
   }
   b.current = undefined;

@@ -17,18 +17,23 @@
 //   `env.wasm.proxy = false`: the proxy runs ort in a Web Worker, which Node does not have.
 // - These settings are read once, when the first session is created; later changes are ignored
 //   by ort, so `configureOrt` refuses to change them after that.
-// - Browser: call `configureOrt({ wasmPaths })` before the first run, with either a folder URL
-//   ending in '/' that serves `ort-wasm-simd-threaded.wasm`, or `{ wasm: url }`. Only that one
-//   file from node_modules/onnxruntime-web/dist has to be served (the .mjs glue is already in
-//   the bundle). Vite's production build also picks up the `new URL(..., import.meta.url)` and
-//   emits the .wasm as an asset, but its dev-server pre-bundling breaks that URL, so the app
-//   should pass wasmPaths explicitly.
+// - Browser (checked in Chromium with a Vite 8 build and the Vite dev server): with no wasmPaths,
+//   Vite sees `new URL('ort-wasm-simd-threaded.wasm', import.meta.url)` and serves / emits the
+//   .wasm itself, so it works as is. To serve the file yourself, call `configureOrt` before the
+//   first run with EITHER `{ wasmPaths: { wasm: '<url>/ort-wasm-simd-threaded.wasm' } }` (only
+//   that one file needed: the glue is in the bundle) OR a folder string `'<url>/'`, in which case
+//   ort imports the glue from there too, so serve BOTH ort-wasm-simd-threaded.mjs and
+//   ort-wasm-simd-threaded.wasm (copies of node_modules/onnxruntime-web/dist/). If the app ever
+//   pre-bundles onnxruntime-web (optimizeDeps), import.meta.url moves: pass wasmPaths then.
 // - int64 tensors go in and out of ort as BigInt64Array; our int64 tensors are Int32Array.
 import * as ort from 'onnxruntime-web/wasm';
 import type { Tensor } from '../runtime/tensor';
 
 export interface OrtSettings {
-  /** where the browser gets ort-wasm-simd-threaded.wasm: a folder URL ending in '/' or { wasm: url } */
+  /**
+   * where the browser gets ort's files: `{ wasm: url-of-ort-wasm-simd-threaded.wasm }`, or a folder
+   * URL ending in '/' that serves both ort-wasm-simd-threaded.mjs and ort-wasm-simd-threaded.wasm
+   */
   wasmPaths?: string | { wasm?: string; mjs?: string };
   /** sessions kept alive (LRU, keyed by the identity of the bytes array); default 8 */
   cacheSize?: number;

@@ -7,7 +7,7 @@
 //
 // Decoded messages are turned into plain objects (`toObject` with int64 as JS numbers and enums
 // as numbers), so no Long objects leak out whether or not the `long` package is installed.
-// `bytes` fields stay Uint8Array (a Buffer in Node).
+// `bytes` fields are plain Uint8Array views into the decoded bytes, in Node as in the browser.
 import protobuf from 'protobufjs';
 import type { Tensor } from '../runtime/tensor';
 
@@ -295,7 +295,17 @@ function encodeWith(type: protobuf.Type, obj: object, what: string): Uint8Array 
   const msg = type.fromObject(obj as Record<string, unknown>);
   const err = type.verify(msg);
   if (err) throw new Error(`invalid ${what}: ${err}`);
-  return type.encode(msg).finish();
+  return plain(type.encode(msg).finish(), true);
+}
+
+/**
+ * A plain Uint8Array for a Node Buffer (protobufjs reads and writes Buffers in Node): decoding
+ * then gives plain Uint8Array bytes fields in Node and the browser alike. `copy` also detaches
+ * the result from Node's shared Buffer pool.
+ */
+function plain(bytes: Uint8Array, copy: boolean): Uint8Array {
+  if (bytes.constructor === Uint8Array) return bytes;
+  return copy ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {
@@ -303,7 +313,7 @@ export function encodeModel(model: ModelProto): Uint8Array {
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
-  return ModelType.toObject(ModelType.decode(bytes), TO_OBJECT) as ModelProto;
+  return ModelType.toObject(ModelType.decode(plain(bytes, false)), TO_OBJECT) as ModelProto;
 }
 
 export function encodeTensor(tensor: TensorProto): Uint8Array {
@@ -311,7 +321,7 @@ export function encodeTensor(tensor: TensorProto): Uint8Array {
 }
 
 export function decodeTensor(bytes: Uint8Array): TensorProto {
-  return TensorType.toObject(TensorType.decode(bytes), TO_OBJECT) as TensorProto;
+  return TensorType.toObject(TensorType.decode(plain(bytes, false)), TO_OBJECT) as TensorProto;
 }
 
 // ---- building tensors (raw_data, little-endian as ONNX requires)

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpName } from '../../src/ir/ops';
 import type { Op, Program, ValueInfo } from '../../src/ir/program';
 import { exportOnnx } from '../../src/onnx/export';
+import { exportGraph } from '../../src/onnx/export-graph';
 import { runOnnx } from '../../src/onnx/ort';
 import { decodeModel } from '../../src/onnx/proto';
 import { floatTensor, intTensor, type DType, type Dim, type Tensor } from '../../src/runtime/tensor';
@@ -34,6 +35,7 @@ function program(m: Mini): Program {
     values,
     initializers: m.initializers ?? {},
     traced: [],
+    nodeNames: Object.fromEntries(m.ops.map((_, k) => [`n${k}`, `node${k}`])),
   };
 }
 
@@ -313,7 +315,7 @@ describe('names, errors and options', () => {
       outputs: ['y'],
       initializers: { U: rand([4, 4], 1), b1: rand([4], 2), b2: rand([4], 3) },
     });
-    expect(() => exportOnnx(p)).toThrow(/RNN of node 'n0'.*initializer/);
+    expect(() => exportOnnx(p)).toThrow(/RNN of node 'node0' \(id n0\).*initializer/);
   });
 
   it('refuses a malformed program (IR verifier) and an unsupported opset', () => {
@@ -327,6 +329,24 @@ describe('names, errors and options', () => {
     const W = rand([5, 4], 3, 1);
     const p = program({ inputs: { x: F('B', 4) }, ops: [['Linear', ['x', 'W'], ['y']]], values: { y: F('B', 5) }, outputs: ['y'], initializers: { W, unused: rand([3], 1) } });
     expect(decodeModel(exportOnnx(p)).graph!.initializer!.map((t) => t.name)).toEqual(['W']);
+  });
+
+  it('exportGraph names the model after the graph and records the graph, inputs and outputs in metadata', async () => {
+    const p = program({ inputs: { x: F('B', 4) }, ops: [['Softmax', ['x'], ['y']]], values: { y: F('B', 4) }, outputs: ['y'] });
+    p.outputs[0].labels = ['a', 'b', 'c', 'd'];
+    p.outputs[0].kind = 'probs';
+    const doc = { format: 'seqgraph' as const, version: 1 as const, name: 'tiny', description: 'a test', nodes: [], edges: [], samples: [], weights: { n: { w: { shape: [1], data: [1] } } } };
+    const bytes = exportGraph(p, doc);
+    const m = decodeModel(bytes);
+    expect(m.graph!.name).toBe('tiny');
+    expect(m.doc_string).toBe('a test');
+    const meta = Object.fromEntries(m.metadata_props!.map((e) => [e.key, e.value]));
+    expect(meta['seqgraph.format']).toBe('seqgraph/1');
+    expect(JSON.parse(meta['seqgraph.graph'])).toEqual({ format: 'seqgraph', version: 1, name: 'tiny', description: 'a test', nodes: [], edges: [], samples: [] });
+    expect(JSON.parse(meta['seqgraph.inputs'])[0]).toMatchObject({ name: 'x', dtype: 'float32', shape: ['B', 4] });
+    expect(JSON.parse(meta['seqgraph.outputs'])[0]).toMatchObject({ name: 'y', kind: 'probs', labels: ['a', 'b', 'c', 'd'] });
+    const x = rand([1, 4], 16);
+    expect(Array.from((await runOnnx(bytes, { x })).y.data).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
   });
 
   it('max abs diff over this file', () => {
