@@ -17,7 +17,7 @@ export type AttrKind = 'int' | 'float' | 'string' | 'ints' | 'bool';
 
 export interface OpSpec {
   /** what kind of op, for grouping and docs */
-  group: 'data' | 'linear' | 'elementwise' | 'reduce' | 'shape' | 'sequence' | 'recurrent';
+  group: 'data' | 'linear' | 'elementwise' | 'reduce' | 'shape' | 'sequence' | 'recurrent' | 'attention';
   /** names of the inputs in order; a trailing '?' marks an optional one, a trailing '*' one or more */
   inputs: string[];
   outputs: string[];
@@ -80,6 +80,69 @@ export const OPS = {
   RNN: rec('RNN'),
   LSTM: rec('LSTM'),
   GRU: rec('GRU'),
+
+  // --- attention (ONNX has no single op for these; each exports to MatMul/Softmax subgraphs).
+  // lengths: valid keys per row (keys at or past it get weight 0); query_lengths: valid query
+  // steps (padded query steps get weights and outputs 0). Kernels: runtime/kernels/attention.ts.
+  Attention: {
+    group: 'attention',
+    inputs: ['query', 'keys', 'values', 'lengths?', 'query_lengths?', 'W?', 'W_query?', 'W_key?', 'v?'],
+    outputs: ['context', 'weights'],
+    attrs: { score: { kind: 'string', required: true } },
+    doc:
+      'query [B,Dq] or [B,T,Dq], keys [B,S,Dk], values [B,S,Dv] -> context [B,(T,)Dv], weights [B,(T,)S] = masked softmax over s of the score: ' +
+      'dot q·k; scaled_dot q·k/√Dk; general qᵀ·W·k (W [Dq,Dk]); additive vᵀ·tanh(W_query·q + W_key·k) (W_query [A,Dq], W_key [A,Dk], v [A])',
+  },
+  ConcatAttention: {
+    group: 'attention',
+    inputs: ['query', 'hidden?', 'values', 'lengths?', 'query_lengths?', 'attn_W', 'attn_b', 'combine_W', 'combine_b'],
+    outputs: ['context', 'weights', 'combined'],
+    attrs: {},
+    doc:
+      'the PyTorch seq2seq tutorial\'s attention: weights = softmax(attn_W·[query; hidden] + attn_b) [B,(T,)Smax] (Smax = attn_W rows; no mask unless lengths), ' +
+      'context = Σ_{s<S} weights_s·values_s, combined = combine_W·[query; context] + combine_b',
+  },
+  MultiHeadAttention: {
+    group: 'attention',
+    inputs: ['query', 'key', 'value', 'lengths?', 'query_lengths?', 'in_proj_weight', 'in_proj_bias', 'out_proj_weight', 'out_proj_bias'],
+    outputs: ['output', 'weights'],
+    attrs: { num_heads: { kind: 'int', required: true } },
+    doc: 'nn.MultiheadAttention (batch_first, key padding mask from lengths): query [B,T,E], key/value [B,S,E] -> output [B,T,E], per-head weights [B,heads,T,S]',
+  },
+  // The seq2seq decoder loop as one op (an ONNX Loop on export). Inputs, in order (optional ones ''):
+  //   memory? [B,S,Dm], memory_lengths? [B], initial_h? [L,B,H], initial_c? [L,B,H] (LSTM),
+  //   init_vector? [B,Din] (h0 of every layer = tanh(bridge_W·x + bridge_b) split per layer, or x
+  //   itself without bridge weights), bridge_W? [L*H,Din], bridge_b? [L*H], target? [B,M] int,
+  //   target_lengths? [B], embedding [V,E], out_W [V,Fo], out_b [V], attn_W? (general [H,Dm];
+  //   concat [Smax,E+H]), attn_b? (concat [Smax]), attn_W_query? [A,H], attn_W_key? [A,Dm],
+  //   attn_v? [A], combine_W? (luong [H,Dm+H]; concat [H,E+Dm]), combine_b? [H], then per layer l
+  //   W_ih_l [G*H,I_l], W_hh_l [G*H,H], b_ih_l, b_hh_l [G*H] (PyTorch layout and gate order).
+  // Outputs: tokens [B,M] (padded with pad), logprobs [B,M,V], attention [B,M,S] (S = 0 without
+  // attention), lengths [B] (steps per row, the emitted eos included), score [B,1] (Σ log-probs).
+  // The step maths is written out in runtime/kernels/decoder.ts.
+  Decode: {
+    group: 'recurrent',
+    inputs: [
+      'memory?', 'memory_lengths?', 'initial_h?', 'initial_c?', 'init_vector?', 'bridge_W?', 'bridge_b?', 'target?', 'target_lengths?',
+      'embedding', 'out_W', 'out_b', 'attn_W?', 'attn_b?', 'attn_W_query?', 'attn_W_key?', 'attn_v?', 'combine_W?', 'combine_b?', 'cell_weights*',
+    ],
+    outputs: ['tokens', 'logprobs', 'attention', 'lengths', 'score'],
+    attrs: {
+      cell: { kind: 'string', required: true }, // RNN (tanh) | LSTM | GRU (linear_before_reset=1, as PyTorch)
+      hidden_size: { kind: 'int', required: true },
+      num_layers: { kind: 'int', required: true },
+      attention: { kind: 'string', required: true }, // none | dot | scaled_dot | general | additive | concat
+      attention_style: { kind: 'string' }, // luong | bahdanau (ignored for none and concat)
+      bos: { kind: 'int', required: true },
+      eos: { kind: 'int', required: true },
+      pad: { kind: 'int', required: true },
+      max_len: { kind: 'int', required: true },
+      strategy: { kind: 'string', required: true }, // greedy | beam (a target input means forced decoding)
+      beam_width: { kind: 'int' },
+      length_penalty: { kind: 'float' }, // beam: hypotheses ranked by score / len^length_penalty
+    },
+    doc: 'seq2seq decoding loop: embed the previous token, attend, step the stacked cell, project to the vocabulary, pick (argmax, beam or the target), stop at eos or max_len',
+  },
 } satisfies Record<string, OpSpec>;
 
 export type OpName = keyof typeof OPS;

@@ -8,6 +8,8 @@ import { transpose } from './kernels/gemm';
 import { prepareLayer, runLayer, Workspace, type PreparedLayer, type CellKind } from './kernels/recurrent';
 import { decodeIds } from './tokenize';
 import type { NodeTrace, Trace } from './trace';
+import { attentionTraces, runAttentionOp, runDecodeOp } from './kernels/decoder-op';
+import type { DecodeResult, PreparedDecoder } from './kernels/decoder';
 
 export interface ExecuteOptions {
   trace?: boolean;
@@ -32,6 +34,7 @@ export class RunError extends Error {
 class Prepared {
   layers = new Map<number, PreparedLayer>();
   linearWt = new Map<string, Float32Array>();
+  decoders = new Map<number, PreparedDecoder>();
   ws = new Workspace();
   constructor(readonly program: Program) {
     program.ops.forEach((op, k) => {
@@ -116,6 +119,7 @@ export function execute(program: Program, feeds: Record<string, Tensor>, opts: E
   for (const [k, v] of Object.entries(program.initializers)) env.set(k, v);
   for (const inp of program.inputs) env.set(inp.value, feeds[inp.name]);
   const layerResults = new Map<number, ReturnType<typeof runLayer>>();
+  const decodeResults = new Map<number, DecodeResult>();
 
   program.ops.forEach((op, k) => {
     const get = (i: number) => (op.inputs[i] ? env.get(op.inputs[i]) : undefined);
@@ -126,7 +130,7 @@ export function execute(program: Program, feeds: Record<string, Tensor>, opts: E
     };
     let outs: (Tensor | undefined)[];
     try {
-      outs = runOp(op, k, must, get, prep, opts.trace === true, layerResults);
+      outs = runOp(op, k, must, get, prep, opts.trace === true, layerResults, decodeResults);
     } catch (e) {
       if (e instanceof RunError) throw e;
       const owner = program.inputs.find((i) => i.node === op.node)?.name;
@@ -148,7 +152,7 @@ export function execute(program: Program, feeds: Record<string, Tensor>, opts: E
   });
   const outputs: Record<string, Tensor> = {};
   for (const o of program.outputs) outputs[o.name] = env.get(o.value)!;
-  return { outputs, trace: opts.trace ? buildTrace(program, feeds, env, layerResults) : undefined };
+  return { outputs, trace: opts.trace ? buildTrace(program, feeds, env, layerResults, decodeResults) : undefined };
 }
 
 function nodeOf(program: Program, id: string): string {
@@ -163,6 +167,7 @@ function runOp(
   prep: Prepared,
   trace: boolean,
   layerResults: Map<number, ReturnType<typeof runLayer>>,
+  decodeResults: Map<number, DecodeResult>,
 ): (Tensor | undefined)[] {
   const a = op.attrs;
   switch (op.op) {
@@ -217,10 +222,18 @@ function runOp(
         ...(lstm ? [{ dtype: 'float32' as const, shape: [D, B, H], data: r.cN! }] : []),
       ];
     }
+    case 'Attention':
+    case 'ConcatAttention':
+    case 'MultiHeadAttention': return runAttentionOp(op, get, must);
+    case 'Decode': {
+      const { outs, result } = runDecodeOp(op, k, get, must, prep.decoders, trace);
+      if (trace) decodeResults.set(k, result);
+      return outs;
+    }
   }
 }
 
-function buildTrace(program: Program, feeds: Record<string, Tensor>, env: Map<string, Tensor>, results: Map<number, ReturnType<typeof runLayer>>): Trace {
+function buildTrace(program: Program, feeds: Record<string, Tensor>, env: Map<string, Tensor>, results: Map<number, ReturnType<typeof runLayer>>, decodes: Map<number, DecodeResult>): Trace {
   const nodes: NodeTrace[] = [];
   for (const target of program.traced) {
     const first = program.ops[target.layers[0].opIndex];
@@ -245,5 +258,7 @@ function buildTrace(program: Program, feeds: Record<string, Tensor>, env: Map<st
     }
     nodes.push(node);
   }
-  return { nodes };
+  const extra = attentionTraces(program, feeds, env, decodes);
+  nodes.push(...extra.nodes);
+  return extra.attention.length ? { nodes, attention: extra.attention } : { nodes };
 }

@@ -20,13 +20,37 @@ export interface NodeTrace {
   steps: number;
   hidden_size: number;
   lengths: number[];
-  /** the input symbols along the time axis, per row, when the node reads a token input */
+  /** the input symbols along the time axis, per row, when the node reads a token input (a Decoder: the tokens it wrote) */
   tokens?: string[][];
   layers: TraceLayer[];
 }
 
 export interface Trace {
   nodes: NodeTrace[];
+  /** every attention node's weights, and every decoder's attention over its memory (absent when none) */
+  attention?: AttentionTrace[];
+}
+
+/** One attention's weights. A Decoder also appears in `nodes` (type Decoder: its steps' h, c, gates). */
+export interface AttentionTrace {
+  node: string;
+  name: string;
+  type: string;
+  /** dot | scaled_dot | general | additive | concat | multi_head */
+  score: string;
+  batch: number;
+  heads: number;
+  /** query steps per row (1 for a vector query; a decoder's output steps) */
+  queries: number;
+  /** key positions per row (for concat, its max_length) */
+  keys: number;
+  /** [B, heads, queries, keys]; 0 for padded queries and keys */
+  weights: Float32Array;
+  query_lengths: number[];
+  key_lengths: number[];
+  /** symbols along the query axis (a decoder: the tokens it produced) and the key axis, when known */
+  query_tokens?: string[][];
+  key_tokens?: string[][];
 }
 
 export const GATE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'], RNN: ['a'] };
@@ -58,6 +82,29 @@ export function traceToJSON(trace: Trace) {
         gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, rows(v, n)])),
       })),
     })),
+    ...(trace.attention ? { attention: trace.attention.map(attentionToJSON) } : {}),
+  };
+}
+
+/** weights[b][head][query][key], real queries and keys only */
+function attentionToJSON(a: AttentionTrace) {
+  const { weights: w, heads: Hd, queries: Q, keys: S } = a;
+  return {
+    node: a.node,
+    name: a.name,
+    type: a.type,
+    score: a.score,
+    batch: a.batch,
+    heads: Hd,
+    query_lengths: a.query_lengths,
+    key_lengths: a.key_lengths,
+    query_tokens: a.query_tokens,
+    key_tokens: a.key_tokens,
+    weights: Array.from({ length: a.batch }, (_, b) =>
+      Array.from({ length: Hd }, (_, h) =>
+        Array.from({ length: a.query_lengths[b] }, (_, t) => Array.from(w.subarray(((b * Hd + h) * Q + t) * S, ((b * Hd + h) * Q + t) * S + a.key_lengths[b]))),
+      ),
+    ),
   };
 }
 

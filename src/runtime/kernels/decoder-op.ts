@@ -1,0 +1,146 @@
+// Glue between the executor (runtime/execute.ts) and the attention and decoder kernels: reads an
+// op's inputs by their position in ir/ops.ts, calls the kernel, and after a traced run turns the
+// attention weights and decoder steps into Trace records. Kept out of execute.ts so the executor's
+// dispatch stays one line per op.
+import type { Op, Program } from '../../ir/program';
+import { floatTensor, intTensor, type Tensor } from '../tensor';
+import { decodeIds } from '../tokenize';
+import type { AttentionTrace, NodeTrace } from '../trace';
+import { attentionOp, concatAttentionOp, multiHeadAttentionOp, type ScoreRule } from './attention';
+import { beamSearch } from './beam';
+import { decode, prepareDecoder, type DecodeAttention, type DecodeResult, type PreparedDecoder } from './decoder';
+import type { CellKind } from './recurrent';
+
+type Get = (i: number) => Tensor | undefined;
+const f = (t: Tensor | undefined) => t?.data as Float32Array | undefined;
+
+/** Attention, ConcatAttention, MultiHeadAttention: inputs as laid out in ir/ops.ts. */
+export function runAttentionOp(op: Op, get: Get, must: (i: number) => Tensor): Tensor[] {
+  switch (op.op) {
+    case 'Attention':
+      return attentionOp(op.attrs.score as ScoreRule, must(0), must(1), must(2), get(3), get(4), { W: f(get(5)), W_query: f(get(6)), W_key: f(get(7)), v: f(get(8)) });
+    case 'ConcatAttention':
+      return concatAttentionOp(must(0), get(1), must(2), get(3), get(4), must(5), must(6), must(7), must(8));
+    case 'MultiHeadAttention':
+      return multiHeadAttentionOp(must(0), must(1), must(2), get(3), get(4), must(5), must(6), must(7), must(8), op.attrs.num_heads as number);
+    default:
+      throw new Error(`internal: ${op.op} is not an attention op`);
+  }
+}
+
+/** Index of the first per-layer cell weight among the Decode op's inputs. */
+const CELL_WEIGHTS = 19;
+
+function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder {
+  const a = op.attrs;
+  const L = a.num_layers as number;
+  const cells = Array.from({ length: L }, (_, l) => {
+    const w = (k: number) => f(must(CELL_WEIGHTS + 4 * l + k))!;
+    return { wih: w(0), whh: w(1), bih: w(2), bhh: w(3) };
+  });
+  const emb = must(9);
+  return prepareDecoder(
+    {
+      cell: a.cell as CellKind, H: a.hidden_size as number, L, attention: a.attention as DecodeAttention,
+      style: (a.attention_style as 'luong' | 'bahdanau') ?? 'bahdanau', bos: a.bos as number, eos: a.eos as number, pad: a.pad as number,
+      maxLen: a.max_len as number, strategy: a.strategy as 'greedy' | 'beam', beamWidth: (a.beam_width as number) ?? 1, lengthPenalty: (a.length_penalty as number) ?? 0,
+    },
+    {
+      embedding: f(emb)!, V: emb.shape[0], outW: f(must(10))!, outB: f(must(11))!,
+      attnW: f(get(12)), attnB: f(get(13)), attnWq: f(get(14)), attnWk: f(get(15)), attnV: f(get(16)), combW: f(get(17)), combB: f(get(18)),
+      bridgeW: f(get(5)), bridgeB: f(get(6)), cells,
+    },
+  );
+}
+
+/** The Decode op. Prepared weights are cached per op index (they are initializers). */
+export function runDecodeOp(op: Op, k: number, get: Get, must: (i: number) => Tensor, cache: Map<number, PreparedDecoder>, trace: boolean): { outs: Tensor[]; result: DecodeResult } {
+  let P = cache.get(k);
+  if (!P) cache.set(k, (P = prepare(op, get, must)));
+  const memory = get(0), target = get(7), h0 = get(2), init = get(4);
+  const B = memory?.shape[0] ?? target?.shape[0] ?? h0?.shape[1] ?? init?.shape[0];
+  if (B === undefined) throw new Error('the decoder needs a memory, a state or a target to know the batch size');
+  const io = {
+    B,
+    memory: f(memory), S: memory?.shape[1] ?? 0, Dm: memory?.shape[2] ?? 0, memLengths: get(1)?.data,
+    h0: f(h0), c0: f(get(3)), initVec: f(init), Din: init?.shape[1] ?? 0,
+    target: target?.data, T: target?.shape[1] ?? 0, targetLengths: get(8)?.data,
+  };
+  const r = target || P.spec.strategy !== 'beam' ? decode(P, io, { trace }) : beamSearch(P, io, { trace });
+  const outs = [
+    intTensor([B, r.M], r.tokens),
+    floatTensor([B, r.M, r.V], r.logprobs),
+    floatTensor([B, r.M, r.Sw], r.attention),
+    intTensor([B], r.lengths),
+    floatTensor([B, 1], r.score),
+  ];
+  return { outs, result: r };
+}
+
+/** The symbols of the token input whose lengths (a SeqLengths op's output) are `lengths`, per row. */
+function tokensOf(program: Program, feeds: Record<string, Tensor>, lengths: string, len: ArrayLike<number>): string[][] | undefined {
+  const src = lengths ? program.ops.find((o) => o.op === 'SeqLengths' && o.outputs[0] === lengths) : undefined;
+  const inp = src && program.inputs.find((i) => i.value === src.inputs[0]);
+  if (!inp || inp.info.kind !== 'tokens') return undefined;
+  const ids = feeds[inp.name];
+  const T = ids.shape[1];
+  const vocab = inp.info.vocab;
+  return Array.from({ length: ids.shape[0] }, (_, b) => decodeIds(ids.data.subarray(b * T, b * T + len[b]), vocab));
+}
+
+/** The vocabulary a Decode op's tokens are read by: the labels of a graph output fed by them. */
+function decoderVocab(program: Program, op: Op): string[] | undefined {
+  const fed = new Set(op.outputs.slice(0, 2));
+  for (const o of program.outputs) {
+    const via = program.ops.find((x) => x.op === 'Identity' && x.outputs[0] === o.value);
+    if (o.labels && (fed.has(o.value) || (via && fed.has(via.inputs[0])))) return o.labels;
+  }
+  return undefined;
+}
+
+const lengthsOf = (env: Map<string, Tensor>, name: string, B: number, n: number) => (name && env.get(name) ? Array.from(env.get(name)!.data) : new Array<number>(B).fill(n));
+
+/** Trace records of every attention op and every Decode op of a traced run. */
+export function attentionTraces(program: Program, feeds: Record<string, Tensor>, env: Map<string, Tensor>, decodes: Map<number, DecodeResult>): { nodes: NodeTrace[]; attention: AttentionTrace[] } {
+  const nodes: NodeTrace[] = [];
+  const attention: AttentionTrace[] = [];
+  program.ops.forEach((op, k) => {
+    const name = program.nodeNames[op.node] ?? op.node;
+    if (op.op === 'Attention' || op.op === 'ConcatAttention' || op.op === 'MultiHeadAttention') {
+      const w = env.get(op.outputs[1]);
+      if (!w) return;
+      const mha = op.op === 'MultiHeadAttention';
+      const B = w.shape[0];
+      const heads = mha ? w.shape[1] : 1;
+      const Q = w.shape.length === 2 ? 1 : w.shape[w.shape.length - 2];
+      const S = w.shape[w.shape.length - 1];
+      const keyLengths = lengthsOf(env, op.inputs[3], B, S);
+      const queryLengths = lengthsOf(env, op.inputs[4], B, Q);
+      attention.push({
+        node: op.node, name, type: 'Attention', score: mha ? 'multi_head' : op.op === 'ConcatAttention' ? 'concat' : (op.attrs.score as string),
+        batch: B, heads, queries: Q, keys: S, weights: w.data as Float32Array, query_lengths: queryLengths, key_lengths: keyLengths,
+        query_tokens: tokensOf(program, feeds, op.inputs[4], queryLengths), key_tokens: tokensOf(program, feeds, op.inputs[3], keyLengths),
+      });
+      return;
+    }
+    if (op.op !== 'Decode') return;
+    const r = decodes.get(k);
+    if (!r?.trace) return;
+    const vocab = decoderVocab(program, op);
+    const lengths = Array.from(r.lengths);
+    const tokens = Array.from({ length: r.B }, (_, b) => Array.from(r.tokens.subarray(b * r.M, b * r.M + lengths[b]), (id) => vocab?.[id] ?? `#${id}`));
+    nodes.push({
+      node: op.node, name, type: 'Decoder', batch: r.B, steps: r.M, hidden_size: op.attrs.hidden_size as number, lengths, tokens,
+      layers: r.trace.layers.map((x, l) => ({ layer: l, direction: 'forward' as const, h: x.h, c: x.c, gates: x.gates })),
+    });
+    if (r.Sw > 0) {
+      const S = env.get(op.inputs[0])?.shape[1] ?? r.Sw;
+      const keyLengths = op.inputs[1] ? lengthsOf(env, op.inputs[1], r.B, S) : new Array<number>(r.B).fill(r.Sw);
+      attention.push({
+        node: op.node, name, type: 'Decoder', score: op.attrs.attention as string, batch: r.B, heads: 1, queries: r.M, keys: r.Sw,
+        weights: r.attention, query_lengths: lengths, key_lengths: keyLengths, query_tokens: tokens, key_tokens: tokensOf(program, feeds, op.inputs[1], keyLengths),
+      });
+    }
+  });
+  return { nodes, attention };
+}
