@@ -26,8 +26,10 @@ export interface CompileResult {
   nodeShapes: Record<string, Record<string, PortShape>>;
   /** edge id -> what it carries */
   edgeShapes: Record<string, PortShape>;
-  /** node id -> weight name -> values (from the file, or fresh) */
+  /** node id -> weight name -> values (from the file, or fresh when initWeights) */
   weights: Record<string, Record<string, Tensor>>;
+  /** node id -> weight name -> the shape the node needs (always computed; cheap) */
+  weightShapes: Record<string, Record<string, number[]>>;
   /** node ids in execution order */
   order: string[];
 }
@@ -71,8 +73,18 @@ function findCycle(start: string, next: Map<string, string[]>, inCycle: Set<stri
   return dfs(start) ? [...path, start] : [start];
 }
 
-export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileResult {
+export interface CompileOptions {
+  /** run passes 4–5 and return a Program (default true) */
+  lower?: boolean;
+  /** make fresh weights for those the file lacks (default: as lower). The editor's live
+   *  analysis turns this off: shapes are all it needs, and a large hidden_size would otherwise
+   *  allocate its weights on every keystroke. */
+  initWeights?: boolean;
+}
+
+export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult {
   const lower = opts.lower ?? true;
+  const initWeights = opts.initWeights ?? lower;
   const diagnostics: Diagnostic[] = [];
   const error = (message: string, extra: Partial<Diagnostic> = {}) => diagnostics.push({ severity: 'error', message, ...extra });
   const warn = (message: string, extra: Partial<Diagnostic> = {}) => diagnostics.push({ severity: 'warning', message, ...extra });
@@ -198,6 +210,7 @@ export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileR
 
   // --- 3. weights
   const weights: Record<string, Record<string, Tensor>> = {};
+  const weightShapes: Record<string, Record<string, number[]>> = {};
   const rng = new Rng(doc.seed ?? 0);
   for (const id of order) {
     const def = defs.get(id)!;
@@ -205,6 +218,7 @@ export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileR
     const node = nodes.get(id)!;
     const ctx = { params: params.get(id)!, inputs: inferredInputs.get(id)! };
     const expected = def.weights(ctx);
+    weightShapes[id] = expected;
     const given = doc.weights?.[id] ?? {};
     const w: Record<string, Tensor> = {};
     const missing: Record<string, number[]> = {};
@@ -237,7 +251,7 @@ export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileR
     if (Object.keys(missing).length && Object.keys(given).length) {
       warn(`${node.name}: the file lacks ${Object.keys(missing).join(', ')}; they were initialised fresh`, { node: id });
     }
-    if (Object.keys(missing).length && def.init && !bad) {
+    if (Object.keys(missing).length && def.init && !bad && initWeights) {
       const fresh = def.init({ ...ctx, rng: rng.fork(id) }, missing);
       for (const [name, shape] of Object.entries(missing)) w[name] = { dtype: 'float32', shape, data: fresh[name] };
     }
@@ -245,7 +259,7 @@ export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileR
   }
 
   const hasErrors = diagnostics.some((d) => d.severity === 'error');
-  if (!lower || hasErrors) return { program: null, diagnostics, nodeShapes, edgeShapes, weights, order };
+  if (!lower || hasErrors) return { program: null, diagnostics, nodeShapes, edgeShapes, weights, weightShapes, order };
 
   // --- 4. lower
   const L = createLowering(doc.name);
@@ -263,5 +277,5 @@ export function compile(doc: GraphDoc, opts: { lower?: boolean } = {}): CompileR
 
   // --- 5. verify
   for (const problem of verifyProgram(program)) error(`internal: ${problem}`);
-  return { program: diagnostics.some((d) => d.severity === 'error') ? null : program, diagnostics, nodeShapes, edgeShapes, weights, order };
+  return { program: diagnostics.some((d) => d.severity === 'error') ? null : program, diagnostics, nodeShapes, edgeShapes, weights, weightShapes, order };
 }

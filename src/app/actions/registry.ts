@@ -1,0 +1,19 @@
+// The registry: every action, in the order the help overlay lists them.
+import type { Action } from './types';
+import { matchKey } from './types';
+import { EDIT_ACTIONS } from './edit-actions';
+import { VIEW_ACTIONS } from './view-actions';
+import { FILE_ACTIONS } from './file-actions';
+
+export const ACTIONS: Action<never>[] = [...FILE_ACTIONS, ...EDIT_ACTIONS, ...VIEW_ACTIONS];
+
+const byName = new Map(ACTIONS.map((a) => [a.name, a]));
+
+export function getAction(name: string): Action<never> | undefined {
+  return byName.get(name);
+}
+
+/** The action a key event triggers, if any. */
+export function actionForKey(e: KeyboardEvent): Action<never> | undefined {
+  return ACTIONS.find((a) => a.keys?.some((k) => matchKey(k, e)));
+}

@@ -1,0 +1,161 @@
+// The run panel's state: what was typed for each input, the chosen sample, and the last run's
+// outputs, failure and Trace (kept for the inspector). Runs go to the Web Worker (../worker.ts),
+// which compiles the GraphDoc and executes it, so the canvas never freezes.
+import { action, makeObservable, observable, observableRef, runInAction } from 'mobx';
+import type { GraphDoc, Sample, SampleValue } from '../../doc/schema';
+import type { Trace } from '../../runtime/trace';
+import type { RunFailure, RunRequest, RunResponse, RunSuccess } from '../run-job';
+import { parseRunInput, runInputFields, sampleValueToText, type RunInputField } from './run-inputs';
+
+/**
+ * Talks to the run worker (../worker.ts): one request at a time, answered by id. A new run
+ * while one is under way stops the old one (the worker is replaced), so a runaway run never
+ * blocks the next.
+ */
+export class RunWorkerClient {
+  private worker: Worker | null = null;
+  private seq = 0;
+  private pending: { id: number; resolve: (r: RunResponse) => void } | null = null;
+
+  private spawn(): Worker {
+    const w = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module', name: 'seqgraph-run' });
+    w.onmessage = (ev: MessageEvent<RunResponse>) => {
+      const p = this.pending;
+      if (p && ev.data.id === p.id) {
+        this.pending = null;
+        p.resolve(ev.data);
+      }
+    };
+    w.onerror = (ev) => {
+      const p = this.pending;
+      this.pending = null;
+      this.worker?.terminate();
+      this.worker = null;
+      p?.resolve({ id: p.id, ok: false, stage: 'run', message: `the run worker failed: ${ev.message || 'unknown error'}` });
+    };
+    return w;
+  }
+
+  run(req: Omit<RunRequest, 'id'>): Promise<RunResponse> {
+    if (this.pending) this.cancel();
+    this.worker ??= this.spawn();
+    const id = ++this.seq;
+    return new Promise((resolve) => {
+      this.pending = { id, resolve };
+      this.worker!.postMessage({ ...req, id } satisfies RunRequest);
+    });
+  }
+
+  cancel(): void {
+    const p = this.pending;
+    this.pending = null;
+    this.worker?.terminate();
+    this.worker = null;
+    p?.resolve({ id: p.id, ok: false, stage: 'run', message: 'the run was stopped' });
+  }
+
+  get busy(): boolean {
+    return this.pending !== null;
+  }
+}
+
+export type RunStatus = 'idle' | 'running' | 'done' | 'failed';
+
+export class RunStore {
+  /** input name -> the text typed for it (absent: the first sample's value is shown) */
+  texts = observable.map<string, string>();
+  sampleName: string | null = null;
+  status: RunStatus = 'idle';
+  result: RunSuccess | null = null;
+  failure: RunFailure | null = null;
+  /** the last successful run's trace, for the inspector */
+  trace: Trace | null = null;
+  /** the document the last result came from */
+  resultDoc: GraphDoc | null = null;
+  private client: RunWorkerClient | null = null;
+  private seq = 0;
+
+  constructor() {
+    makeObservable(this, {
+      sampleName: observable,
+      status: observable,
+      result: observableRef,
+      failure: observableRef,
+      trace: observableRef,
+      resultDoc: observableRef,
+      setText: action,
+      useSample: action,
+      reset: action,
+      run: action,
+      cancel: action,
+    });
+  }
+
+  /** What the field for `field` shows. */
+  textFor(doc: GraphDoc, field: RunInputField): string {
+    const t = this.texts.get(field.name);
+    if (t !== undefined) return t;
+    const s = this.sampleName ? doc.samples.find((x) => x.name === this.sampleName) : doc.samples[0];
+    return sampleValueToText(s?.inputs[field.name]);
+  }
+
+  setText(name: string, text: string): void {
+    this.texts.set(name, text);
+  }
+
+  useSample(sample: Sample | null): void {
+    this.sampleName = sample?.name ?? null;
+    this.texts.clear();
+    if (sample) for (const [k, v] of Object.entries(sample.inputs)) this.texts.set(k, sampleValueToText(v));
+  }
+
+  /** A different graph was opened: forget inputs and results. */
+  reset(): void {
+    this.seq++;
+    this.client?.cancel();
+    this.texts.clear();
+    this.sampleName = null;
+    this.status = 'idle';
+    this.result = null;
+    this.failure = null;
+    this.trace = null;
+    this.resultDoc = null;
+  }
+
+  async run(doc: GraphDoc): Promise<void> {
+    const inputs: Record<string, SampleValue> = {};
+    for (const f of runInputFields(doc)) {
+      const parsed = parseRunInput(f, this.textFor(doc, f));
+      if (!parsed.ok) {
+        this.status = 'failed';
+        this.failure = { id: 0, ok: false, stage: 'input', message: parsed.message, where: { input: f.name } };
+        return;
+      }
+      inputs[f.name] = parsed.value;
+    }
+    this.status = 'running';
+    this.failure = null;
+    this.client ??= new RunWorkerClient();
+    const mine = ++this.seq;
+    const res = await this.client.run({ doc, inputs, trace: true });
+    runInAction(() => {
+      if (mine !== this.seq) return; // a later run replaced this one
+      if (res.ok) {
+        this.status = 'done';
+        this.result = res;
+        this.trace = res.trace ?? null;
+        this.resultDoc = doc;
+        this.failure = null;
+      } else {
+        this.status = 'failed';
+        this.failure = res;
+      }
+    });
+  }
+
+  cancel(): void {
+    this.seq++;
+    this.client?.cancel();
+    this.status = 'idle';
+  }
+}
