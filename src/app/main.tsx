@@ -14,6 +14,7 @@ import './styles/canvas.css';
 import './styles/panels.css';
 import './styles/run.css';
 import './styles/dialogs.css';
+import './styles/onnx.css';
 
 function exampleDoc(): GraphDoc {
   const entry = GALLERY.find((g) => g.id === DEFAULT_GALLERY_ID) ?? GALLERY[0];

@@ -79,6 +79,7 @@ export const TopBar = observer(function TopBar() {
         <ActionButton action="openFile" icon="open" />
         <ActionButton action="saveFile" icon="save" />
         <ActionButton action="openGallery" icon="gallery" text="Examples" />
+        <ActionButton action="exportOnnx" icon="onnx" text="ONNX" />
       </div>
       <div className="sg-toolgroup" role="group" aria-label="Edit">
         <ActionButton action="undo" icon="undo" />

@@ -3,6 +3,7 @@
 import { observer } from 'mobx-react-lite';
 import { runInputFields } from '../store/run-inputs';
 import { OutputView } from './RunResults';
+import { OnnxCheck } from './OnnxCheck';
 import { cx, useApp } from './ui';
 
 const Failure = observer(function Failure() {
@@ -121,6 +122,7 @@ export const RunPanel = observer(function RunPanel() {
           ))}
         </div>
       )}
+      <OnnxCheck />
     </div>
   );
 });

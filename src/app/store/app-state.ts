@@ -10,12 +10,14 @@ import type { Fragment } from './doc-ops';
 import { FlowView, type SeqFlowEdge, type SeqFlowNode } from './flow-view';
 import { GraphStore } from './graph-store';
 import { RunStore } from './run-store';
+import { OnnxStore } from './onnx-store';
 import { UiStore } from './ui-store';
 
 export class AppState {
   readonly graph: GraphStore;
   readonly ui = new UiStore();
   readonly run = new RunStore();
+  readonly onnx = new OnnxStore();
   readonly view: FlowView;
   /** the canvas, once it is mounted (for fit view, screen ↔ flow coordinates) */
   flow: ReactFlowInstance<SeqFlowNode, SeqFlowEdge> | null = null;
@@ -76,6 +78,7 @@ export class AppState {
   /** After a different graph is opened: fresh run panel, graph in view. */
   afterOpen(): void {
     this.run.reset();
+    this.onnx.reset();
     this.ui.closeOverlays();
     setTimeout(() => this.fitWhenMeasured(), 0);
   }
