@@ -102,10 +102,17 @@ export async function main(argv: string[]): Promise<number> {
     .command('export <graph>')
     .description('export the graph to an ONNX model')
     .requiredOption('-o, --output <model.onnx>', 'where to write the model')
-    .action(async (file: string, opts: { output: string }) => {
+    .option('--greedy', 'export beam-search decoders as greedy ones (the model metadata says so)')
+    .action(async (file: string, opts: { output: string; greedy?: boolean }) => {
       const { doc, program: p } = load(file);
       const { exportGraph } = await import('../onnx/export-graph');
-      writeText(opts.output, exportGraph(p, doc));
+      let bytes: Uint8Array;
+      try {
+        bytes = exportGraph(p, doc, opts.greedy ? { decodeStrategy: 'greedy' } : {});
+      } catch (e) {
+        throw new CliError(`${file}: cannot export: ${(e as Error).message}`);
+      }
+      writeText(opts.output, bytes);
       process.stderr.write(`${opts.output}: written\n`);
     });
 
