@@ -1,8 +1,11 @@
 // A small ONNX graph builder used by the exporter: unique names, nodes, constants (as
 // initializers), a few opset-dependent forms (Reduce*, Split, Squeeze/Unsqueeze), and a final
-// check that every node input is defined before it is used.
+// check that every node input is defined before it is used (subgraphs such as a Loop body
+// included). A subgraph's builder (`sub()`) shares the model's names and initializers: ONNX wants
+// names unique across a graph and its subgraphs, and a body may read the outer graph's values
+// and initializers by name, so its constants live with the model's.
 import type { Op } from '../ir/program';
-import { attr, DataType, floatTensorProto, int64TensorProto, type AttributeProto, type NodeProto, type TensorProto } from './proto';
+import { AttrType, attr, DataType, floatTensorProto, int64TensorProto, type AttributeProto, type GraphProto, type NodeProto, type TensorProto } from './proto';
 
 export class ExportError extends Error {}
 
@@ -16,13 +19,23 @@ export function opError(op: Op, why: string, nodeNames?: Record<string, string>)
 
 export class GraphBuilder {
   readonly nodes: NodeProto[] = [];
-  readonly initializers: TensorProto[] = [];
-  private readonly used = new Set<string>();
-  private nodeCount = 0;
+  readonly initializers: TensorProto[];
+  private readonly used: Set<string>;
+  private readonly counter: { n: number };
   /** the IR op being emitted, for node names and error messages */
   current: Op | undefined;
 
-  constructor(readonly opset: number) {}
+  constructor(readonly opset: number, parent?: GraphBuilder) {
+    this.initializers = parent ? parent.initializers : [];
+    this.used = parent ? parent.used : new Set<string>();
+    this.counter = parent ? parent.counter : { n: 0 };
+    this.current = parent?.current;
+  }
+
+  /** a builder for a subgraph (a Loop body): own nodes; names and initializers shared with this one */
+  sub(): GraphBuilder {
+    return new GraphBuilder(this.opset, this);
+  }
 
   reserve(name: string): void {
     this.used.add(name);
@@ -51,7 +64,7 @@ export class GraphBuilder {
     const ins = [...inputs];
     while (ins.length > 0 && ins[ins.length - 1] === '') ins.pop();
     this.nodes.push({
-      name: this.scoped(`${opType}_${this.nodeCount++}`),
+      name: this.scoped(`${opType}_${this.counter.n++}`),
       op_type: opType,
       input: ins,
       output: outs,
@@ -76,6 +89,22 @@ export class GraphBuilder {
 
   constInt64(values: number[], dims: number[] = [values.length], base = 'const'): string {
     return this.addInitializer(int64TensorProto(this.fresh(this.scoped(base)), dims, values));
+  }
+
+  constBool(value: boolean, base = 'const'): string {
+    return this.addInitializer({ name: this.fresh(this.scoped(base)), dims: [], data_type: DataType.BOOL, raw_data: new Uint8Array([value ? 1 : 0]) });
+  }
+
+  /** a tensor of `shape` (an int64 1-D value) filled with one value, of dtype FLOAT, INT64 or BOOL */
+  fill(shape: string, dtype: number, value: number): string {
+    const t: TensorProto =
+      dtype === DataType.FLOAT ? floatTensorProto('value', [1], [value]) : dtype === DataType.INT64 ? int64TensorProto('value', [1], [value]) : { name: 'value', dims: [1], data_type: DataType.BOOL, raw_data: new Uint8Array([value ? 1 : 0]) };
+    return this.op('ConstantOfShape', [shape], [attr.tensor('value', t)]);
+  }
+
+  /** dimension `axis` of x's run-time shape, as an int64 [1] (for Concat into shapes, Slice ends) */
+  dim(x: string, axis: number): string {
+    return this.op('Slice', [this.op('Shape', [x]), this.constInt64([axis], [1], 'at'), this.constInt64([axis + 1], [1], 'at')]);
   }
 
   // ---- forms that changed between opsets
@@ -142,16 +171,37 @@ export class GraphBuilder {
       if (defined.has(t.name!)) throw new ExportError(`ONNX export: '${t.name}' is defined twice (initializer)`);
       defined.add(t.name!);
     }
-    for (const n of this.nodes) {
-      for (const i of n.input ?? []) {
-        if (i !== '' && !defined.has(i)) throw new ExportError(`ONNX export: node '${n.name}' (${n.op_type}) reads '${i}', which nothing defines before it`);
-      }
-      for (const o of n.output ?? []) {
-        if (o === '') continue;
-        if (defined.has(o)) throw new ExportError(`ONNX export: node '${n.name}' (${n.op_type}) writes '${o}', which is already defined`);
-        defined.add(o);
-      }
-    }
-    for (const o of outputs) if (!defined.has(o)) throw new ExportError(`ONNX export: graph output '${o}' is never computed`);
+    checkNodes(this.nodes, defined, outputs, 'graph');
   }
+}
+
+/**
+ * Nodes in order against the values defined so far; a node's graph attribute (a Loop body) is
+ * checked against what is defined at that node plus the body's own inputs. Names are SSA across
+ * the whole model: a body may not redefine an outer value.
+ */
+function checkNodes(nodes: NodeProto[], defined: Set<string>, outputs: string[], where: string): void {
+  for (const n of nodes) {
+    for (const i of n.input ?? []) {
+      if (i !== '' && !defined.has(i)) throw new ExportError(`ONNX export: node '${n.name}' (${n.op_type}) reads '${i}', which nothing defines before it`);
+    }
+    for (const a of n.attribute ?? []) {
+      if (a.type !== AttrType.GRAPH || !a.g) continue;
+      const g: GraphProto = a.g;
+      const inner = new Set(defined);
+      for (const i of g.input ?? []) {
+        if (inner.has(i.name!)) throw new ExportError(`ONNX export: subgraph '${g.name}' input '${i.name}' is already defined`);
+        inner.add(i.name!);
+      }
+      checkNodes(g.node ?? [], inner, (g.output ?? []).map((o) => o.name!), `subgraph '${g.name}'`);
+      // the body's values are its own: mark them used so the outer graph cannot reuse a name
+      for (const x of inner) if (!defined.has(x)) defined.add(x);
+    }
+    for (const o of n.output ?? []) {
+      if (o === '') continue;
+      if (defined.has(o)) throw new ExportError(`ONNX export: node '${n.name}' (${n.op_type}) writes '${o}', which is already defined`);
+      defined.add(o);
+    }
+  }
+  for (const o of outputs) if (!defined.has(o)) throw new ExportError(`ONNX export: ${where} output '${o}' is never computed`);
 }

@@ -8,6 +8,11 @@
 //   seqgraph.version  the seqgraph that wrote it; seqgraph.name the graph's name
 //   vocab.<input>     each token input's vocabulary (a JSON list of symbols, in id order), so the
 //                     model file alone is enough to tokenise text for it
+//   seqgraph.decoder.<node name>.strategy            what each decoder in the file does: greedy, or
+//                     forced when it is fed a target (written by export.ts for every export)
+//   seqgraph.decoder.<node name>.requested_strategy  the graph's strategy when the export replaced
+//                     it: beam, exported as greedy with { decodeStrategy: 'greedy' } (ONNX export
+//                     has no beam search; without the option a beam decoder is refused)
 import type { GraphDoc } from '../doc/schema';
 import type { Program } from '../ir/program';
 import { exportOnnx, type ExportOptions } from './export';
@@ -20,6 +25,7 @@ export const META_OUTPUTS = 'seqgraph.outputs';
 export const META_VERSION = 'seqgraph.version';
 export const META_NAME = 'seqgraph.name';
 export const metaVocab = (input: string) => `vocab.${input}`;
+export { metaDecoderRequested, metaDecoderStrategy } from './export-decoder';
 
 export function graphMetadata(program: Program, doc: GraphDoc): Record<string, string> {
   const { weights: _weights, ...rest } = doc;
@@ -36,7 +42,10 @@ export function graphMetadata(program: Program, doc: GraphDoc): Record<string, s
   };
 }
 
-/** GraphDoc + its compiled Program -> ONNX bytes, named after the graph, with the metadata above. */
+/**
+ * GraphDoc + its compiled Program -> ONNX bytes, named after the graph, with the metadata above.
+ * `{ decodeStrategy: 'greedy' }` exports beam-search decoders as greedy ones (`seqgraph export --greedy`).
+ */
 export function exportGraph(program: Program, doc: GraphDoc, opts: Omit<ExportOptions, 'graphName'> = {}): Uint8Array {
   return exportOnnx(program, {
     ...opts,

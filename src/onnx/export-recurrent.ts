@@ -32,6 +32,10 @@ export interface EmitContext {
   v: (name: string) => string;
   /** an error naming the op and its node */
   error: (op: Op, why: string) => ExportError;
+  /** export options the emitters read (export.ts ExportOptions) */
+  options?: { decodeStrategy?: 'greedy' };
+  /** transposed copies of weight initializers made so far (IR name -> ONNX name), so each is stored once */
+  transposed?: Map<string, string>;
 }
 
 export function emitRecurrent(ctx: EmitContext, op: Op): void {

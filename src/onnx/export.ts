@@ -10,6 +10,8 @@ import type { Op, Program } from '../ir/program';
 import { verifyProgram } from '../ir/verify';
 import type { DType, Shape, Tensor } from '../runtime/tensor';
 import { ExportError, GraphBuilder, opError } from './export-builder';
+import { emitAttention, emitConcatAttention, emitMultiHeadAttention } from './export-attention';
+import { decoderMetadata, emitDecode } from './export-decoder';
 import { emitRecurrent, type EmitContext } from './export-recurrent';
 import { emitLastStep, emitMaskSteps, emitMergeDirections, emitRepeatVector, emitSeqLengths, emitSeqPool, emitStateToVector } from './export-sequence';
 import { attr, DataType, encodeModel, floatTensorProto, tensorToProto, type ModelProto, type ValueInfoProto } from './proto';
@@ -21,6 +23,12 @@ export interface ExportOptions {
   /** written to ModelProto.metadata_props */
   metadata?: Record<string, string>;
   docString?: string;
+  /**
+   * 'greedy': export a Decode op that uses beam search as the greedy decoder (ONNX export has no
+   * beam search); without it such a decoder is refused. The metadata records what was written
+   * (seqgraph.decoder.<name>.strategy / .requested_strategy).
+   */
+  decodeStrategy?: 'greedy';
 }
 
 export const DEFAULT_OPSET = 17;
@@ -85,6 +93,10 @@ const EMIT: Record<OpName, Emit> = {
   RNN: emitRecurrent,
   LSTM: emitRecurrent,
   GRU: emitRecurrent,
+  Attention: emitAttention,
+  ConcatAttention: emitConcatAttention,
+  MultiHeadAttention: emitMultiHeadAttention,
+  Decode: emitDecode,
 };
 
 /** Linear: Gemm(transB=1) when X is 2-D, else MatMul(X, Wᵀ) + b (Wᵀ a transposed initializer). */
@@ -120,6 +132,20 @@ const ELEM_TYPE: Record<DType, number> = { float32: DataType.FLOAT, int64: DataT
 function valueInfo(name: string, dtype: DType, shape: Shape): ValueInfoProto {
   const dim = shape.map((d) => (typeof d === 'string' ? { dim_param: d } : d >= 0 ? { dim_value: d } : {}));
   return { name, type: { tensor_type: { elem_type: ELEM_TYPE[dtype], shape: { dim } } } };
+}
+
+/** symbolic dims (other than the batch B) that more than one graph input declares */
+function sharedDims(program: Program): Set<string> {
+  const seen = new Map<string, string>();
+  const shared = new Set<string>();
+  for (const i of program.inputs) {
+    for (const d of new Set(i.shape)) {
+      if (typeof d !== 'string' || d === 'B') continue;
+      if (seen.has(d) && seen.get(d) !== i.name) shared.add(d);
+      seen.set(d, i.name);
+    }
+  }
+  return shared;
 }
 
 /** Program -> ModelProto (plain object, before encoding). */
@@ -171,7 +197,8 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
     return mapped;
   };
   const error = (op: Op, why: string) => opError(op, why, program.nodeNames);
-  const ctx: EmitContext = { b, program, v, error };
+  if (opts.decodeStrategy !== undefined && opts.decodeStrategy !== 'greedy') throw new ExportError(`ONNX export: decodeStrategy must be 'greedy', got '${String(opts.decodeStrategy)}'`);
+  const ctx: EmitContext = { b, program, v, error, options: { decodeStrategy: opts.decodeStrategy } };
 
   // --- ops, in order
   for (const op of program.ops) {
@@ -183,8 +210,13 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
   b.current = undefined;
   for (const { from, to } of viaIdentity) b.op('Identity', [v(from)], [], to);
 
-  const inputs = program.inputs.map((i) => valueInfo(i.name, i.dtype, i.shape));
-  const outputs = program.outputs.map((o) => valueInfo(o.name, o.dtype, o.shape));
+  // ort plans buffers by symbolic dims: two inputs declaring the same 'T' would be taken to have
+  // the same length (the compiler names every token input's time axis T, so a source and a target
+  // of different lengths would break the run). A symbol other than B that two inputs share is made
+  // per input ('T_src'), and an output dim with such a symbol is left unnamed.
+  const shared = sharedDims(program);
+  const inputs = program.inputs.map((i) => valueInfo(i.name, i.dtype, i.shape.map((d) => (typeof d === 'string' && shared.has(d) ? `${d}_${i.name}` : d))));
+  const outputs = program.outputs.map((o) => valueInfo(o.name, o.dtype, o.shape.map((d) => (typeof d === 'string' && shared.has(d) ? -1 : d))));
   b.check(
     program.inputs.map((i) => i.name),
     program.outputs.map((o) => o.name),
@@ -202,7 +234,8 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
       input: inputs,
       output: outputs,
     },
-    metadata_props: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    // what each decoder holds (greedy / forced) is a fact of this file: it wins over given metadata
+    metadata_props: Object.entries({ ...opts.metadata, ...decoderMetadata(program) }).map(([key, value]) => ({ key, value })),
   };
 }
 

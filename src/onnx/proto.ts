@@ -465,4 +465,5 @@ export const attr = {
   floats: (name: string, floats: number[]): AttributeProto => ({ name, type: AttrType.FLOATS, floats: [...floats] }),
   strings: (name: string, ss: string[]): AttributeProto => ({ name, type: AttrType.STRINGS, strings: ss.map((s) => utf8enc.encode(s)) }),
   tensor: (name: string, t: TensorProto): AttributeProto => ({ name, type: AttrType.TENSOR, t }),
+  graph: (name: string, g: GraphProto): AttributeProto => ({ name, type: AttrType.GRAPH, g }),
 };
