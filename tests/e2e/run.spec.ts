@@ -88,3 +88,27 @@ test('run errors are shown and name what is wrong', async ({ page }) => {
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('classes-probs-3')).toBeVisible();
 });
+
+test('the G2P example runs on a typed word and shows the phoneme symbols the CLI gives', async ({ page }) => {
+  await openEditor(page, '/?fresh');
+  await openGalleryGraph(page, 'g2p-attention');
+  await page.getByRole('tab', { name: 'Run' }).click();
+  await page.getByTestId('run-input-word').fill('graph');
+  await page.getByTestId('run-button').click();
+  const rows = page.getByTestId('tokens-phonemes').getByTestId('token-row');
+  await expect(rows).toHaveCount(1);
+  const shown = await rows.first().getAttribute('data-text');
+  // the same input through the command line
+  const dir = mkdtempSync(join(tmpdir(), 'sg-g2p-'));
+  const feeds = join(dir, 'feeds.json');
+  const vocab: string[] = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8')).nodes.find((n: { name: string }) => n.name === 'word').params.vocab;
+  const ids = [...'graph'].map((c) => vocab.indexOf(c));
+  writeFileSync(feeds, JSON.stringify({ word: { dtype: 'int64', shape: [1, ids.length], data: ids } }));
+  const out = JSON.parse(execFileSync('node', ['bin/seqgraph.js', 'run', 'graphs/g2p-attention.json', '--input', feeds], { encoding: 'utf8' }));
+  const phonemes: string[] = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8')).nodes.find((n: { name: string }) => n.name === 'decoder').params.vocab;
+  const len = out.phonemes.data.findIndex((id: number) => phonemes[id] === '</s>' || phonemes[id] === '<pad>');
+  const cli = out.phonemes.data.slice(0, len < 0 ? undefined : len).map((id: number) => phonemes[id]);
+  expect(cli.length).toBeGreaterThan(0);
+  expect(shown!.split(/\s+/).filter(Boolean)).toEqual(cli);
+  await shot(page, 'run-g2p');
+});
