@@ -9,6 +9,21 @@
 // this is ~2.4x faster than the naive k-outer/j-inner loop and faster than dot-product forms.
 // Every function here is monomorphic (Float32Array only), allocates nothing and uses no closures,
 // so callers can use them inside time loops.
+//
+// gemmTS is the reference. gemm() sends a product to the WebAssembly SIMD kernel
+// (gemmSimd in wasm/pack.ts) when the SIMD backend is on, the product is big enough, and Wt is a
+// prepared weight: an array made by transpose() and used at least once before. Such arrays are
+// treated as immutable from then on (they are derived copies; a trainer re-prepares them), so
+// their packing into wasm memory is made once and reused.
+import { kernelBackend } from './wasm/runtime';
+import { gemmSimd } from './wasm/pack';
+
+/** smallest M*K*N sent to the SIMD kernel: below it, copying X and Y costs more than it saves */
+const SIMD_MIN_WORK = 8192;
+/** arrays made by transpose(): prepared weights */
+const prepared = new WeakSet<Float32Array>();
+/** prepared weights already used once (a second use packs them for the SIMD kernel) */
+const usedOnce = new WeakSet<Float32Array>();
 
 /**
  * Y[M, N] (at yOff, row stride N) = X[M, K] (at xOff, row stride K) · Wt[K, N] + bias[N].
@@ -16,6 +31,20 @@
  * `bias` is still added once.
  */
 export function gemm(
+  X: Float32Array, xOff: number, M: number, K: number,
+  Wt: Float32Array, N: number, bias: Float32Array | null,
+  Y: Float32Array, yOff: number, accumulate = false,
+): void {
+  if (!accumulate && K >= 4 && M * K * N >= SIMD_MIN_WORK && prepared.has(Wt) && kernelBackend() === 'simd') {
+    if (usedOnce.has(Wt)) {
+      if (gemmSimd(X, xOff, M, K, Wt, N, bias, Y, yOff)) return;
+    } else usedOnce.add(Wt);
+  }
+  gemmTS(X, xOff, M, K, Wt, N, bias, Y, yOff, accumulate);
+}
+
+/** The reference gemm in plain TS: same contract as gemm(), never leaves JS. */
+export function gemmTS(
   X: Float32Array, xOff: number, M: number, K: number,
   Wt: Float32Array, N: number, bias: Float32Array | null,
   Y: Float32Array, yOff: number, accumulate = false,
@@ -108,10 +137,11 @@ export function packTransposed(
   }
 }
 
-/** W[rows, cols] -> new Wt[cols, rows]. */
+/** W[rows, cols] -> new Wt[cols, rows], a prepared weight (see gemm()): do not modify it after use. */
 export function transpose(W: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   packTransposed(W, rows, cols, out, rows, 0);
+  prepared.add(out);
   return out;
 }
 

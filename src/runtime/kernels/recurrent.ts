@@ -13,7 +13,12 @@
 //   longest first: at step s the rows still running are a prefix of the state matrix, so the
 //   recurrent gemm simply shrinks to that prefix and finished rows keep their final state.
 // - Activations are selected by small integer codes (no closures) so V8 inlines them.
-import { gemm, packTransposed } from './gemm';
+// - This TS loop is the reference. By default (kernelBackend() === 'simd', wherever WebAssembly
+//   SIMD exists) runLayer hands the same work to wasm/recurrent-simd.ts, which keeps the same
+//   contract; `opts.backend` or setKernelBackend() pins one, and the tests compare the two.
+import { gemmTS, packTransposed } from './gemm';
+import { kernelBackend, type KernelBackend } from './wasm/runtime';
+import { prepareSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
 
 export type CellKind = 'RNN' | 'LSTM' | 'GRU';
 export type Activation = 'tanh' | 'relu';
@@ -47,6 +52,8 @@ export interface PreparedLayer {
   bh: (Float32Array | null)[];
   /** @internal GRU with linearBeforeReset=false: per direction W_hn^T [H, H] */
   whnT: Float32Array[];
+  /** @internal the same weights packed into wasm memory for the SIMD kernels (null: unavailable) */
+  simd?: unknown;
 }
 
 export interface LayerTrace {
@@ -140,7 +147,10 @@ export function prepareLayer(spec: LayerSpec, fwd: DirectionWeights, bwd?: Direc
       }
     }
   });
-  return { spec: { ...spec }, D, G, H, I, wihT, bx, whhT, bh, whnT };
+  const layer: PreparedLayer = { spec: { ...spec }, D, G, H, I, wihT, bx, whhT, bh, whnT };
+  // re-lay the weights out for the SIMD kernels now, not on the first run
+  if (kernelBackend() === 'simd') prepareSimdLayer(layer);
+  return layer;
 }
 
 // ---- activations, by integer code so the hot loops stay monomorphic ----
@@ -157,7 +167,7 @@ function ract(x: number, code: number): number {
 
 export function runLayer(
   layer: PreparedLayer, x: Float32Array, B: number, T: number,
-  opts: { h0?: Float32Array; c0?: Float32Array; lengths?: Int32Array; trace?: boolean; workspace?: Workspace } = {},
+  opts: { h0?: Float32Array; c0?: Float32Array; lengths?: Int32Array; trace?: boolean; workspace?: Workspace; backend?: KernelBackend } = {},
 ): LayerResult {
   const { spec, D, G, H, I } = layer;
   const GH = G * H, DGH = D * GH, DH = D * H;
@@ -182,9 +192,16 @@ export function runLayer(
   }
   if (opts.lengths !== undefined) insertionSortByLengthDesc(perm, len, B);
 
+  if ((opts.backend ?? kernelBackend()) === 'simd') {
+    let ragged = false;
+    for (let b = 0; b < B; b++) if (len[b] < T) ragged = true;
+    const r = runLayerSimd({ layer, x, B, T, perm, len, ragged, h0: opts.h0, c0: opts.c0, trace: wantTrace });
+    if (r !== null) return r;
+  }
+
   // Input projection of every timestep and both directions: one gemm.
   const xp = ws.f32('xproj', B * T * DGH);
-  gemm(x, 0, B * T, I, layer.wihT, DGH, layer.bx, xp, 0);
+  gemmTS(x, 0, B * T, I, layer.wihT, DGH, layer.bx, xp, 0);
 
   const y = new Float32Array(B * T * DH);
   const hN = new Float32Array(D * B * H);
@@ -276,7 +293,7 @@ function timeLoopLSTM(a: StepArgs): void {
   for (let s = 0; s < T; s++) {
     nA = activeRows(perm, len, nA, s);
     if (nA === 0) break;
-    gemm(hs, 0, nA, H, whhT, GH, bh, hh, 0);
+    gemmTS(hs, 0, nA, H, whhT, GH, bh, hh, 0);
     for (let r = 0; r < nA; r++) {
       const b = perm[r];
       const t = reverse ? len[b] - 1 - s : s;
@@ -310,7 +327,7 @@ function timeLoopGRU(a: StepArgs): void {
   for (let s = 0; s < T; s++) {
     nA = activeRows(perm, len, nA, s);
     if (nA === 0) break;
-    gemm(hs, 0, nA, H, whhT, GH, bh, hh, 0);
+    gemmTS(hs, 0, nA, H, whhT, GH, bh, hh, 0);
     for (let r = 0; r < nA; r++) {
       const b = perm[r];
       const t = reverse ? len[b] - 1 - s : s;
@@ -338,7 +355,7 @@ function timeLoopGRUPaper(a: StepArgs): void {
   for (let s = 0; s < T; s++) {
     nA = activeRows(perm, len, nA, s);
     if (nA === 0) break;
-    gemm(hs, 0, nA, H, whhT, H2, null, hh, 0);
+    gemmTS(hs, 0, nA, H, whhT, H2, null, hh, 0);
     for (let r = 0; r < nA; r++) {
       const b = perm[r];
       const t = reverse ? len[b] - 1 - s : s;
@@ -351,7 +368,7 @@ function timeLoopGRUPaper(a: StepArgs): void {
         if (trr !== null) { trr[to_ + j] = rg; tz![to_ + j] = zb[so + j]; }
       }
     }
-    gemm(rh, 0, nA, H, whnT!, H, null, hn, 0);
+    gemmTS(rh, 0, nA, H, whnT!, H, null, hn, 0);
     for (let r = 0; r < nA; r++) {
       const b = perm[r];
       const t = reverse ? len[b] - 1 - s : s;
@@ -375,7 +392,7 @@ function timeLoopRNN(a: StepArgs): void {
   for (let s = 0; s < T; s++) {
     nA = activeRows(perm, len, nA, s);
     if (nA === 0) break;
-    gemm(hs, 0, nA, H, whhT, H, bh, hh, 0);
+    gemmTS(hs, 0, nA, H, whhT, H, bh, hh, 0);
     for (let r = 0; r < nA; r++) {
       const b = perm[r];
       const t = reverse ? len[b] - 1 - s : s;

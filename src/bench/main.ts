@@ -1,0 +1,140 @@
+// `npm run bench [-- --json <file>] [--quick] [--only <text>]`
+//
+// Runs every case on every engine that can run it (same weights, same inputs), prints a table
+// of median milliseconds, GFLOP/s and the ratio to onnxruntime-web (ort_ms / engine_ms: >= 1 is
+// as fast or faster), then the trace's cost and size and the compile time of a 200-node graph.
+// --json writes { machine, cases: [{ case, engine, ms, gflops, ratio_to_ort, ... }], ... }.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile } from '../compiler/compile';
+import { kernelBackend } from '../runtime/kernels/wasm/runtime';
+import { bigGraphDoc, g2pFiles, graphCase, layerCase, type BenchCase } from './cases';
+import { ortRunner, seqgraphRunner, tfjsRunner, type Runner } from './engines';
+import { FULL, machine, measure, QUICK, table, type Row } from './measure';
+
+interface Args { json?: string; quick: boolean; only?: string }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    if (k === '--json') a.json = argv[++i];
+    else if (k === '--quick') a.quick = true;
+    else if (k === '--only') a.only = argv[++i];
+    else if (k === '--help' || k === '-h') {
+      process.stdout.write('usage: npm run bench -- [--json <file>] [--quick] [--only <case text>]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${k} (try --help)`);
+  }
+  if (a.json === undefined && argv.includes('--json')) throw new Error('--json needs a file name');
+  return a;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function cases(notes: string[]): BenchCase[] {
+  const out: BenchCase[] = [];
+  for (const cell of ['LSTM', 'GRU'] as const) {
+    out.push(layerCase(cell, 1, 128, 128, 256), layerCase(cell, 32, 64, 128, 256));
+  }
+  const graphs = [path.join(root, 'graphs/name-classifier.json'), ...g2pFiles(path.join(root, 'graphs'))];
+  if (g2pFiles(path.join(root, 'graphs')).length === 0) notes.push('G2P: no graphs/g2p*.json in this checkout; its case is skipped.');
+  for (const file of graphs) {
+    try {
+      const c = graphCase(file);
+      if (typeof c === 'string') notes.push(`skipped: ${c}`);
+      else out.push(c);
+    } catch (e) {
+      notes.push(`skipped ${path.basename(file)}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+async function runnersFor(c: BenchCase, notes: string[]): Promise<Runner[]> {
+  const rs: Runner[] = [seqgraphRunner(c, 'seqgraph'), seqgraphRunner(c, 'seqgraph+trace'), seqgraphRunner(c, 'seqgraph-ts')];
+  try {
+    rs.push(ortRunner(c));
+  } catch (e) {
+    notes.push(`${c.name}: ort-wasm skipped: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (c.layer) {
+    for (const b of ['cpu', 'wasm'] as const) {
+      const r = await tfjsRunner(c, b).catch((e: Error) => e.message);
+      if (typeof r === 'string') notes.push(`${c.name}: tfjs-${b} skipped: ${r}`);
+      else rs.push(r);
+    }
+  }
+  return rs;
+}
+
+function compileTime(quick: boolean): { nodes: number; ops: number; ms: number } {
+  const doc = bigGraphDoc(200);
+  const once = () => {
+    const r = compile(doc);
+    if (!r.program) throw new Error(`the 200-node graph does not compile: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+    return r.program;
+  };
+  for (let i = 0; i < 3; i++) once();
+  const ts: number[] = [];
+  let ops = 0;
+  for (let i = 0; i < (quick ? 3 : 15); i++) {
+    const t0 = performance.now();
+    ops = once().ops.length;
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((a, b) => a - b);
+  return { nodes: doc.nodes.length, ops, ms: Math.round(ts[ts.length >> 1] * 100) / 100 };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const notes: string[] = [];
+  const log = (s: string) => process.stderr.write(s + '\n');
+  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}`);
+  const rows: Row[] = [];
+  for (const c of cases(notes)) {
+    if (args.only && !c.name.includes(args.only)) continue;
+    log(`  ${c.name} ...`);
+    const rs = await runnersFor(c, notes);
+    rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL)));
+  }
+  const compiled = compileTime(args.quick);
+
+  const lines = [table(rows), ''];
+  const byCase = new Map<string, Row[]>();
+  rows.forEach((r) => byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]));
+  for (const [name, rs] of byCase) {
+    const plain = rs.find((r) => r.engine === 'seqgraph'), traced = rs.find((r) => r.engine === 'seqgraph+trace');
+    if (plain && traced) {
+      lines.push(`trace: ${name}: ${(traced.ms / plain.ms).toFixed(2)}x the untraced time, ${(traced.trace_bytes! / 2 ** 20).toFixed(2)} MiB per run`);
+    }
+  }
+  lines.push('GFLOP/s counts the matrix products of recurrent layers and Dense (Linear) ops; for whole graphs, attention and decoding are not counted.');
+  lines.push(`compile: a ${compiled.nodes}-node graph (${compiled.ops} IR ops) compiles in ${compiled.ms} ms (median)`);
+  for (const n of notes) lines.push(`note: ${n}`);
+  lines.push(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms (>= 1: as fast or faster)`);
+  process.stdout.write(lines.join('\n') + '\n');
+
+  if (args.json) {
+    const out = {
+      machine: machine(),
+      kernels: kernelBackend(),
+      cases: rows,
+      compile: { nodes: compiled.nodes, ir_ops: compiled.ops, ms: compiled.ms },
+      notes,
+    };
+    writeFileSync(args.json, JSON.stringify(out, null, 2) + '\n');
+    log(`wrote ${args.json}`);
+  }
+}
+
+main().then(
+  () => process.exit(0), // ort and tfjs keep handles open; the bench is done
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
