@@ -15,7 +15,7 @@ function weightedDoc(): GraphDoc {
   const r = parseGraphText(readFileSync('graphs/name-classifier.json', 'utf8'));
   if (!r.ok) throw new Error('graph does not load');
   const doc = r.doc;
-  const c = compile(doc, { lower: false });
+  const c = compile(doc, { lower: false, initWeights: true });
   doc.weights = Object.fromEntries(Object.entries(c.weights).map(([id, ws]) => [id, Object.fromEntries(Object.entries(ws).map(([k, t]) => [k, encodeWeight(t.shape, t.data as Float32Array)]))]));
   doc.name = 'weighted';
   return doc;

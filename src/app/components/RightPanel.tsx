@@ -1,9 +1,10 @@
-// The right-hand panel: Params, Run and Inspector tabs. The inspector (a later issue) will draw
-// the last run's Trace, which the run store already keeps.
+// The right-hand panel: Params, Run and Inspector tabs. The inspector (../inspector/) draws the
+// last run's Trace, which the run store keeps.
 import { observer } from 'mobx-react-lite';
 import type { RightTab } from '../store/ui-store';
 import { ParamsPanel } from './ParamsPanel';
 import { RunPanel } from './RunPanel';
+import { InspectorPanel } from '../inspector/InspectorPanel';
 import { cx, useApp } from './ui';
 
 const TABS: { id: RightTab; label: string }[] = [
@@ -11,33 +12,6 @@ const TABS: { id: RightTab; label: string }[] = [
   { id: 'run', label: 'Run' },
   { id: 'inspector', label: 'Inspector' },
 ];
-
-const InspectorSlot = observer(function InspectorSlot() {
-  const { run } = useApp();
-  const t = run.trace;
-  return (
-    <div className="sg-node-details" data-testid="inspector-panel">
-      <header className="sg-panel-head">
-        <span className="sg-badge">Inspector</span>
-      </header>
-      {t ? (
-        <>
-          <p className="sg-note">The last run recorded every timestep of {t.nodes.length} recurrent node{t.nodes.length === 1 ? '' : 's'}:</p>
-          <ul className="sg-trace-list" data-testid="trace-summary">
-            {t.nodes.map((n) => (
-              <li key={n.node}>
-                <strong>{n.name}</strong> <span className="sg-muted">{n.type}</span> · {n.layers.length} layer×direction · {n.steps} steps · H={n.hidden_size}
-              </li>
-            ))}
-          </ul>
-          <p className="sg-hint">Timestep views of h, c and the gates come here.</p>
-        </>
-      ) : (
-        <p className="sg-hint">Run the graph to record every timestep of its recurrent nodes; the inspector will draw them here.</p>
-      )}
-    </div>
-  );
-});
 
 export const RightPanel = observer(function RightPanel() {
   const { ui } = useApp();
@@ -59,7 +33,7 @@ export const RightPanel = observer(function RightPanel() {
         ))}
       </div>
       <div className="sg-right-body" role="tabpanel">
-        {ui.rightTab === 'params' ? <ParamsPanel /> : ui.rightTab === 'run' ? <RunPanel /> : <InspectorSlot />}
+        {ui.rightTab === 'params' ? <ParamsPanel /> : ui.rightTab === 'run' ? <RunPanel /> : <InspectorPanel />}
       </div>
     </aside>
   );

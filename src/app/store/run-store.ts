@@ -61,6 +61,30 @@ export class RunWorkerClient {
 
 export type RunStatus = 'idle' | 'running' | 'done' | 'failed';
 
+/** A run's trace with what produced it, kept so the inspector can compare two runs. */
+export interface TraceSnapshot {
+  trace: Trace;
+  /** the document it came from (null: a trace file opened in the inspector) */
+  doc: GraphDoc | null;
+  /** the inputs it ran on (null when unknown) */
+  inputs: Record<string, SampleValue> | null;
+  /** a short description of the input, e.g. the text typed */
+  label: string;
+}
+
+/** A short description of a run's inputs, for the inspector's compare view. */
+export function describeInputs(inputs: Record<string, SampleValue>): string {
+  return Object.entries(inputs)
+    .map(([k, v]) => {
+      if (typeof v === 'string') return `${k}: “${v}”`;
+      if (v.every((x) => typeof x === 'string')) return `${k}: ${(v as string[]).map((x) => `“${x}”`).join(', ')}`;
+      const dims: number[] = [];
+      for (let a: unknown = v; Array.isArray(a); a = a[0]) dims.push(a.length);
+      return `${k}: [${dims.join('×')}] numbers`;
+    })
+    .join(' · ');
+}
+
 export class RunStore {
   /** input name -> the text typed for it (absent: the first sample's value is shown) */
   texts = observable.map<string, string>();
@@ -72,6 +96,12 @@ export class RunStore {
   trace: Trace | null = null;
   /** the document the last result came from */
   resultDoc: GraphDoc | null = null;
+  /** the inputs the trace was recorded on, and a short description of them */
+  traceInputs: Record<string, SampleValue> | null = null;
+  traceLabel = '';
+  /** the run before the last one, and a run pinned by the person: the inspector compares against them */
+  previous: TraceSnapshot | null = null;
+  pinned: TraceSnapshot | null = null;
   private client: RunWorkerClient | null = null;
   private seq = 0;
 
@@ -83,6 +113,13 @@ export class RunStore {
       failure: observableRef,
       trace: observableRef,
       resultDoc: observableRef,
+      traceInputs: observableRef,
+      traceLabel: observable,
+      previous: observableRef,
+      pinned: observableRef,
+      pinTrace: action,
+      unpinTrace: action,
+      showTrace: action,
       setText: action,
       useSample: action,
       reset: action,
@@ -120,6 +157,33 @@ export class RunStore {
     this.failure = null;
     this.trace = null;
     this.resultDoc = null;
+    this.traceInputs = null;
+    this.traceLabel = '';
+    this.previous = null;
+    this.pinned = null;
+  }
+
+  /** The current trace as a snapshot (null before any run). */
+  get currentSnapshot(): TraceSnapshot | null {
+    return this.trace ? { trace: this.trace, doc: this.resultDoc, inputs: this.traceInputs, label: this.traceLabel } : null;
+  }
+
+  /** Keeps the current run for comparing later runs against it. */
+  pinTrace(): void {
+    this.pinned = this.currentSnapshot;
+  }
+
+  unpinTrace(): void {
+    this.pinned = null;
+  }
+
+  /** Shows a trace that did not come from a run here (a trace file from `seqgraph run --trace`). */
+  showTrace(trace: Trace, label: string): void {
+    if (this.trace) this.previous = this.currentSnapshot;
+    this.trace = trace;
+    this.resultDoc = null;
+    this.traceInputs = null;
+    this.traceLabel = label;
   }
 
   async run(doc: GraphDoc): Promise<void> {
@@ -143,8 +207,11 @@ export class RunStore {
       if (res.ok) {
         this.status = 'done';
         this.result = res;
+        if (this.trace && res.trace) this.previous = this.currentSnapshot;
         this.trace = res.trace ?? null;
         this.resultDoc = doc;
+        this.traceInputs = inputs;
+        this.traceLabel = describeInputs(inputs);
         this.failure = null;
       } else {
         this.status = 'failed';
