@@ -9,6 +9,11 @@
 //   adds the Transposes and reorders the gates.
 // - integer tensors are called int64 but stored as Int32Array (see runtime/tensor.ts).
 //
+// Training (BPTT) comes later and needs no redesign: every op is a pure function of its inputs
+// and attributes (no hidden state; weights are ordinary inputs), so each can gain a backward
+// kernel beside its forward one in the runtime's kernel table, and the recurrent kernels already
+// record every timestep's gates and states (the Trace), which is what BPTT reads back.
+//
 // Every op declares how many inputs it takes (optional ones may be '' as in ONNX), how many
 // outputs it makes, and which attributes it needs; `verify` (ir/verify.ts) checks each op against
 // this table between passes and names the op, its node and its inputs when something is off.
