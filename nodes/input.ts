@@ -51,7 +51,7 @@ export const Input = defineNode<{
   },
   summary: (p) =>
     p.kind === 'tokens' ? `${p.tokenizer} · ${p.vocab.length} symbols` : p.kind === 'sequence' ? `[B, T, ${p.features}]` : p.kind === 'state' ? `[${p.layers}, B, ${p.features}]${p.cell ? ' h, c' : ''}` : `[B, ${p.features}]`,
-  infer({ params: p, error }): Record<string, PortShape> {
+  infer({ params: p, error, timeDim: T }): Record<string, PortShape> {
     if (p.kind === 'tokens') {
       const seen = new Map<string, number>();
       p.vocab.forEach((s, i) => {
@@ -63,11 +63,11 @@ export const Input = defineNode<{
       if (p.add_bos && !seen.has('<s>')) error({ param: 'vocab' }, 'add_bos needs <s> in the vocabulary');
       if (p.add_eos && !seen.has('</s>')) error({ param: 'vocab' }, 'add_eos needs </s> in the vocabulary');
       return {
-        tokens: { type: 'Tokens', dtype: 'int64', shape: ['B', 'T'], masked: true, vocab: p.vocab },
-        mask: { type: 'Mask', dtype: 'int64', shape: ['B', 'T'] },
+        tokens: { type: 'Tokens', dtype: 'int64', shape: ['B', T], masked: true, vocab: p.vocab },
+        mask: { type: 'Mask', dtype: 'int64', shape: ['B', T] },
       };
     }
-    if (p.kind === 'sequence') return { sequence: { type: 'Sequence', dtype: 'float32', shape: ['B', 'T', p.features] } };
+    if (p.kind === 'sequence') return { sequence: { type: 'Sequence', dtype: 'float32', shape: ['B', T, p.features] } };
     if (p.kind === 'state') return { state: { type: 'State', dtype: 'float32', shape: [p.layers, 'B', p.features], cell: p.cell } };
     return { vector: { type: 'Vector', dtype: 'float32', shape: ['B', p.features] } };
   },
@@ -76,7 +76,7 @@ export const Input = defineNode<{
     if (p.kind === 'tokens') {
       const id = (s: string) => p.vocab.indexOf(s);
       const pad = id('<pad>');
-      const v = ctx.graphInput('int64', ['B', 'T'], {
+      const v = ctx.graphInput('int64', ctx.outputs.tokens.shape, {
         kind: 'tokens', vocab: p.vocab, tokenizer: p.tokenizer, pad, unk: id('<unk>'),
         bos: id('<s>') >= 0 ? id('<s>') : undefined, eos: id('</s>') >= 0 ? id('</s>') : undefined,
         add_bos: p.add_bos, add_eos: p.add_eos, lowercase: p.lowercase,

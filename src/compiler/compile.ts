@@ -139,6 +139,9 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   }
 
   // --- 2. infer
+  // inputs with a time axis of their own get distinct symbols when there are several of them
+  const timed = doc.nodes.filter((n) => n.type === 'Input' && ['tokens', 'sequence'].includes(String(params.get(n.id)?.kind)));
+  const timeDim = (id: string) => (timed.length > 1 && timed.some((n) => n.id === id) ? `T_${nodes.get(id)!.name}` : 'T');
   const nodeShapes: Record<string, Record<string, PortShape>> = {};
   const edgeShapes: Record<string, PortShape> = {};
   const inferredInputs = new Map<string, Record<string, PortShape | undefined>>();
@@ -177,6 +180,7 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     const out = def.infer({
       params: p,
       inputs,
+      timeDim: timeDim(id),
       error: (where, message) => {
         failed = true;
         error(`${node.name}${where.port ? '.' + where.port : ''}${where.param ? ' (' + where.param + ')' : ''}: ${message}`, { node: id, port: where.port, param: where.param });

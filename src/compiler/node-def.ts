@@ -80,6 +80,9 @@ export interface Where {
 export interface InferCtx<P extends Params = Params> {
   params: P;
   inputs: Record<string, PortShape | undefined>;
+  /** the symbol for a time axis this node introduces (Input nodes): T, or T_<name> when the
+   *  graph has several inputs with time axes, which may differ in length (source and target) */
+  timeDim: string;
   /** report a problem; infer may go on to report more */
   error(where: Where, message: string): void;
 }

@@ -68,7 +68,7 @@ describe('compiler', () => {
     const msgs = r.diagnostics.map((x) => `${x.severity} ${x.node ?? '-'} ${x.port ?? '-'} ${x.message}`);
     const has = (re: RegExp) => expect(msgs.some((m) => re.test(m)), `${re}\n${msgs.join('\n')}`).toBe(true);
     has(/^error a - a is part of a cycle: a → b → a/);
-    has(/^error lstm input lstm\.input takes Sequence; got Tokens \[B, T\] \(put an Embedding between them\)/);
+    has(/^error lstm input lstm\.input takes Sequence; got Tokens \[B, T_tok\] \(put an Embedding between them\)/);
     has(/^error gru input gru\.input is not connected/);
     has(/^error emb - emb \(padding_idx\): 12 is not below num_embeddings \(10\)/);
     has(/^warning lonely - lonely does not lead to any Output/);
@@ -86,6 +86,26 @@ describe('compiler', () => {
     expect(Array.from(a)).not.toEqual(Array.from(c));
     const emb = compile(d).weights.emb.weight;
     expect(Array.from(emb.data.subarray(0, 24)).every((v) => v === 0)).toBe(true); // padding_idx row
+  });
+
+  it('gives each of several inputs its own time axis (a source and a target may differ in length)', () => {
+    const d = doc(
+      [
+        n('src', 'Input', { kind: 'tokens' }),
+        n('tgt', 'Input', { kind: 'tokens' }),
+        n('enc', 'Embedding', { embedding_dim: 4 }),
+        n('dec', 'Embedding', { embedding_dim: 4 }),
+        n('o1', 'Output'),
+        n('o2', 'Output'),
+      ],
+      [e('a', 'src', 'tokens', 'enc', 'tokens'), e('b', 'tgt', 'tokens', 'dec', 'tokens'), e('c', 'enc', 'output', 'o1', 'value'), e('d', 'dec', 'output', 'o2', 'value')],
+    );
+    const r = compile(d);
+    expect(r.edgeShapes.c.shape).toEqual(['B', 'T_src', 4]);
+    expect(r.edgeShapes.d.shape).toEqual(['B', 'T_tgt', 4]);
+    expect(r.program!.inputs.map((i) => i.shape)).toEqual([['B', 'T_src'], ['B', 'T_tgt']]);
+    // one input keeps the plain T
+    expect(compile(load('graphs/name-classifier.json'), { lower: false }).edgeShapes.e1.shape).toEqual(['B', 'T']);
   });
 
   it('every example graph compiles to a verified program', () => {
