@@ -7,7 +7,8 @@ import { checkGraph } from '../../src/doc/load';
 import type { GraphDoc } from '../../src/doc/schema';
 import { runJob } from '../../src/app/run-job';
 import { traceToJSON, type Trace } from '../../src/runtime/trace';
-import { attentionCSV, csvField, nodeCSV, parseCSV, traceFromJSON, traceJSONText } from '../../src/app/inspector/trace-export';
+import { attentionCSV, csvField, nodeCSV, parseCSV, traceJSONText } from '../../src/app/inspector/trace-export';
+import { traceFromJSON } from '../../src/runtime/trace';
 
 function traceOf(file: string): Trace {
   const r = checkGraph(JSON.parse(readFileSync(file, 'utf8')));

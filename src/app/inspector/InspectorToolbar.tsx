@@ -6,7 +6,8 @@ import type { ReactNode } from 'react';
 import type { AppState } from '../store/app-state';
 import { downloadText, fileName } from './download';
 import type { CompareMode, DirectionMode, InspectorState } from './inspector-state';
-import { nodeCSV, traceFromJSON, traceJSONText } from './trace-export';
+import { nodeCSV, traceJSONText } from './trace-export';
+import { traceFromJSON } from '../../runtime/trace';
 import { layerOf, quantitiesOf, stepLabels, type ColourRange } from './trace-quantities';
 import type { UnitSort } from './unit-stats';
 

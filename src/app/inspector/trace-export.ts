@@ -1,7 +1,7 @@
 // What the inspector exports, as text: the whole trace as JSON in exactly the format
 // `seqgraph run --trace` writes (the same traceToJSON, so a file from the app and one from the
 // command line compare number for number), a node's heatmaps and an attention matrix as CSV,
-// and the way back: a trace JSON file read into a Trace, so a CLI run can be inspected too.
+// (the way back, a trace file read into a Trace, is traceFromJSON beside traceToJSON).
 // Pure functions: no DOM, no React (downloads are in download.ts).
 import { traceToJSON, type AttentionTrace, type NodeTrace, type Trace, type TraceLayer } from '../../runtime/trace';
 import { quantitiesOf, queriesByKeys, valueAt } from './trace-quantities';
@@ -76,54 +76,4 @@ export function parseCSV(text: string): string[][] {
   }
   if (field || row.length) row.push(field), rows.push(row);
   return rows;
-}
-
-type Nested = number[][][];
-
-interface TraceJSON {
-  format?: string;
-  nodes?: {
-    node: string; name: string; type: string; batch: number; steps: number; hidden_size: number; lengths: number[]; tokens?: string[][];
-    layers: { layer: number; direction: 'forward' | 'reverse'; h: Nested; c?: Nested; gates: Record<string, Nested> }[];
-  }[];
-  attention?: (Omit<AttentionTrace, 'weights' | 'queries' | 'keys'> & { weights: number[][][][] })[];
-}
-
-/** [b][t][unit] with real steps only, back into a zero-padded [B, T, H] array. */
-function unpad(rows: Nested, B: number, T: number, H: number): Float32Array {
-  const out = new Float32Array(B * T * H);
-  rows.forEach((r, b) => r.forEach((step, t) => out.set(step, (b * T + t) * H)));
-  return out;
-}
-
-/** Reads a trace file written by `seqgraph run --trace` (or the inspector's export). */
-export function traceFromJSON(json: unknown): Trace {
-  const j = json as TraceJSON;
-  if (!j || j.format !== 'seqgraph-trace' || !Array.isArray(j.nodes)) throw new Error('not a seqgraph trace (expected "format": "seqgraph-trace")');
-  const nodes: NodeTrace[] = j.nodes.map((n) => ({
-    node: n.node,
-    name: n.name,
-    type: n.type,
-    batch: n.batch,
-    steps: n.steps,
-    hidden_size: n.hidden_size,
-    lengths: n.lengths,
-    ...(n.tokens ? { tokens: n.tokens } : {}),
-    layers: n.layers.map((l) => ({
-      layer: l.layer,
-      direction: l.direction,
-      h: unpad(l.h, n.batch, n.steps, n.hidden_size),
-      ...(l.c ? { c: unpad(l.c, n.batch, n.steps, n.hidden_size) } : {}),
-      gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, unpad(v, n.batch, n.steps, n.hidden_size)])),
-    })),
-  }));
-  const attention = j.attention?.map((a): AttentionTrace => {
-    const Q = Math.max(1, ...a.query_lengths);
-    const S = Math.max(1, ...a.key_lengths);
-    const w = new Float32Array(a.batch * a.heads * Q * S);
-    a.weights.forEach((heads, b) => heads.forEach((qs, h) => qs.forEach((ks, q) => w.set(ks, ((b * a.heads + h) * Q + q) * S))));
-    const { weights: _w, ...rest } = a;
-    return { ...rest, queries: Q, keys: S, weights: w };
-  });
-  return attention?.length ? { nodes, attention } : { nodes };
 }
