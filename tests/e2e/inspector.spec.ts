@@ -1,5 +1,5 @@
 // The inspector shows exactly what PyTorch computes: graphs/gates-lstm.json and gates-gru.json
-// hold the weights and the input x of ../shared/fixtures/pytorch/gates.json; after a run, hovering
+// hold the weights and the input x of tests/fixtures/pytorch/gates.json; after a run, hovering
 // cells of each gate's heatmap reads the fixture's per-step values (≤ 1e-5), batch row 1 included.
 // Also: gate saturation shares, unit order by variance, the unit plot and pattern selection,
 // stale marking, and the screenshots of the docs.
@@ -16,7 +16,7 @@ interface GateCase {
   x: Fix;
   steps: Record<string, Fix>[];
 }
-const fx = JSON.parse(readFileSync('../shared/fixtures/pytorch/gates.json', 'utf8')) as { lstm: GateCase; gru: GateCase };
+const fx = JSON.parse(readFileSync('tests/fixtures/pytorch/gates.json', 'utf8')) as { lstm: GateCase; gru: GateCase };
 const H = 6;
 const T = 9;
 const B = 2;

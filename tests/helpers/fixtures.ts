@@ -1,9 +1,9 @@
-// Reading the reference numbers in ../shared/fixtures (made by PyTorch and by the ONNX project).
+// Reading the reference numbers in tests/fixtures (made by PyTorch and by the ONNX project; copied from the steering repo's shared/fixtures, see tests/fixtures/README.md).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 
-export const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
+export const FIXTURES = path.resolve(process.cwd(), 'tests/fixtures');
 
 export interface FixTensor {
   shape: number[];

@@ -1,4 +1,4 @@
-// The Attention node against PyTorch (../shared/fixtures/pytorch/attention.json): every score
+// The Attention node against PyTorch (tests/fixtures/pytorch/attention.json): every score
 // rule, the padding mask and nn.MultiheadAttention's per-head weights, each run the way a user
 // runs it: a graph document, compiled (weights loaded by their names), executed.
 import { describe, it, expect } from 'vitest';

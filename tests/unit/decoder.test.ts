@@ -1,6 +1,6 @@
 // The Decoder node, greedy and forced, against a plainly written step-by-step reference
 // (decoder-reference.ts) computed from the same weights, and forced decoding against PyTorch's
-// teacher-forced seq2seq (../shared/fixtures/pytorch/grads.json).
+// teacher-forced seq2seq (tests/fixtures/pytorch/grads.json).
 import { describe, it, expect } from 'vitest';
 import { intTensor, floatTensor } from '../../src/runtime/tensor';
 import { execute } from '../../src/runtime/execute';

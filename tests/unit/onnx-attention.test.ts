@@ -1,6 +1,6 @@
 // Export of the attention ops (Attention with every score rule, ConcatAttention,
 // MultiHeadAttention): graphs built as a user builds them, compiled, exported to ONNX and run in
-// onnxruntime-web, against PyTorch's numbers (../shared/fixtures/pytorch/attention.json) and
+// onnxruntime-web, against PyTorch's numbers (tests/fixtures/pytorch/attention.json) and
 // against the TS runtime — with padded keys, padded query steps, keys with no valid step at all,
 // Vector and Sequence queries, and one file run at two batch shapes.
 import { afterAll, describe, expect, it } from 'vitest';

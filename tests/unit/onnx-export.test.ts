@@ -11,7 +11,7 @@ import { runOnnx } from '../../src/onnx/ort';
 import { decodeModel } from '../../src/onnx/proto';
 import { floatTensor, intTensor, type Dim, type Tensor } from '../../src/runtime/tensor';
 
-const FIX = fileURLToPath(new URL('../../../shared/fixtures/pytorch/cells.json', import.meta.url));
+const FIX = fileURLToPath(new URL('../fixtures/pytorch/cells.json', import.meta.url));
 interface TJ { shape: number[]; data: number[] }
 interface Case {
   name: string; kind: 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru'; input_size: number; hidden_size: number; num_layers: number;

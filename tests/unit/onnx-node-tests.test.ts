@@ -7,7 +7,7 @@ import { attrValue, decodeModel, decodeTensor, encodeModel, readTensor, type Gra
 import { runOnnx } from '../../src/onnx/ort';
 import type { Tensor } from '../../src/runtime/tensor';
 
-const DIR = fileURLToPath(new URL('../../../shared/fixtures/onnx_node_tests/', import.meta.url));
+const DIR = fileURLToPath(new URL('../fixtures/onnx_node_tests/', import.meta.url));
 const CASES = readdirSync(DIR).filter((c) => c.startsWith('test_')).sort();
 
 function readSet(c: string, prefix: 'input' | 'output'): { name: string; tensor: Tensor }[] {

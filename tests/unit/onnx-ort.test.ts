@@ -9,7 +9,7 @@ import { exportOnnx } from '../../src/onnx/export';
 import type { Program } from '../../src/ir/program';
 import { floatTensor, intTensor } from '../../src/runtime/tensor';
 
-const DIR = fileURLToPath(new URL('../../../shared/fixtures/onnx_node_tests/', import.meta.url));
+const DIR = fileURLToPath(new URL('../fixtures/onnx_node_tests/', import.meta.url));
 
 function scaleProgram(alpha: number): Program {
   return {

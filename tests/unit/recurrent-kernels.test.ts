@@ -16,7 +16,7 @@ import {
 const TOL = 1e-5;
 interface TJ { shape: number[]; data: number[] }
 const fixture = (name: string): any =>
-  JSON.parse(readFileSync(new URL(`../../../shared/fixtures/pytorch/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../fixtures/pytorch/${name}`, import.meta.url), 'utf8'));
 const f32 = (t: TJ | number[]) => Float32Array.from(Array.isArray(t) ? t : t.data);
 
 function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol = TOL): void {
