@@ -33,7 +33,7 @@ export interface BenchCase {
 function layerDoc(cell: 'LSTM' | 'GRU', I: number, H: number): GraphDoc {
   const at = { x: 0, y: 0 };
   return {
-    format: 'seqgraph', version: 1, name: `${cell.toLowerCase()}-bench`, seed: 1,
+    format: 'seqgraph', version: 2, name: `${cell.toLowerCase()}-bench`, seed: 1,
     nodes: [
       { id: 'in', type: 'Input', name: 'x', position: at, params: { kind: 'sequence', features: I } },
       { id: 'rnn', type: cell, name: 'rnn', position: at, params: { hidden_size: H } },
@@ -151,5 +151,5 @@ export function bigGraphDoc(n: number): GraphDoc {
   }
   nodes.push({ id: 'out', type: 'Output', name: 'y', position: at, params: {} } as GraphDoc['nodes'][number]);
   link(prev, 'output', 'out', 'value');
-  return { format: 'seqgraph', version: 1, name: `big-${n}`, seed: 1, nodes, edges, samples: [] } as unknown as GraphDoc;
+  return { format: 'seqgraph', version: 2, name: `big-${n}`, seed: 1, nodes, edges, samples: [] } as unknown as GraphDoc;
 }

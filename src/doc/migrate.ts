@@ -5,7 +5,9 @@ import { FORMAT, VERSION } from './schema';
 
 type Doc = Record<string, unknown>;
 const STEPS: Record<number, (doc: Doc) => Doc> = {
-  // 1 -> 2 goes here when version 2 exists.
+  // 1 -> 2: version 2 only adds optional sections (training setup, ...), so a version 1 file
+  // is a valid version 2 file as it stands; steps that rewrite old content go here.
+  1: (doc) => doc,
 };
 
 export function migrate(raw: unknown): unknown {

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 
 export const FORMAT = 'seqgraph';
-export const VERSION = 1;
+/** 2: adds the optional training setup and the sections the v2 issues bring (see migrate.ts) */
+export const VERSION = 2;
 
 const id = z.string().min(1, 'must not be empty').max(200);
 
@@ -51,7 +52,12 @@ export const WeightSchema = z
 export const GraphDocSchema = z
   .object({
     format: z.literal(FORMAT, { error: `must be "${FORMAT}"` }),
-    version: z.literal(VERSION),
+    version: z.literal(VERSION, {
+      error: (iss) =>
+        typeof iss.input === 'number' && iss.input > VERSION
+          ? `this file is format version ${iss.input}, newer than this seqgraph reads (up to ${VERSION}): update seqgraph to open it`
+          : `must be a format version from 1 to ${VERSION}`,
+    }),
     name: z.string().min(1),
     description: z.string().optional(),
     seed: z.number().int().optional(),

@@ -60,7 +60,7 @@ describe('beam search', () => {
       'rnn.bias_ih_l0': { shape: [V], data: zeros(V) }, 'rnn.bias_hh_l0': { shape: [V], data: zeros(V) }, 'out.weight': { shape: [V, V], data: out }, 'out.bias': { shape: [V], data: zeros(V) },
     };
     const graph = (strategy: string, beam_width = 2) => ({
-      format: 'seqgraph', version: 1, name: 'bigram',
+      format: 'seqgraph', version: 2, name: 'bigram',
       nodes: [
         { id: 'code', type: 'Input', params: { kind: 'vector', features: V } },
         { id: 'dec', type: 'Decoder', params: { vocab: TGT_VOCAB, embedding_dim: V, cell: 'RNN', hidden_size: V, max_len: 5, strategy, beam_width, length_penalty: 0 } },

@@ -54,7 +54,7 @@ export function seq2seqDoc(o: Seq2Seq) {
     edges.push([`dec.${port}`, `${port}.value`]);
   }
   return {
-    format: 'seqgraph', version: 1, name: 's2s', seed: o.seed ?? 7,
+    format: 'seqgraph', version: 2, name: 's2s', seed: o.seed ?? 7,
     nodes: nodes.map((n) => ({ ...n, name: n.id, position: { x: 0, y: 0 } })),
     edges: edges.map(([s, t], i) => ({ id: `e${i}`, source: { node: s.split('.')[0], port: s.split('.')[1] }, target: { node: t.split('.')[0], port: t.split('.')[1] } })),
   };

@@ -335,14 +335,14 @@ describe('names, errors and options', () => {
     const p = program({ inputs: { x: F('B', 4) }, ops: [['Softmax', ['x'], ['y']]], values: { y: F('B', 4) }, outputs: ['y'] });
     p.outputs[0].labels = ['a', 'b', 'c', 'd'];
     p.outputs[0].kind = 'probs';
-    const doc = { format: 'seqgraph' as const, version: 1 as const, name: 'tiny', description: 'a test', nodes: [], edges: [], samples: [], weights: { n: { w: { shape: [1], data: [1] } } } };
+    const doc = { format: 'seqgraph' as const, version: 2 as const, name: 'tiny', description: 'a test', nodes: [], edges: [], samples: [], weights: { n: { w: { shape: [1], data: [1] } } } };
     const bytes = exportGraph(p, doc);
     const m = decodeModel(bytes);
     expect(m.graph!.name).toBe('tiny');
     expect(m.doc_string).toBe('a test');
     const meta = Object.fromEntries(m.metadata_props!.map((e) => [e.key, e.value]));
-    expect(meta['seqgraph.format']).toBe('seqgraph/1');
-    expect(JSON.parse(meta['seqgraph.graph'])).toEqual({ format: 'seqgraph', version: 1, name: 'tiny', description: 'a test', nodes: [], edges: [], samples: [] });
+    expect(meta['seqgraph.format']).toBe('seqgraph/2');
+    expect(JSON.parse(meta['seqgraph.graph'])).toEqual({ format: 'seqgraph', version: 2, name: 'tiny', description: 'a test', nodes: [], edges: [], samples: [] });
     expect(JSON.parse(meta['seqgraph.inputs'])[0]).toMatchObject({ name: 'x', dtype: 'float32', shape: ['B', 4] });
     expect(JSON.parse(meta['seqgraph.outputs'])[0]).toMatchObject({ name: 'y', kind: 'probs', labels: ['a', 'b', 'c', 'd'] });
     const x = rand([1, 4], 16);

@@ -46,7 +46,7 @@ function graphFor(c: Case, withState: boolean) {
     nodes.push({ id: 'h0', type: 'Input', name: 'h0', position: { x: 0, y: 100 }, params: { kind: 'state', layers: c.num_layers * D, features: c.hidden_size, cell: type === 'LSTM' } as never });
     edges.push({ id: 'e4', source: { node: 'h0', port: 'state' }, target: { node: 'rnn', port: 'initial_state' } });
   }
-  return { format: 'seqgraph', version: 1, name: c.name, nodes, edges, samples: [], weights: { rnn: c.weights } };
+  return { format: 'seqgraph', version: 2, name: c.name, nodes, edges, samples: [], weights: { rnn: c.weights } };
 }
 
 describe('cells.json through the compiler and runtime (PyTorch weights by name)', () => {
