@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
-const PORT = 4179;
+// SEQGRAPH_E2E_PORT lets several checkouts run their e2e tests side by side
+const PORT = Number(process.env.SEQGRAPH_E2E_PORT ?? 4179);
 const chromium = '/usr/bin/chromium';
 
 export default defineConfig({
@@ -30,7 +31,8 @@ export default defineConfig({
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}`,
-    reuseExistingServer: !process.env.CI,
+    // never reuse: a server already on the port may be another checkout's build
+    reuseExistingServer: false,
     timeout: 60_000,
   },
 });
