@@ -32,7 +32,9 @@ export function parseTable(text: string, opts: ParseOptions): Table {
   const clean = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (format === 'jsonl') return parseJSONLines(clean, opts);
   if (format === 'text') return parseText(clean, opts);
-  return parseDelimited(clean, { ...opts, delimiter: opts.delimiter ?? (format === 'tsv' ? '\t' : undefined) });
+  // one line end everywhere: papaparse guesses it from the first line, so a file mixing CRLF
+  // and LF would keep a stray \r at the end of some rows' last field
+  return parseDelimited(clean.replace(/\r\n?/g, '\n'), { ...opts, delimiter: opts.delimiter ?? (format === 'tsv' ? '\t' : undefined) });
 }
 
 /** 1-based line numbers of character offsets, counted incrementally (offsets only grow). */

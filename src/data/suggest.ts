@@ -97,7 +97,8 @@ export function suggestSpec(program: Program, table: Table, source: DataSource):
       const sameVocab = C === aligned.info.vocab.length && (!out.labels || out.labels.every((l, i) => l === (aligned.info as { vocab: string[] }).vocab[i]));
       if (sameVocab && !roles.tags) targets[out.name] = { next_of: aligned.name, end: table.kind === 'windows' ? 'continue' : 'eos' };
       else {
-        const column = byName(out.name) ?? roles.tags ?? cols.find((c) => !usedText.has(c));
+        // only a column meant for it: attention weights and the like are per step too, but no target
+        const column = byName(out.name) ?? roles.tags;
         if (column) targets[out.name] = { column, labels: labelsCover(table, column, out.labels, true) ? 'output' : 'data' };
       }
     }
