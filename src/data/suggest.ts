@@ -3,7 +3,7 @@
 // column plays which role (catalog.ts); for a file, columns are matched by input/output name
 // first, then by what fits. The person can change every choice afterwards.
 import type { Program } from '../ir/program';
-import { DataSpecSchema, type DataSource, type DataSpec } from './spec';
+import { DataSpecSchema, type DataSpec, type DataSpecInput } from './spec';
 import type { Table } from './table';
 import { builtinInfo } from './builtin/catalog';
 import { decoderTargets } from './plan';
@@ -37,7 +37,7 @@ function labelsCover(table: Table, column: string, labels: string[] | undefined,
   });
 }
 
-export function suggestSpec(program: Program, table: Table, source: DataSource): DataSpec {
+export function suggestSpec(program: Program, table: Table, source: DataSpecInput['source']): DataSpec {
   const info = 'builtin' in source ? builtinInfo(source.builtin) : undefined;
   const roles = info?.roles ?? {};
   const d = info?.defaults ?? {};
