@@ -3,10 +3,12 @@
 stdin:  {"optim": [{"training": {optimizer, schedule?, clip_grad_norm?, clip_grad_value?},
                     "params": [tensor], "grads": [[tensor per param] per step]}],
          "schedules": [{"lr": float, "schedule": {...}, "steps": int}],
-         "losses": [{"spec": {loss, ...}, "value": tensor, "target": tensor}]}
+         "losses": [{"spec": {loss, ...}, "value": tensor, "target": tensor}],
+         "clips": [{"training": {clip_grad_norm?, clip_grad_value?}, "grads": [tensor]}]}
 stdout: {"optim": [{"steps": [{"norm": float|null, "params": [tensor]}], "state": [{name: tensor}]}],
          "schedules": [[lr per step]],
-         "losses": [{"loss": float, "grad": tensor}]}
+         "losses": [{"loss": float, "grad": tensor}],
+         "clips": [{"norm": float, "grads": [tensor]}]}
 Everything is float32, as the trainer is.
 """
 import torch
@@ -59,6 +61,21 @@ def run_loss(case):
     return {'loss': loss.item(), 'grad': out(value.grad)}
 
 
+def run_clip(case):
+    params = [torch.nn.Parameter(torch.zeros(g['shape'])) for g in case['grads']]
+    for p, g in zip(params, case['grads']):
+        p.grad = tensor(g)
+    tr = case['training']
+    norm = None
+    if tr.get('clip_grad_value'):
+        torch.nn.utils.clip_grad_value_(params, tr['clip_grad_value']['clip_value'])
+    if tr.get('clip_grad_norm'):
+        c = tr['clip_grad_norm']
+        nt = c.get('norm_type', 2)
+        norm = torch.nn.utils.clip_grad_norm_(params, c['max_norm'], norm_type=float('inf') if nt == 'inf' else nt).item()
+    return {'norm': norm, 'grads': [out(p.grad) for p in params]}
+
+
 def main():
     import warnings
     warnings.simplefilter('ignore')  # PyTorch warns about scheduler call order on SequentialLR
@@ -67,6 +84,7 @@ def main():
         'optim': [run_optim(c) for c in data.get('optim', [])],
         'schedules': [run_schedule(c) for c in data.get('schedules', [])],
         'losses': [run_loss(c) for c in data.get('losses', [])],
+        'clips': [run_clip(c) for c in data.get('clips', [])],
     })
 
 

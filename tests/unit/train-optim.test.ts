@@ -8,6 +8,7 @@ import { Updater } from '../../src/train/update';
 import { LrSchedule } from '../../src/train/schedules';
 import { crossEntropy, mseLoss, nllLoss, type LossValue } from '../../src/train/losses';
 import type { Param } from '../../src/train/optimizers';
+import { clipGradNorm, clipGradValue } from '../../src/train/clip';
 
 type T = { shape: number[]; data: number[] };
 const it = pytorchTest();
@@ -94,15 +95,27 @@ for (const reduction of ['mean', 'sum']) {
   lossCases.push({ spec: { loss: 'MSELoss', reduction }, value: tensor([4, 3, 2], randn(24)), target: tensor([4, 3, 2], randn(24)) });
 }
 
+// --- clipping on its own: PyTorch's exact formula, 1e-6 term and clamp included
+const clipShapes = [[4, 3], [6]];
+const grads = (scale: number) => clipShapes.map((s) => tensor(s, randn(s[0] * (s[1] ?? 1), scale)));
+const clipCases = [
+  { training: { clip_grad_norm: { max_norm: 1 } }, grads: grads(2) },
+  { training: { clip_grad_norm: { max_norm: 100 } }, grads: grads(2) }, // below max_norm: coef clamped to 1
+  { training: { clip_grad_norm: { max_norm: 1e-6 } }, grads: grads(3e-7) }, // norm ~1e-6: the + 1e-6 matters
+  { training: { clip_grad_norm: { max_norm: 0.5, norm_type: 'inf' } }, grads: grads(1) },
+  { training: { clip_grad_value: { clip_value: 0.3 } }, grads: grads(1) },
+];
+
 type Ref = {
   optim: { steps: { norm: number | null; lr: number; params: T[] }[]; state: Record<string, T>[] }[];
   schedules: number[][];
   losses: { loss: number; grad: T }[];
+  clips: { norm: number | null; grads: T[] }[];
 };
 let ref: Ref;
 beforeAll(() => {
   if (!hasPyTorch() && !REQUIRE_PYTORCH) return;
-  ref = runPythonJSON<Ref>('optim_reference.py', [], { optim: optCases.map((c, i) => ({ training: c.training, ...optInputs[i] })), schedules: schedCases, losses: lossCases });
+  ref = runPythonJSON<Ref>('optim_reference.py', [], { optim: optCases.map((c, i) => ({ training: c.training, ...optInputs[i] })), schedules: schedCases, losses: lossCases, clips: clipCases });
 }, 120_000);
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -136,6 +149,20 @@ describe('optimisers match torch.optim (float32, 1e-6)', () => {
         expect(maxAbs(new Float32Array(bytes.buffer), t.data), `state ${name}`).toBeLessThan(1e-6);
       }
     });
+  });
+});
+
+describe('clip_grad_norm_ and clip_grad_value_ match torch.nn.utils', () => {
+  it.each(clipCases.map((c, i) => [JSON.stringify(c.training), i] as const))('%s', (_name, i) => {
+    const c = clipCases[i];
+    const gs = c.grads.map((g) => Float32Array.from(g.data));
+    const want = ref.clips[i];
+    const norm = c.training.clip_grad_norm ? clipGradNorm(gs, c.training.clip_grad_norm.max_norm, (c.training.clip_grad_norm as { norm_type?: 2 | 'inf' }).norm_type ?? 2) : null;
+    if (c.training.clip_grad_value) clipGradValue(gs, c.training.clip_grad_value.clip_value);
+    if (norm !== null) expect(Math.abs(norm - want.norm!)).toBeLessThanOrEqual(1e-6 * want.norm!);
+    // relative to the gradients' scale, so the tiny case is held as tightly as the others
+    const scale = Math.max(...c.grads.flatMap((g) => g.data.map(Math.abs)));
+    gs.forEach((g, k) => expect(maxAbs(g, want.grads[k].data) / scale).toBeLessThan(1e-6));
   });
 });
 
