@@ -37,12 +37,13 @@ export class Updater {
   }
 
   /** Clip `grads` in place and update `params`. Only params with a gradient take part, as in PyTorch. */
-  apply(params: readonly Param[], grads: Map<string, Float32Array>): UpdateResult {
+  apply(params: readonly Param[], grads: Map<string, Float32Array>, onClipped?: (grads: ReadonlyMap<string, Float32Array>) => void): UpdateResult {
     const gs = params.map((p) => grads.get(p.name)).filter((g): g is Float32Array => !!g);
     const gradNorm = totalNorm(gs);
     if (this.settings.clip_grad_value) clipGradValue(gs, this.settings.clip_grad_value.clip_value);
     if (this.settings.clip_grad_norm) clipGradNorm(gs, this.settings.clip_grad_norm.max_norm, this.settings.clip_grad_norm.norm_type);
     const clippedNorm = this.settings.clip_grad_norm || this.settings.clip_grad_value ? totalNorm(gs) : gradNorm;
+    onClipped?.(grads);
     const lr = this.schedule.lr;
     this.optimizer.lr = lr;
     this.optimizer.step(params, grads);

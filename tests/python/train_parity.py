@@ -37,21 +37,21 @@ class RecurrentModel(nn.Module):
                                                          bidirectional=m['bidirectional'], batch_first=True, **extra))
         setattr(self, m['ids']['out'], nn.Linear(D * m['hidden'], m['classes']))
 
-    def forward(self, feeds):
+    def forward(self, feeds, state=None):
+        """{output name: value}, and the final state (to carry into the next BPTT chunk)"""
         m = self.m
         emb, rnn, out = (getattr(self, m['ids'][k]) for k in ('emb', 'rnn', 'out'))
         tokens = feeds[m['input']].long()
         lengths = (tokens != 0).sum(1)
         packed = pack_padded_sequence(emb(tokens), lengths, batch_first=True, enforce_sorted=False)
-        y, h = rnn(packed)
-        if m['cell'] == 'LSTM':
-            h = h[0]
+        y, state = rnn(packed, state)
+        h = state[0] if m['cell'] == 'LSTM' else state
         if m['head'] == 'last':
             D = 2 if m['bidirectional'] else 1
             v = torch.cat([h[-D + d] for d in range(D)], dim=1)
         else:
             v, _ = pad_packed_sequence(y, batch_first=True, total_length=tokens.shape[1])
-        return {m['output']: out(v)}
+        return {m['output']: out(v)}, state
 
 
 MODELS = {'recurrent': RecurrentModel}
@@ -71,22 +71,33 @@ def run_case(case):
     sched = make_scheduler(opt, tr.get('schedule'))
     losses, norms = [], []
     batches = case['batches']
+    k = tr.get('bptt_steps')
     for step in range(case['steps']):
         b = batches[step % len(batches)]
-        feeds = {k: tensor(v, torch.long if v.get('dtype') == 'int64' else torch.float32) for k, v in b['feeds'].items()}
-        opt.zero_grad()
-        outs = model(feeds)
-        loss = 0
-        for spec in tr['losses']:
-            t = b['targets'][spec['output']]
-            target = tensor(t, torch.long if t.get('dtype') == 'int64' else torch.float32)
-            loss = loss + spec.get('loss_weight', 1) * loss_fn(spec, outs[spec['output']], target)
-        loss.backward()
-        before, _ = clip(params, tr)
-        opt.step()
-        if sched is not None:
-            sched.step()
-        losses.append(loss.item())
+        feeds = {n: tensor(v, torch.long if v.get('dtype') == 'int64' else torch.float32) for n, v in b['feeds'].items()}
+        targets = {n: tensor(t, torch.long if t.get('dtype') == 'int64' else torch.float32) for n, t in b['targets'].items()}
+        T = next(iter(feeds.values())).shape[1]
+        # truncated BPTT as PyTorch's word_language_model: a step per chunk, the state detached between
+        bounds = [(t0, min(T, t0 + k)) for t0 in range(0, T, k)] if k and T > k else [(0, T)]
+        state, total = None, 0.0
+        for t0, t1 in bounds:
+            f = {n: v[:, t0:t1] for n, v in feeds.items()} if len(bounds) > 1 else feeds
+            opt.zero_grad()
+            outs, state = model(f, state)
+            state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            loss = 0
+            for spec in tr['losses']:
+                target = targets[spec['output']]
+                if len(bounds) > 1 and target.dim() >= 2:
+                    target = target[:, t0:t1]
+                loss = loss + spec.get('loss_weight', 1) * loss_fn(spec, outs[spec['output']], target)
+            loss.backward()
+            before, _ = clip(params, tr)
+            opt.step()
+            if sched is not None:
+                sched.step()
+            total += loss.item() / len(bounds)
+        losses.append(total)
         norms.append(before)
     return {'losses': losses, 'grad_norms': norms}
 

@@ -60,6 +60,7 @@ describe('the training section in a graph file', () => {
     expect(problems({ losses: [{ loss: 'CrossEntropyLoss', output: 'logits', target: 'y' }], optimizer: { type: 'Adam' } }, reg)[0]).toMatch(/^error training.losses\[0\].loss: CrossEntropyLoss on "logits": the output has one value per row \(a regression output\).*use MSELoss/);
     // BPTT needs a loss at every step
     expect(problems({ losses: [ce], optimizer: { type: 'Adam' }, bptt_steps: 10 })).toEqual([
+      'error training.bptt_steps: truncated BPTT carries the state left to right from chunk to chunk, but encoder is bidirectional: its reverse direction would start each chunk from the wrong end',
       'error training.losses[0].output: truncated BPTT needs a loss at every step, but "probs" gives one Vector per row: drop bptt_steps, or put the loss on a sequence output',
     ]);
     expect(problems({ losses: [ce], optimizer: { type: 'Adam' }, teacher_forcing_ratio: 0.5 })).toEqual(['warning training.teacher_forcing_ratio: has no effect: no Decoder reads a target']);
