@@ -3,6 +3,7 @@
 import type { Tensor } from '../runtime/tensor';
 import type { WeightJSON } from '../doc/schema';
 import type { UpdaterStateJSON } from './update';
+import type { GradTrace } from './runtime';
 
 export interface Batch {
   /** by graph input name, exactly what execute() takes */
@@ -28,6 +29,8 @@ export interface StepResult {
   step: number;
   /** optimiser steps this batch took (1, or the number of BPTT chunks) */
   updates: number;
+  /** with step(batch, { trace: true }): ∂loss/∂h_t (and ∂loss/∂c_t) of the (last) update */
+  gradTrace?: GradTrace;
 }
 
 export interface OutputMetrics {
