@@ -1,0 +1,90 @@
+// model.py for RNN, LSTM and GRU nodes: nn.RNN / nn.LSTM / nn.GRU (batch_first, packed sequences
+// for ragged token batches) where PyTorch's module computes what the node does, and the
+// step-by-step ExplicitLSTM / ExplicitGRU (same parameter names) where it does not: hard_sigmoid
+// gates, a relu candidate, or GRU with linear_before_reset off. Merge modes other than concat are
+// applied to the module's concatenated output, as Keras' Bidirectional does.
+import type { ModelGen, NodeView } from './context';
+import { pyNum } from './py';
+
+interface RecParams {
+  hidden_size: number;
+  num_layers: number;
+  bidirectional: boolean;
+  merge_mode: string;
+  bias: boolean;
+  dropout: number;
+  nonlinearity?: string;
+  activation?: string;
+  recurrent_activation?: string;
+  linear_before_reset?: boolean;
+}
+
+/** why PyTorch's own module cannot compute this node, or null when it can */
+function explicitReason(type: string, p: RecParams): string | null {
+  if (type === 'RNN') return null;
+  const why: string[] = [];
+  if ((p.activation ?? 'tanh') !== 'tanh') why.push(`activation ${p.activation}`);
+  if ((p.recurrent_activation ?? 'sigmoid') !== 'sigmoid') why.push(`recurrent_activation ${p.recurrent_activation}`);
+  if (type === 'GRU' && p.linear_before_reset === false) why.push('linear_before_reset off');
+  return why.length ? why.join(', ') : null;
+}
+
+const ACT: Record<string, string> = { tanh: 'torch.tanh', relu: 'torch.relu', sigmoid: 'torch.sigmoid', hard_sigmoid: 'hard_sigmoid' };
+
+export function emitRecurrent(g: ModelGen, n: NodeView): void {
+  const p = n.params as unknown as RecParams;
+  const I = n.weights.weight_ih_l0[1];
+  const H = p.hidden_size;
+  const lstm = n.type === 'LSTM';
+  const args = [`${I}`, `${H}`];
+  if (p.num_layers > 1) args.push(`num_layers=${p.num_layers}`);
+  if (!p.bias) args.push('bias=False');
+  if (p.bidirectional) args.push('bidirectional=True');
+  if (p.dropout > 0 && p.num_layers > 1) args.push(`dropout=${pyNum(p.dropout, true)}`);
+  const explicit = explicitReason(n.type, p);
+  const first = n.ops.find((o) => o.op === n.type);
+  if (!first) g.fail(n, `lowered without a ${n.type} op`);
+  const lengths = g.lengths(n, first.inputs[lstm ? 11 : 10]);
+  const x = g.input(n, 'input')!.expr;
+  const init = g.input(n, 'initial_state');
+  const state = init ? (lstm ? `(${init.expr}, ${init.c ?? 'None'})` : init.expr) : 'None';
+  let m: string;
+  let call: string;
+  if (explicit) {
+    const cls = lstm ? 'ExplicitLSTM' : 'ExplicitGRU';
+    g.use(cls);
+    const act = p.activation ?? 'tanh', ract = p.recurrent_activation ?? 'sigmoid';
+    if (act !== 'tanh') args.push(`activation=${ACT[act]}`);
+    if (ract !== 'sigmoid') {
+      args.push(`recurrent_activation=${ACT[ract]}`);
+      if (ract === 'hard_sigmoid') g.use('hard_sigmoid');
+    }
+    if (n.type === 'GRU' && p.linear_before_reset === false) args.push('linear_before_reset=False');
+    g.init.push(`# ${n.type} with ${explicit}: nn.${n.type} cannot, so its maths is written out (same parameter names)`);
+    m = g.module(n, `${cls}(${args.join(', ')})`); // batch-first by construction
+    call = `${m}(${x}${lengths !== 'None' || state !== 'None' ? `, ${lengths}` : ''}${state !== 'None' ? `, ${state}` : ''})`;
+  } else {
+    if (n.type === 'RNN' && (p.nonlinearity ?? 'tanh') !== 'tanh') args.push(`nonlinearity="${p.nonlinearity}"`);
+    m = g.module(n, `nn.${n.type}(${args.join(', ')}, batch_first=True)`);
+    g.use('run_rnn');
+    call = `run_rnn(${m}, ${x}${lengths !== 'None' || state !== 'None' ? `, ${lengths}` : ''}${state !== 'None' ? `, ${state}` : ''})`;
+  }
+  const out = g.local(`${n.v}_out`);
+  const h = g.local(`${n.v}_h`);
+  const c = lstm ? g.local(`${n.v}_c`) : undefined;
+  g.line(`${out}, ${lstm ? `(${h}, ${c})` : h} = ${call}`);
+  const merge = p.bidirectional && p.merge_mode !== 'concat' ? p.merge_mode : null;
+  if (merge) g.use('merge_directions');
+  if (g.used(n, 'output')) {
+    if (merge) g.line(`${out} = merge_directions(${out}, "${merge}")`);
+    g.set(n, 'output', { expr: out });
+  }
+  g.set(n, 'state', { expr: h, c });
+  if (g.used(n, 'last')) {
+    // the top layer's final h, directions side by side (Keras return_sequences=False)
+    const last = g.local(`${n.v}_last`);
+    const top = p.bidirectional ? `torch.cat([${h}[-2], ${h}[-1]], dim=1)` : `${h}[-1]`;
+    g.line(`${last} = ${merge ? `merge_directions(${top}, "${merge}")` : top}`);
+    g.set(n, 'last', { expr: last });
+  }
+}

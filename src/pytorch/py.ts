@@ -1,0 +1,113 @@
+// Writing Python source: literals, identifiers and indented blocks. Everything the PyTorch export
+// generates goes through here, so quoting, number formatting and the line-length bound live in
+// one place (the export's tests read the generated code for giant literals and long lines).
+
+/** Python 3 keywords and soft keywords a name must not be (identifiers only, not attributes) */
+const KEYWORDS = new Set(
+  ('False None True and as assert async await break class continue def del elif else except finally for from global if ' +
+    'import in is lambda nonlocal not or pass raise return try while with yield match case type self').split(' '),
+);
+
+/** A Python string literal (JSON's escapes are Python's; non-ASCII kept as it is, the files are UTF-8). */
+export function pyStr(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** A Python number literal: ints as ints, floats with a '.' or an exponent, infinities spelled out. */
+export function pyNum(x: number, float = false): string {
+  if (x === Infinity) return 'math.inf';
+  if (x === -Infinity) return '-math.inf';
+  if (Number.isNaN(x)) return 'math.nan';
+  const s = String(x);
+  if (!float || /[.e]/.test(s)) return s;
+  return `${s}.0`;
+}
+
+export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
+
+/** A short Python list of numbers or strings (callers keep it short: weights are never inlined). */
+export function pyList(xs: readonly (number | string)[]): string {
+  return `[${xs.map((x) => (typeof x === 'number' ? pyNum(x) : pyStr(x))).join(', ')}]`;
+}
+
+export function isIdentifier(s: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && !KEYWORDS.has(s);
+}
+
+/** Identifier-safe spelling of a name: invalid characters become '_', a keyword gets a trailing '_'. */
+export function pyIdent(name: string): string {
+  let s = name.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(s)) s = `_${s}`;
+  return KEYWORDS.has(s) ? `${s}_` : s;
+}
+
+/** Unique identifiers: the first call for a base gets it, later ones base_2, base_3, ... */
+export class Names {
+  private used = new Set<string>();
+  constructor(reserved: Iterable<string> = []) {
+    for (const r of reserved) this.used.add(r);
+  }
+  take(base: string): string {
+    const b = pyIdent(base);
+    let s = b;
+    for (let k = 2; this.used.has(s); k++) s = `${b}_${k}`;
+    this.used.add(s);
+    return s;
+  }
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+}
+
+/** "my-node" -> "MyNode" (class names) */
+export function pascal(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9]+/g, ' ').trim().split(/\s+/).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return /^[A-Za-z_]/.test(s) ? s : `M${s}`;
+}
+
+/** Indented Python lines. `block(header, body)` writes `header:` and indents what body writes. */
+export class PyWriter {
+  readonly lines: string[] = [];
+  private depth = 0;
+  line(...ls: string[]): this {
+    for (const l of ls) this.lines.push(l === '' ? '' : '    '.repeat(this.depth) + l);
+    return this;
+  }
+  blank(): this {
+    if (this.lines.length && this.lines[this.lines.length - 1] !== '') this.lines.push('');
+    return this;
+  }
+  block(header: string, body: () => void): this {
+    this.line(`${header}:`);
+    this.depth++;
+    const before = this.lines.length;
+    body();
+    if (this.lines.length === before) this.line('pass');
+    this.depth--;
+    return this;
+  }
+  /** text (several lines, already indented relative to the current depth) */
+  text(src: string): this {
+    for (const l of src.replace(/\n+$/, '').split('\n')) this.line(l);
+    return this;
+  }
+  toString(): string {
+    return this.lines.join('\n').replace(/\n{3,}/g, '\n\n\n') + '\n';
+  }
+}
+
+/** A Python docstring body wrapped at `width` columns (first line separate, as PEP 257 asks). */
+export function wrap(text: string, width = 92): string[] {
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const w of para.split(/\s+/).filter(Boolean)) {
+      if (line && line.length + 1 + w.length > width) {
+        out.push(line);
+        line = w;
+      } else line = line ? `${line} ${w}` : w;
+    }
+    out.push(line);
+  }
+  return out;
+}
