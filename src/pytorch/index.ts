@@ -17,12 +17,17 @@ import { writeSafetensors } from '../weights/safetensors';
 import { PyTorchExportError } from './context';
 import { generateModel, type ModelSource } from './model';
 import { writeTorchSave } from './torch-save';
+import { generateTrain } from './train';
+import { dataFiles } from './data';
+import type { PreparedData } from '../data/prepare';
 
 export { PyTorchExportError };
 
 export interface PyTorchExportOptions {
   /** the weights file: weights.safetensors (default) or weights.pt (a torch.save state_dict) */
   weights?: 'safetensors' | 'pt';
+  /** the data set, prepared by src/data against this graph: written as data.json and data/*.jsonl for train.py */
+  data?: PreparedData;
 }
 
 export interface ExportedFile {
@@ -77,5 +82,7 @@ export function exportPyTorch(doc: GraphDoc, opts: PyTorchExportOptions = {}): P
     return { name: s.name, feeds: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, tensorJSON(t)])) };
   });
   files.push({ path: 'samples.json', data: JSON.stringify(samples) + '\n' });
+  if (doc.training) files.push({ path: 'train.py', data: generateTrain(doc, program, model) });
+  if (opts.data) files.push(...dataFiles(opts.data, program));
   return { files, model };
 }

@@ -61,6 +61,7 @@ function describeInput(p: Program['inputs'][number], arg: string): string {
 
 export function generateModel(doc: GraphDoc, program: Program, result: CompileResult): ModelSource {
   const g = new ModelGen(doc, program, result);
+  g.use('step_mask'); // train.py's losses mask padded steps with it too
   for (const n of g.views) {
     const emit = EMIT[n.type];
     if (!emit) throw new PyTorchExportError(`node "${n.name}" (${n.type}): the PyTorch export does not write ${n.type} nodes yet`, n.id);
