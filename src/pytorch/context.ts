@@ -67,7 +67,9 @@ export class ModelGen {
   readonly init: string[] = [];
   readonly fwd: string[] = [];
   readonly outputs: ModelOutput[] = [];
-  readonly locals = new Names(['self', 'for_loss', 'outputs', 'torch', 'nn', 'F', 'math', 'B']);
+  /** what the generated code writes out by hand, and why (for the README) */
+  readonly notes: string[] = [];
+  readonly locals = new Names(['self', 'for_loss', 'outputs', 'logits', 'lengths', 'torch', 'nn', 'F', 'math', 'B']);
   /** Python forward arguments, by graph input name */
   readonly args = new Map<string, string>();
   private helpers = new Set<HelperName>();

@@ -19,26 +19,27 @@ export function emitAttention(g: ModelGen, n: NodeView): void {
   const keyLen = g.lengths(n, op.inputs[3]);
   const queryLen = g.lengths(n, op.inputs[4]);
   const ctx = g.local(`${n.v}_context`), w = g.local(`${n.v}_weights`);
-  const lens = `${keyLen}, ${queryLen}`;
+  // only the masks there are, by name
+  const lens = [keyLen !== 'None' ? `key_lengths=${keyLen}` : '', queryLen !== 'None' ? `query_lengths=${queryLen}` : ''].filter(Boolean).map((x) => `, ${x}`).join('');
   if (score === 'multi_head') {
     const E = n.weights['out_proj.weight'][0];
     const m = g.module(n, `nn.MultiheadAttention(${E}, ${p.num_heads}, batch_first=True)`);
     g.use('multi_head_attention');
-    g.line(`${ctx}, ${w} = multi_head_attention(${m}, ${q}, ${keys}, ${values}, ${lens})`);
+    g.line(`${ctx}, ${w} = multi_head_attention(${m}, ${q}, ${keys}, ${values}${lens})`);
   } else if (score === 'concat') {
     const [Smax, In] = n.weights['attn.weight'];
     const [Dq, QV] = n.weights['combine.weight'];
     const m = g.module(n, `ConcatAttention(${Dq}, ${In - Dq}, ${QV - Dq}, max_length=${Smax})`);
     g.use('ConcatAttention');
-    const hidden = g.input(n, 'hidden')?.expr ?? 'None';
+    const hidden = g.input(n, 'hidden')?.expr;
     const comb = g.local(`${n.v}_combined`);
-    g.line(`${ctx}, ${w}, ${comb} = ${m}(${q}, ${values}, ${hidden}, ${lens})`);
+    g.line(`${ctx}, ${w}, ${comb} = ${m}(${q}, ${values}${hidden ? `, hidden=${hidden}` : ''}${lens})`);
     g.set(n, 'combined', { expr: comb });
   } else {
     const qShape = g.source(n, 'query')!.shapes[n.inputs.query.port].shape;
     const Dq = qShape[qShape.length - 1] as number;
     const m = g.module(n, scoreModule(g, score, Dq, n.weights));
-    g.line(`${ctx}, ${w} = ${m}(${q}, ${keys}, ${values}, ${lens})`);
+    g.line(`${ctx}, ${w} = ${m}(${q}, ${keys}, ${values}${lens})`);
   }
   g.set(n, 'context', { expr: ctx });
   g.set(n, 'weights', { expr: w });
@@ -101,6 +102,7 @@ export function emitDecoder(g: ModelGen, n: NodeView): void {
   feats.forced ||= !!target;
   feats.bridge ||= plan.state === 'bridge';
   const m = g.module(n, `Decoder(${args.join(', ')})`);
+  if (feats.beam) g.notes.push(`\`${n.name}\` decodes by beam search written in Python (one batch row at a time, as seqgraph ranks hypotheses); fine for evaluation, slow for large batches.`);
 
   const mem = g.input(n, 'memory');
   const st = g.input(n, 'state');
@@ -115,12 +117,8 @@ export function emitDecoder(g: ModelGen, n: NodeView): void {
   if (mem) kw.push(`memory=${mem.expr}`, `memory_lengths=${g.lengths(n, op.inputs[1])}`);
   if (st) kw.push(`state=${state}`);
   if (target) kw.push(`target=${target.expr}`, `target_lengths=${g.lengths(n, op.inputs[8])}`);
-  const v = (port: string) => g.local(`${n.v}_${port}`);
-  const [tok, lp, att, len, score] = [v('tokens'), v('logprobs'), v('attention'), v('lengths'), v('score')];
-  g.line(`${tok}, ${lp}, ${att}, ${len}, ${score} = ${m}(${kw.join(', ')})`);
-  g.setLengths(op.outputs[3], len);
-  g.set(n, 'tokens', { expr: tok });
-  g.set(n, 'logprobs', { expr: lp });
-  g.set(n, 'attention', { expr: att });
-  g.set(n, 'score', { expr: score });
+  // a Decoded(tokens, logprobs, attention, lengths, score) named tuple
+  g.line(`${n.v} = ${m}(${kw.join(', ')})`);
+  g.setLengths(op.outputs[3], `${n.v}.lengths`);
+  for (const port of ['tokens', 'logprobs', 'attention', 'score']) g.set(n, port, { expr: `${n.v}.${port}` });
 }

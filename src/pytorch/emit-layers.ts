@@ -43,7 +43,7 @@ export function emitInput(g: ModelGen, n: NodeView): void {
   const seqLengths = n.ops.find((o) => o.op === 'SeqLengths');
   if (seqLengths) {
     g.use('token_lengths');
-    const len = g.local(`${x}_lengths`);
+    const len = g.local(`${x.replace(/_$/, '')}_lengths`);
     g.line(`${len} = token_lengths(${x}, pad=${seqLengths.attrs.pad}, name=${pyStr(inp[0].name)})`);
     g.setLengths(seqLengths.outputs[0], len);
     g.set(n, 'mask', { expr: len });

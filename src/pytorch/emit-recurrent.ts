@@ -61,6 +61,7 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
     }
     if (n.type === 'GRU' && p.linear_before_reset === false) args.push('linear_before_reset=False');
     g.init.push(`# ${n.type} with ${explicit}: nn.${n.type} cannot, so its maths is written out (same parameter names)`);
+    g.notes.push(`\`${n.name}\` (${n.type} with ${explicit}) runs on ${cls}, a step-by-step loop with nn.${n.type}'s parameter names: nn.${n.type} has no such option.`);
     m = g.module(n, `${cls}(${args.join(', ')})`); // batch-first by construction
     call = `${m}(${x}${lengths !== 'None' || state !== 'None' ? `, ${lengths}` : ''}${state !== 'None' ? `, ${state}` : ''})`;
   } else {
@@ -74,7 +75,10 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
   const c = lstm ? g.local(`${n.v}_c`) : undefined;
   g.line(`${out}, ${lstm ? `(${h}, ${c})` : h} = ${call}`);
   const merge = p.bidirectional && p.merge_mode !== 'concat' ? p.merge_mode : null;
-  if (merge) g.use('merge_directions');
+  if (merge) {
+    g.use('merge_directions');
+    g.notes.push(`\`${n.name}\` merges its two directions by ${merge} after the module (Keras' merge_mode; nn.${n.type} concatenates).`);
+  }
   if (g.used(n, 'output')) {
     if (merge) g.line(`${out} = merge_directions(${out}, "${merge}")`);
     g.set(n, 'output', { expr: out });

@@ -19,6 +19,7 @@ import { generateModel, type ModelSource } from './model';
 import { writeTorchSave } from './torch-save';
 import { generateTrain } from './train';
 import { dataFiles } from './data';
+import { readme } from './readme';
 import type { PreparedData } from '../data/prepare';
 
 export { PyTorchExportError };
@@ -84,5 +85,15 @@ export function exportPyTorch(doc: GraphDoc, opts: PyTorchExportOptions = {}): P
   files.push({ path: 'samples.json', data: JSON.stringify(samples) + '\n' });
   if (doc.training) files.push({ path: 'train.py', data: generateTrain(doc, program, model) });
   if (opts.data) files.push(...dataFiles(opts.data, program));
+  const notes = [...model.notes];
+  if (doc.training && doc.nodes.some((n) => n.type === 'Dropout' || ((n.params.dropout as number) > 0 && (n.params.num_layers as number) > 1))) {
+    notes.push('Dropout draws its masks from PyTorch\'s generator, not seqgraph\'s: the same seed gives other masks, so runs with dropout match seqgraph\'s in distribution, not number for number.');
+  }
+  if (doc.training && doc.training.teacher_forcing_ratio !== undefined && doc.training.teacher_forcing_ratio < 1) {
+    notes.push('Scheduled sampling (teacher_forcing_ratio < 1) draws from PyTorch\'s generator: the same rule as seqgraph, other draws.');
+  }
+  const counts = opts.data ? Object.fromEntries(Object.entries(opts.data.splits).map(([k, v]) => [k, v.length])) : undefined;
+  const weightsFile = opts.weights === 'pt' ? 'weights.pt' : 'weights.safetensors';
+  files.push({ path: 'README.md', data: readme(doc, program, model, { weightsFile, train: !!doc.training, counts, notes }) });
   return { files, model };
 }

@@ -86,6 +86,10 @@ export class PyWriter {
     this.depth--;
     return this;
   }
+  /** a statement, wrapped at the commas of its outermost call or literal when it is too long */
+  stmt(s: string, width = 96): this {
+    return this.line(...fit(s, width - 4 * this.depth));
+  }
   /** text (several lines, already indented relative to the current depth) */
   text(src: string): this {
     for (const l of src.replace(/\n+$/, '').split('\n')) this.line(l);
@@ -94,6 +98,66 @@ export class PyWriter {
   toString(): string {
     return this.lines.join('\n').replace(/\n{3,}/g, '\n\n\n') + '\n';
   }
+}
+
+/**
+ * A long statement `head(a, b, ...)` / `x = {k: v, ...}` as
+ *     head(
+ *         a, b,
+ *         ...
+ *     )
+ * broken at the commas of its first bracket (quotes respected); short statements as they are.
+ */
+export function fit(s: string, width: number): string[] {
+  if (s.length <= width) return [s];
+  let open = -1;
+  let q: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (q) {
+      if (ch === '\\') i++;
+      else if (ch === q) q = null;
+    } else if (ch === '"' || ch === "'") q = ch;
+    else if (ch === '(' || ch === '{' || ch === '[') {
+      open = i;
+      break;
+    }
+  }
+  const close = s.length - 1;
+  const pairs: Record<string, string> = { '(': ')', '{': '}', '[': ']' };
+  if (open < 0 || s[close] !== pairs[s[open]]) return [s];
+  const parts: string[] = [];
+  let depth = 0;
+  let start = open + 1;
+  q = null;
+  for (let i = open + 1; i < close; i++) {
+    const ch = s[i];
+    if (q) {
+      if (ch === '\\') i++;
+      else if (ch === q) q = null;
+    } else if (ch === '"' || ch === "'") q = ch;
+    else if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) {
+      if (--depth < 0) return [s]; // the first bracket closes before the end: not one call or literal
+    } else if (ch === ',' && depth === 0) {
+      parts.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(s.slice(start, close).trim());
+  const out = [s.slice(0, open + 1)];
+  const dict = s[open] === '{'; // a dict: one entry per line
+  let cur = '';
+  for (const p of parts.filter(Boolean)) {
+    const next = cur ? `${cur} ${p},` : `${p},`;
+    if (cur && (dict || next.length + 4 > width)) {
+      out.push(`    ${cur}`);
+      cur = `${p},`;
+    } else cur = next;
+  }
+  if (cur) out.push(`    ${cur}`);
+  out.push(s[close]);
+  return out;
 }
 
 /** A Python docstring body wrapped at `width` columns (first line separate, as PEP 257 asks). */

@@ -9,7 +9,8 @@ def masked_softmax(scores, lengths=None):
     other positions get weight 0 (a row with none: all 0)."""
     if lengths is None:
         return torch.softmax(scores, dim=-1)
-    valid = step_mask(lengths, scores.shape[-1]).view(lengths.shape[0], *[1] * (scores.dim() - 2), -1)
+    valid = step_mask(lengths, scores.shape[-1])
+    valid = valid.view(valid.shape[0], *[1] * (scores.dim() - 2), valid.shape[1])
     weights = torch.softmax(scores.masked_fill(~valid, -math.inf), dim=-1)
     return weights.masked_fill(~valid, 0.0)
 `;
@@ -70,14 +71,16 @@ class GeneralAttention(ScoreAttention):
 
 export const ADDITIVE_ATTENTION = `
 class AdditiveAttention(ScoreAttention):
-    """score(q, k) = v^T tanh(W_query q + W_key k)  (Bahdanau), W_query [A, Dq], W_key [A, Dk], v [A]"""
+    """score(q, k) = v^T tanh(W_query q + W_key k)  (Bahdanau)
+    W_query [A, Dq], W_key [A, Dk], v [A]"""
 
     def __init__(self, query_size, key_size, attention_size):
         super().__init__()
         self.W_query = nn.Parameter(torch.empty(attention_size, query_size))
         self.W_key = nn.Parameter(torch.empty(attention_size, key_size))
         self.v = nn.Parameter(torch.empty(attention_size))
-        for p, fan_in in [(self.W_query, query_size), (self.W_key, key_size), (self.v, attention_size)]:
+        fan_ins = [(self.W_query, query_size), (self.W_key, key_size), (self.v, attention_size)]
+        for p, fan_in in fan_ins:
             nn.init.uniform_(p, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
 
     def project_keys(self, keys):

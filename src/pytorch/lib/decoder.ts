@@ -25,6 +25,9 @@ export function decoderClass(f: DecoderFeatures): string {
   const forcing = f.forced || f.beam;
   const attends = rules || f.concat;
   return `
+Decoded = namedtuple("Decoded", "tokens logprobs attention lengths score")
+
+
 class Decoder(nn.Module):
     """seqgraph's Decoder: writes a token sequence, one token per step.
 
@@ -41,10 +44,10 @@ class Decoder(nn.Module):
     teacher_forcing_ratio < 1, a step feeds the model's own choice instead with 1 - ratio).` : ''}
     """
 
-    def __init__(self, cell, vocab_size, embedding_dim, hidden_size, num_layers, cell_input_size,
-                 out_features, bos, eos, pad, max_len, attn=None, style=None, concat_order="context_h",
-                 memory_size=0, max_source_len=0, bridge_size=0, strategy="greedy", beam_width=1,
-                 length_penalty=1.0, early_stopping=False):
+    def __init__(self, cell, vocab_size, embedding_dim, hidden_size, num_layers,
+                 cell_input_size, out_features, bos, eos, pad, max_len, attn=None, style=None,
+                 concat_order="context_h", memory_size=0, max_source_len=0, bridge_size=0,
+                 strategy="greedy", beam_width=1, length_penalty=1.0, early_stopping=False):
         super().__init__()
         self.cell, self.hidden_size, self.num_layers = cell, hidden_size, num_layers
         self.style, self.concat_order = style, concat_order
@@ -53,8 +56,10 @@ class Decoder(nn.Module):
         self.strategy, self.beam_width = strategy, beam_width
         self.length_penalty, self.early_stopping = length_penalty, early_stopping
         self.teacher_forcing_ratio = 1.0
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad if pad >= 0 else None)
-        self.rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[cell](cell_input_size, hidden_size, num_layers)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim,
+                                      padding_idx=pad if pad >= 0 else None)
+        rnn = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[cell]
+        self.rnn = rnn(cell_input_size, hidden_size, num_layers)
         self.attn = attn${when(f.concat, `
         if style == "concat":
             self.attn = nn.Linear(embedding_dim + hidden_size, max_source_len)
@@ -64,7 +69,8 @@ class Decoder(nn.Module):
         self.out = nn.Linear(out_features, vocab_size)${when(f.bridge, `
         if bridge_size:
             self.bridge = nn.Linear(bridge_size, num_layers * hidden_size)`)}
-        banned = torch.zeros(vocab_size, dtype=torch.bool)  # never written: <pad>, and <s> unless it is eos
+        # never written: <pad>, and <s> unless it is also eos
+        banned = torch.zeros(vocab_size, dtype=torch.bool)
         if pad >= 0:
             banned[pad] = True
         if bos != eos:
@@ -73,12 +79,14 @@ class Decoder(nn.Module):
 
     def forward(self, batch_size, memory=None, memory_lengths=None, state=None, target=None,
                 target_lengths=None):
-        """-> tokens [B, M], logprobs [B, M, V], attention [B, M, S], lengths [B], score [B, 1]
+        """Decodes batch_size rows -> Decoded(tokens [B, M], logprobs [B, M, V],
+        attention [B, M, S], lengths [B] (steps per row, eos included), score [B, 1])
 
-        state: the initial state, a State [num_layers, B, H] (h, or (h, c)) used as it is, or a
-        vector [B, D]${f.bridge ? ' (bridged to every layer\'s h0 when D is not hidden_size)' : ' (every layer\'s h0)'}; none: zeros.
+        memory: the encoder's output [B, S, Dm]. state: the initial state, a State
+        [num_layers, B, H] (h, or (h, c)) used as it is, or a vector [B, D]${f.bridge ? ' (bridged to\n        every layer\'s h0 when D is not hidden_size)' : ',\n        every layer\'s h0'}; none: zeros.
         """
-        h, c = self.initial_state(state, batch_size, memory if memory is not None else self.out.weight)
+        like = memory if memory is not None else self.out.weight
+        h, c = self.initial_state(state, batch_size, like)
         keys = ${rules ? 'self.attn.project_keys(memory) if self.style in ("bahdanau", "luong") else None' : 'None'}${f.forced ? `
         if target is not None:
             return self.decode(h, c, memory, keys, memory_lengths, target, target_lengths)` : ''}${f.beam ? `
@@ -106,7 +114,7 @@ class Decoder(nn.Module):
         -> log-probabilities [n, V], the new state, attention weights [n, S] (or None)"""
         x = self.embedding(prev)
         weights = None${when(f.bahdanau, `
-        if self.style == "bahdanau":  # attend with the previous top h; the context goes into the cell
+        if self.style == "bahdanau":  # attend with the previous top h; the context feeds the cell
             context, weights = self.attn.attend(h[-1], keys, memory, memory_lengths)
             x = torch.cat([x, context], dim=1)`)}${when(f.concat, `
         if self.style == "concat":
@@ -128,7 +136,7 @@ ${f.lstm ? `        if self.cell == "LSTM":
         return torch.log_softmax(self.out(feat), dim=-1), h, c, weights
 
     def decode(self, h, c, memory, keys, memory_lengths, target=None, target_lengths=None):
-        """Greedy decoding${forcing ? ', or forced decoding along target [B, T] (its first target_lengths[b] tokens)' : ''}."""
+        """Greedy decoding${forcing ? ',\n        or forced decoding along target [B, T] (its first target_lengths[b] tokens)' : ''}."""
         B = h.shape[1]
         device = h.device
         forced = target is not None
@@ -156,7 +164,8 @@ ${f.lstm ? `        if self.cell == "LSTM":
             logprobs.append(logp.masked_fill(done[:, None], 0.0))
             if weights is not None:
                 attention.append(weights.masked_fill(done[:, None], 0.0))
-            score = score + torch.where(live, logp.gather(1, y[:, None])[:, 0].double(), score.new_zeros(()))
+            picked = logp.gather(1, y[:, None])[:, 0].double()
+            score = score + torch.where(live, picked, torch.zeros_like(picked))
             lengths = torch.where(live, torch.full_like(lengths, t + 1), lengths)
             done = done | (t + 1 >= target_lengths if forced else y == self.eos)
             prev = y
@@ -164,15 +173,18 @@ ${f.lstm ? `        if self.cell == "LSTM":
             tokens.append(torch.full((B,), self.fill, dtype=torch.long, device=device))
             logprobs.append(h.new_zeros(B, self.out.out_features))
         tokens, logprobs = torch.stack(tokens, dim=1), torch.stack(logprobs, dim=1)
-        attention = torch.stack(attention, dim=1) if attention else h.new_zeros(B, tokens.shape[1], 0)
-        return tokens, logprobs, attention, lengths, score.float()[:, None]
+        if attention:
+            attention = torch.stack(attention, dim=1)
+        else:
+            attention = h.new_zeros(B, tokens.shape[1], 0)
+        return Decoded(tokens, logprobs, attention, lengths, score.float()[:, None])
 ${f.beam ? beamSearch() : ''}`;
 }
 
 function beamSearch(): string {
   return `
     def beam_search(self, h, c, memory, keys, memory_lengths):
-        """Beam search: each batch row keeps K = beam_width hypotheses, stepped together as B*K rows.
+        """Beam search: each batch row keeps K = beam_width hypotheses, all stepped together.
 
         At every step the top 2K continuations of a row (by total log-probability; ties to the
         lower hypothesis, then the lower token id) are read in order: one ending in eos finishes if

@@ -30,7 +30,8 @@ def read_safetensors(path):
         if begin == end:
             tensors[name] = torch.zeros(info["shape"], dtype=dtype)
         else:
-            tensors[name] = torch.frombuffer(bytearray(body[begin:end]), dtype=dtype).reshape(info["shape"])
+            flat = torch.frombuffer(bytearray(body[begin:end]), dtype=dtype)
+            tensors[name] = flat.reshape(info["shape"])
     return tensors
 
 
@@ -48,7 +49,8 @@ def write_safetensors(tensors, path, metadata=None):
     for name in sorted(tensors):
         t = tensors[name]
         raw = tensor_bytes(t)
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        header[name] = {"dtype": "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
     if metadata:
@@ -106,14 +108,16 @@ def tensor_to_json(t):
 
 
 def load_vocab(path=HERE / "vocab.json"):
-    """The vocabularies and labels: {"inputs": {name: tokeniser settings}, "outputs": {name: labels}}"""
+    """The vocabularies and labels:
+    {"inputs": {name: tokeniser settings}, "outputs": {name: labels}, "decoders": {...}}"""
     with open(path, encoding="utf-8") as f:
         return json.load(f)
 
 
 def encode_texts(texts, spec):
-    """Texts -> token ids [B, T] as seqgraph tokenises them for an input (spec: vocab.json's
-    entry for it): characters or words, unknown symbols as unk, <s>/</s> added, padded at the end."""
+    """Texts -> token ids [B, T] as seqgraph tokenises them for an input (spec: its entry
+    in vocab.json): characters or words, unknown symbols as unk, <s> and </s> added as the
+    input says, rows padded at the end."""
     index = {s: i for i, s in enumerate(spec["vocab"])}
     rows = []
     for text in texts:

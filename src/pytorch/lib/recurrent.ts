@@ -29,11 +29,12 @@ class ExplicitRecurrent(nn.Module):
         for layer in range(num_layers):
             size = input_size if layer == 0 else hidden_size * self.directions
             for sfx in ["", "_reverse"][: self.directions]:
-                self.register_parameter(f"weight_ih_l{layer}{sfx}", nn.Parameter(torch.empty(rows, size)))
-                self.register_parameter(f"weight_hh_l{layer}{sfx}", nn.Parameter(torch.empty(rows, hidden_size)))
+                shapes = {"weight_ih": (rows, size), "weight_hh": (rows, hidden_size)}
                 if bias:
-                    self.register_parameter(f"bias_ih_l{layer}{sfx}", nn.Parameter(torch.empty(rows)))
-                    self.register_parameter(f"bias_hh_l{layer}{sfx}", nn.Parameter(torch.empty(rows)))
+                    shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+                for name, shape in shapes.items():
+                    p = nn.Parameter(torch.empty(shape))
+                    self.register_parameter(f"{name}_l{layer}{sfx}", p)
         bound = 1 / math.sqrt(hidden_size)  # as nn.LSTM / nn.GRU initialise
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
@@ -44,7 +45,7 @@ class ExplicitRecurrent(nn.Module):
         if lengths is None:
             lengths = torch.full((B,), T, dtype=torch.long, device=x.device)
         zeros = x.new_zeros(self.num_layers * self.directions, B, self.hidden_size)
-        h0, c0 = (state if isinstance(state, tuple) else (state, None)) if state is not None else (None, None)
+        h0, c0 = state if isinstance(state, tuple) else (state, None)
         h0 = zeros if h0 is None else h0
         c0 = zeros if c0 is None else c0
         hs, cs = [], []
@@ -58,14 +59,15 @@ class ExplicitRecurrent(nn.Module):
                 cs.append(c)
             x = torch.cat(outs, dim=2)
             if self.dropout > 0 and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, self.training)  # between layers, as nn.LSTM(dropout=)
+                # between layers, as nn.LSTM(dropout=...) does
+                x = F.dropout(x, self.dropout, self.training)
         return x, self.final_state(torch.stack(hs), torch.stack(cs))
 
     def final_state(self, h, c):
         return h
 
     def run_direction(self, x, lengths, h, c, layer, sfx, reverse):
-        """One direction of one layer over every step; returns its output [B, T, H] and final h, c."""
+        """One direction of one layer over every step -> its output [B, T, H], final h and c."""
         w_ih = getattr(self, f"weight_ih_l{layer}{sfx}")
         w_hh = getattr(self, f"weight_hh_l{layer}{sfx}")
         b_ih = getattr(self, f"bias_ih_l{layer}{sfx}", None)

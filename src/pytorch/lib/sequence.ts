@@ -64,7 +64,8 @@ def merge_directions(x, mode):
 
 export const STATE_TO_VECTOR = `
 def state_to_vector(h):
-    """A state [R, B, H] -> its R rows side by side [B, R*H] (a bidirectional layer: [h_fwd; h_bwd])."""
+    """A state [R, B, H] -> its R rows side by side [B, R*H]
+    (a bidirectional layer: [h_fwd; h_bwd])."""
     return h.transpose(0, 1).reshape(h.shape[1], -1)
 `;
 
