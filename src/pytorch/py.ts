@@ -110,45 +110,33 @@ export class PyWriter {
  */
 export function fit(s: string, width: number): string[] {
   if (s.length <= width) return [s];
-  let open = -1;
+  // the bracket that the statement's last character closes, and the depth-0 commas inside it
+  const stack: number[] = [];
+  const commas = new Map<number, number[]>();
   let q: string | null = null;
+  let open = -1;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if (q) {
       if (ch === '\\') i++;
       else if (ch === q) q = null;
     } else if (ch === '"' || ch === "'") q = ch;
-    else if (ch === '(' || ch === '{' || ch === '[') {
-      open = i;
-      break;
-    }
+    else if ('([{'.includes(ch)) {
+      stack.push(i);
+      commas.set(i, []);
+    } else if (')]}'.includes(ch)) {
+      const o = stack.pop();
+      if (o !== undefined && i === s.length - 1) open = o;
+    } else if (ch === ',' && stack.length) commas.get(stack[stack.length - 1])!.push(i);
   }
+  if (open <= 0) return [s];
   const close = s.length - 1;
-  const pairs: Record<string, string> = { '(': ')', '{': '}', '[': ']' };
-  if (open < 0 || s[close] !== pairs[s[open]]) return [s];
-  const parts: string[] = [];
-  let depth = 0;
-  let start = open + 1;
-  q = null;
-  for (let i = open + 1; i < close; i++) {
-    const ch = s[i];
-    if (q) {
-      if (ch === '\\') i++;
-      else if (ch === q) q = null;
-    } else if (ch === '"' || ch === "'") q = ch;
-    else if ('([{'.includes(ch)) depth++;
-    else if (')]}'.includes(ch)) {
-      if (--depth < 0) return [s]; // the first bracket closes before the end: not one call or literal
-    } else if (ch === ',' && depth === 0) {
-      parts.push(s.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  parts.push(s.slice(start, close).trim());
+  const cuts = [open, ...commas.get(open)!, close];
+  const parts = cuts.slice(1).map((c, k) => s.slice(cuts[k] + 1, c).trim()).filter(Boolean);
   const out = [s.slice(0, open + 1)];
   const dict = s[open] === '{'; // a dict: one entry per line
   let cur = '';
-  for (const p of parts.filter(Boolean)) {
+  for (const p of parts) {
     const next = cur ? `${cur} ${p},` : `${p},`;
     if (cur && (dict || next.length + 4 > width)) {
       out.push(`    ${cur}`);

@@ -11,7 +11,7 @@ import { planLosses } from '../train/plan';
 import { PyTorchExportError } from './context';
 import { BATCHING } from './lib/batching';
 import type { ModelSource } from './model';
-import { pyBool, pyNum, pyStr } from './py';
+import { fit, pyBool, pyNum, pyStr, wrap } from './py';
 
 function optimizerCode(o: OptimizerSettings): string {
   const num = (x: number) => pyNum(x, true);
@@ -47,7 +47,8 @@ function scheduleCode(s: ScheduleSettings | undefined): string[] {
   const w = s.warmup;
   return [
     `warmup = lr_scheduler.LinearLR(optimizer, start_factor=${num(w.start_factor)}, end_factor=1.0, total_iters=${w.total_iters})`,
-    `return lr_scheduler.SequentialLR(optimizer, [warmup, ${main}], milestones=[${w.total_iters}])`,
+    `main = ${main}`,
+    `return lr_scheduler.SequentialLR(optimizer, [warmup, main], milestones=[${w.total_iters}])`,
   ];
 }
 
@@ -117,11 +118,17 @@ export function generateTrain(doc: GraphDoc, program: Program, model: ModelSourc
   const perEpoch = s.schedule?.interval === 'epoch';
   const lossBody = s.losses.flatMap((l) => lossLines(l, model.logits[l.output]));
   const total = s.losses.map((l) => `${pyNum(l.loss_weight, true)} * losses[${pyStr(l.output)}]`).join(' + ');
-  const ind = (n: number, ls: string[]) => ls.map((l) => ' '.repeat(n) + l).join('\n');
+  // statements indented by n and wrapped to 96 columns
+  const ind = (n: number, ls: string[]) => ls.flatMap((l) => fit(l, 96 - n)).map((l) => ' '.repeat(n) + l).join('\n');
+  const about = wrap(
+    `Loss: ${summary}. Optimiser: ${s.optimizer.type}${s.schedule ? `, schedule ${s.schedule.type}${s.schedule.warmup ? ' after a warm-up' : ''} (per ${s.schedule.interval})` : ''}` +
+      `${s.clip_grad_norm ? `, gradients clipped to norm ${s.clip_grad_norm.max_norm}` : ''}${s.clip_grad_value ? `, to value ${s.clip_grad_value.clip_value}` : ''}. ` +
+      `Batches of ${s.batch_size} in seqgraph's order (seed ${s.seed}), ${s.epochs} epochs.`,
+    92,
+  ).join('\n');
   return `"""Train ${doc.name} as its graph file's training section says.
 
-Loss: ${summary}. Optimiser: ${s.optimizer.type}${s.schedule ? `, schedule ${s.schedule.type}${s.schedule.warmup ? ' after a warm-up' : ''} (per ${s.schedule.interval})` : ''}${s.clip_grad_norm ? `, gradients clipped to norm ${s.clip_grad_norm.max_norm}` : ''}${s.clip_grad_value ? `, to value ${s.clip_grad_value.clip_value}` : ''}.
-Batches of ${s.batch_size} in seqgraph's order (seed ${s.seed}), ${s.epochs} epochs.
+${about}
 
     python train.py --data data                            # one process, GPU when there is one
     torchrun --nproc_per_node=4 train.py --data data       # DistributedDataParallel, 4 processes
@@ -153,7 +160,7 @@ SCHEDULE_PER = ${pyStr(perEpoch ? 'epoch' : 'step')}
 
 
 def make_optimizer(params):
-    return ${optimizerCode(s.optimizer)}
+${ind(4, [`return ${optimizerCode(s.optimizer)}`])}
 
 
 def make_scheduler(optimizer):
@@ -161,10 +168,10 @@ ${ind(4, scheduleCode(s.schedule))}
 
 
 def compute_loss(outputs, logits, lengths, targets):
-    """${summary} -> (the total, each loss by output name)"""
+    """-> (the total loss, each loss by output name)"""
     losses = {}
 ${ind(4, lossBody)}
-    return ${total}, losses
+${ind(4, [`return ${total}, losses`])}
 
 
 def clip_gradients(model):
@@ -188,7 +195,8 @@ def setup():
 
 
 def to(device, feeds, targets):
-    return ({k: v.to(device) for k, v in feeds.items()}, {k: v.to(device) for k, v in targets.items()})
+    feeds = {k: v.to(device) for k, v in feeds.items()}
+    return feeds, {k: v.to(device) for k, v in targets.items()}
 
 
 def evaluate(model, examples, info, device):
@@ -206,12 +214,16 @@ def evaluate(model, examples, info, device):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Train ${doc.name} (see this file's docstring).")
-    parser.add_argument("--data", default=str(HERE / "data"), help="folder with train.jsonl, validation.jsonl (data.json beside it or in it)")
-    parser.add_argument("--weights", default=str(HERE / "weights.safetensors"), help="start from these weights")
-    parser.add_argument("--out", default=str(HERE / "runs"), help="checkpoints and the final weights.safetensors")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(HERE / "data"),
+                        help="the folder of train.jsonl and validation.jsonl")
+    parser.add_argument("--weights", default=str(HERE / "weights.safetensors"),
+                        help="start from these weights")
+    parser.add_argument("--out", default=str(HERE / "runs"),
+                        help="where checkpoints/ and the final weights.safetensors go")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--steps", type=int, default=0, help="stop after this many optimiser steps (0: all epochs)")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="stop after this many optimiser steps (0: run every epoch)")
     parser.add_argument("--resume", help="a checkpoint to continue from")
     parser.add_argument("--log", help="write every step as a JSON line here")
     args = parser.parse_args(argv)
@@ -219,7 +231,8 @@ def main(argv=None):
     rank, world, device = setup()
     torch.manual_seed(SEED + rank)
     data = Path(args.data)
-    info = json.loads(((data / "data.json") if (data / "data.json").exists() else data.parent / "data.json").read_text())
+    info_file = data / "data.json" if (data / "data.json").exists() else data.parent / "data.json"
+    info = json.loads(info_file.read_text())
     train = read_examples(data / "train.jsonl")
     validation = read_examples(data / "validation.jsonl")
     if not train:
@@ -241,15 +254,19 @@ def main(argv=None):
         epoch0, step = state["epoch"], state["step"]
     net = model
     if world > 1:
-        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
-                                      find_unused_parameters=${pyBool(unusedWeights(doc, program, s.losses.map((l) => l.output)))})
+        devices = [device.index] if device.type == "cuda" else None
+        net = DistributedDataParallel(model, device_ids=devices, find_unused_parameters=${pyBool(unusedWeights(doc, program, s.losses.map((l) => l.output)))})
     out = Path(args.out)
     log = open(args.log, "a", encoding="utf-8") if args.log and rank == 0 else None
     model.train()
     done = False
     for epoch in range(epoch0, args.epochs):
-        batches = Batches(train, batch_order(train, info, BATCH_SIZE, shuffle=True, seed=SEED, epoch=epoch), info)
-        sampler = DistributedSampler(batches, num_replicas=world, rank=rank, shuffle=False) if world > 1 else None
+        order = batch_order(train, info, BATCH_SIZE, shuffle=True, seed=SEED, epoch=epoch)
+        batches = Batches(train, order, info)
+        # the epoch's batches are already in seqgraph's seeded order: each process takes its share
+        sampler = None
+        if world > 1:
+            sampler = DistributedSampler(batches, num_replicas=world, rank=rank, shuffle=False)
         started = time.time()
         for feeds, targets in DataLoader(batches, batch_size=None, sampler=sampler):
             feeds, targets = to(device, feeds, targets)
@@ -273,7 +290,8 @@ def main(argv=None):
                 if log:
                     log.write(json.dumps(record) + "\\n")
                     log.flush()
-                print(f"epoch {epoch + 1} step {step} loss {float(value):.6f} lr {lr:.3g}", flush=True)
+                print(f"epoch {epoch + 1} step {step} loss {record['loss']:.6f} lr {lr:.3g}",
+                      flush=True)
             if args.steps and step >= args.steps:
                 done = True
                 break
@@ -285,14 +303,17 @@ def main(argv=None):
                 summary += f", validation loss {evaluate(model, validation, info, device):.6f}"
             print(summary, flush=True)
             (out / "checkpoints").mkdir(parents=True, exist_ok=True)
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1, "step": step,
-                     "scheduler": scheduler.state_dict() if scheduler is not None else None}
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "scheduler": scheduler.state_dict() if scheduler is not None else None,
+                     "epoch": epoch + 1, "step": step}
             torch.save(state, out / "checkpoints" / f"epoch-{epoch + 1}.pt")
             torch.save(state, out / "checkpoints" / "last.pt")
         if done:
             break
     if rank == 0:
-        write_safetensors(model.state_dict(), out / "weights.safetensors", metadata={"format": "pt", "producer": "seqgraph-export train.py"})
+        out.mkdir(parents=True, exist_ok=True)
+        meta = {"format": "pt", "producer": "seqgraph-export train.py", "steps": str(step)}
+        write_safetensors(model.state_dict(), out / "weights.safetensors", metadata=meta)
         print(f"wrote {out / 'weights.safetensors'}", flush=True)
     if world > 1:
         dist.destroy_process_group()

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect } from 'vitest';
 import { readGraph } from '../../src/cli/io';
 import type { GraphDoc } from '../../src/doc/schema';
+import type { PyTorchExportOptions } from '../../src/pytorch/index';
 import { docOf, tempDir, writeExport, type CheckRow } from '../helpers/pytorch-export';
 import { hasPyTorch, pytorchTest, REQUIRE_PYTORCH, runPythonJSON } from '../helpers/pytorch';
 import { GENERATED } from './pytorch-export-graphs';
@@ -17,12 +18,15 @@ const DIR = fileURLToPath(new URL('../../graphs/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const TOL = 1e-5;
 
-const cases: [string, GraphDoc][] = [
-  ...FILES.map((f): [string, GraphDoc] => {
-    const g = readGraph(DIR + f);
-    if ('problems' in g) throw new Error(`${f}: ${g.problems.map((p) => p.message).join('; ')}`);
-    return [f, g.doc];
-  }),
+const graph = (f: string): GraphDoc => {
+  const g = readGraph(DIR + f);
+  if ('problems' in g) throw new Error(`${f}: ${g.problems.map((p) => p.message).join('; ')}`);
+  return g.doc;
+};
+const cases: [string, GraphDoc, PyTorchExportOptions?][] = [
+  ...FILES.map((f): [string, GraphDoc] => [f, graph(f)]),
+  // the weights as a torch.save zip (src/pytorch/torch-save.ts), read by torch.load
+  ['g2p-attention.json, weights.pt', graph('g2p-attention.json'), { weights: 'pt' }],
   ...GENERATED.map(([name, raw]): [string, GraphDoc] => [name, docOf(raw)]),
 ];
 
@@ -33,9 +37,9 @@ const folders = new Map(cases.map(([name], i) => [name, path.join(root, `${i}`)]
 
 beforeAll(() => {
   const ok: string[] = [];
-  for (const [name, doc] of cases) {
+  for (const [name, doc, opts] of cases) {
     try {
-      writeExport(doc, folders.get(name)!);
+      writeExport(doc, folders.get(name)!, opts);
       ok.push(folders.get(name)!);
     } catch (e) {
       failed.set(name, (e as Error).message);
