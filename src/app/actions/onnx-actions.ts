@@ -5,7 +5,7 @@ import { parseRunInput, runInputFields } from '../store/run-inputs';
 import type { SampleValue } from '../../doc/schema';
 import type { AppState } from '../store/app-state';
 
-function download(bytes: Uint8Array, fileName: string): void {
+export function download(bytes: Uint8Array, fileName: string): void {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
   const a = document.createElement('a');
   a.href = url;

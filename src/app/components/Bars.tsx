@@ -80,6 +80,7 @@ export const TopBar = observer(function TopBar() {
         <ActionButton action="saveFile" icon="save" />
         <ActionButton action="openGallery" icon="gallery" text="Examples" />
         <ActionButton action="exportOnnx" icon="onnx" text="ONNX" />
+        <ActionButton action="exportPyTorch" icon="torch" text="PyTorch" />
       </div>
       <div className="sg-toolgroup" role="group" aria-label="Edit">
         <ActionButton action="undo" icon="undo" />

@@ -32,6 +32,7 @@ const PATHS = {
   search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5',
   onnx: 'M12 2l8 4.5v9L12 20l-8-4.5v-9zM12 11l8-4.5M12 11v9M12 11L4 6.5',
   check: 'M4 12l5 5L20 6',
+  torch: 'M12 3l5 5a7 7 0 1 1-10 0l2.5-2.5M15 13a3 3 0 1 1-6 0M17 6h.01',
 } as const;
 
 export type IconName = keyof typeof PATHS;
