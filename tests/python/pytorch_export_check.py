@@ -9,6 +9,7 @@ absolute difference from seqgraph's numbers (integer outputs: the count of diffe
 import importlib.util
 import json
 import sys
+import traceback
 from pathlib import Path
 
 import torch
@@ -26,31 +27,38 @@ def load_module(folder, index):
 def main():
     report = {}
     for index, folder in enumerate(sys.argv[1:]):
-        folder = Path(folder)
-        mod = load_module(folder, index)
-        cls = getattr(mod, json.loads((folder / "class.json").read_text())["class"])
-        weights = folder / "weights.safetensors"
-        if not weights.exists():
-            weights = folder / "weights.pt"
-        model = mod.load_weights(cls(), weights).eval()
-        samples = json.loads((folder / "samples.json").read_text())
-        expected = json.loads((folder / "expected.json").read_text())
-        rows = []
-        for sample, want in zip(samples, expected):
-            with torch.no_grad():
-                got = model(*[mod.tensor_from_json(sample["feeds"][n]) for n in mod.INPUTS])
-            for name, w in want.items():
-                t = got.get(name)
-                row = {"sample": sample["name"], "output": name, "shape": None if t is None else list(t.shape),
-                       "want_shape": w["shape"]}
-                if t is not None and list(t.shape) == w["shape"]:
-                    ref = torch.tensor(w["data"], dtype=torch.float64).reshape(w["shape"])
-                    diff = (t.double() - ref).abs()
-                    row["max_abs"] = float(diff.max()) if diff.numel() else 0.0
-                    row["dtype"] = "int64" if t.dtype == torch.long else "float32"
-                rows.append(row)
-        report[str(folder)] = rows
+        try:
+            report[folder] = check(Path(folder), index)
+        except Exception:  # a broken package is that graph's failure, not the whole report's
+            report[folder] = [{"error": traceback.format_exc()}]
     print(json.dumps(report))
+
+
+def check(folder, index):
+    """one package: a row per sample and output"""
+    mod = load_module(folder, index)
+    cls = getattr(mod, json.loads((folder / "class.json").read_text())["class"])
+    weights = folder / "weights.safetensors"
+    if not weights.exists():
+        weights = folder / "weights.pt"
+    model = mod.load_weights(cls(), weights).eval()
+    samples = json.loads((folder / "samples.json").read_text())
+    expected = json.loads((folder / "expected.json").read_text())
+    rows = []
+    for sample, want in zip(samples, expected):
+        with torch.no_grad():
+            got = model(*[mod.tensor_from_json(sample["feeds"][n]) for n in mod.INPUTS])
+        for name, w in want.items():
+            t = got.get(name)
+            row = {"sample": sample["name"], "output": name, "shape": None if t is None else list(t.shape),
+                   "want_shape": w["shape"]}
+            if t is not None and list(t.shape) == w["shape"]:
+                ref = torch.tensor(w["data"], dtype=torch.float64).reshape(w["shape"])
+                diff = (t.double() - ref).abs()
+                row["max_abs"] = float(diff.max()) if diff.numel() else 0.0
+                row["dtype"] = "int64" if t.dtype == torch.long else "float32"
+            rows.append(row)
+    return rows
 
 
 if __name__ == "__main__":

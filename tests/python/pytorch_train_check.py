@@ -3,13 +3,15 @@
 argv: --steps N, then export folders (each with model.py, train.py, weights, data.json, data/).
 Each folder's train.py is imported as its own module (its `model` import pointed at that
 folder's model.py) and its main() runs on CPU with --steps N; prints JSON
-{folder: [{"step", "loss", "lr", "losses"} per optimiser step]} read from its --log.
+{folder: {"steps": [{"step", "loss", "lr", "losses"} per optimiser step]}} read from its
+--log, or {folder: {"error": traceback}} when it fails.
 """
 import contextlib
 import importlib.util
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import torch
@@ -35,7 +37,9 @@ def main():
             with contextlib.redirect_stdout(sys.stderr):  # stdout carries the report
                 train.main(["--data", str(folder / "data"), "--steps", str(steps), "--log", str(log),
                             "--out", str(folder / "runs")])
-            report[str(folder)] = [json.loads(line) for line in log.read_text().splitlines()]
+            report[str(folder)] = {"steps": [json.loads(line) for line in log.read_text().splitlines()]}
+        except Exception:  # a broken package is that case's failure, not the whole report's
+            report[str(folder)] = {"error": traceback.format_exc()}
         finally:
             sys.path.pop(0)
     print(json.dumps(report))

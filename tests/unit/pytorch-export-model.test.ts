@@ -54,6 +54,7 @@ describe('model.py reproduces seqgraph run', () => {
     const rows = report[folders.get(name)!];
     expect(rows?.length, `${name}: no rows from the check`).toBeGreaterThan(0);
     for (const r of rows) {
+      expect((r as { error?: string }).error, name).toBeUndefined();
       const where = `${name} / ${r.sample} / ${r.output}`;
       expect(r.shape, where).toEqual(r.want_shape);
       expect(r.max_abs, where).toBeLessThanOrEqual(r.dtype === 'int64' ? 0 : TOL);
