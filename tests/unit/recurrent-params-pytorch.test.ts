@@ -3,7 +3,8 @@
 // linear_before_reset, bias, bidirectional with every merge_mode, num_layers, initial state, and
 // ragged token batches (packed sequences). The ONNX parity tests read the same IR as the runtime,
 // so they cannot see a param that the node's lowering drops or forces; these tests can.
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
+import { describeEachBackend } from '../helpers/backends';
 import { execute } from '../../src/runtime/execute';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
 import { expectClose, type FixTensor } from '../helpers/fixtures';
@@ -100,10 +101,10 @@ function graphFor(c: Case, ref: Ref) {
 
 const t = (x: FixTensor) => floatTensor(x.shape, x.data);
 
-describe('recurrent node params against PyTorch, from the graph file to the outputs', () => {
-  // one Python run for every case (PyTorch takes seconds to start)
-  const refs = hasPyTorch() ? runPythonJSON<Record<string, Ref>>('recurrent_params.py', [], { cases: CASES }) : {};
-  for (const c of CASES) {
+// one Python run for every case (PyTorch takes seconds to start)
+const refs = hasPyTorch() ? runPythonJSON<Record<string, Ref>>('recurrent_params.py', [], { cases: CASES }) : {};
+
+describeEachBackend('recurrent node params against PyTorch, from the graph file to the outputs', () => {  for (const c of CASES) {
     pytorchTest()(c.name, () => {
       const ref = refs[c.name];
       const program = programOf(graphFor(c, ref));
