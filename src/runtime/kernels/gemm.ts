@@ -7,8 +7,10 @@
 // and 4 values of k at a time: each inner iteration loads 4 weights, does 16 multiply-adds held in
 // (double) registers and touches each of the 4 output rows once (load + store). Measured on Node 20
 // this is ~2.4x faster than the naive k-outer/j-inner loop and faster than dot-product forms.
-// Every function here is monomorphic (Float32Array only), allocates nothing and uses no closures,
-// so callers can use them inside time loops.
+// Every function here allocates nothing and uses no closures, so callers can use them inside time
+// loops. The runtime only ever passes Float32Arrays (so V8 sees one array type); the types also
+// admit Float64Array so the attention and decoder kernels run unchanged in float64 for the
+// finite-difference gradient checks (tests/), which then never take the SIMD path.
 //
 // gemmTS is the reference. gemm() sends a product to the WebAssembly SIMD kernel
 // (gemmSimd in wasm/pack.ts) when the SIMD backend is on, the product is big enough, and Wt is a
@@ -18,12 +20,19 @@
 import { kernelBackend } from './wasm/runtime';
 import { gemmSimd } from './wasm/pack';
 
+/** A float buffer a kernel reads or writes: Float32Array in the runtime, Float64Array in gradient checks. */
+export type Floats = Float32Array | Float64Array;
+/** A new zeroed buffer of the same precision as `like`. */
+export function floatsLike<A extends Floats>(like: A, n: number): A {
+  return new (like.constructor as new (n: number) => A)(n);
+}
+
 /** smallest M*K*N sent to the SIMD kernel: below it, copying X and Y costs more than it saves */
 const SIMD_MIN_WORK = 8192;
 /** arrays made by transpose(): prepared weights */
-const prepared = new WeakSet<Float32Array>();
+const prepared = new WeakSet<Floats>();
 /** prepared weights already used once (a second use packs them for the SIMD kernel) */
-const usedOnce = new WeakSet<Float32Array>();
+const usedOnce = new WeakSet<Floats>();
 
 /**
  * Y[M, N] (at yOff, row stride N) = X[M, K] (at xOff, row stride K) · Wt[K, N] + bias[N].
@@ -31,13 +40,14 @@ const usedOnce = new WeakSet<Float32Array>();
  * `bias` is still added once.
  */
 export function gemm(
-  X: Float32Array, xOff: number, M: number, K: number,
-  Wt: Float32Array, N: number, bias: Float32Array | null,
-  Y: Float32Array, yOff: number, accumulate = false,
+  X: Floats, xOff: number, M: number, K: number,
+  Wt: Floats, N: number, bias: Floats | null,
+  Y: Floats, yOff: number, accumulate = false,
 ): void {
   if (!accumulate && K >= 4 && M * K * N >= SIMD_MIN_WORK && prepared.has(Wt) && kernelBackend() === 'simd') {
     if (usedOnce.has(Wt)) {
-      if (gemmSimd(X, xOff, M, K, Wt, N, bias, Y, yOff)) return;
+      // only float32 products go to the SIMD kernel (prepared weights are float32 by construction)
+      if (X instanceof Float32Array && Y instanceof Float32Array && (bias === null || bias instanceof Float32Array) && gemmSimd(X, xOff, M, K, Wt as Float32Array, N, bias, Y, yOff)) return;
     } else usedOnce.add(Wt);
   }
   gemmTS(X, xOff, M, K, Wt, N, bias, Y, yOff, accumulate);
@@ -45,9 +55,9 @@ export function gemm(
 
 /** The reference gemm in plain TS: same contract as gemm(), never leaves JS. */
 export function gemmTS(
-  X: Float32Array, xOff: number, M: number, K: number,
-  Wt: Float32Array, N: number, bias: Float32Array | null,
-  Y: Float32Array, yOff: number, accumulate = false,
+  X: Floats, xOff: number, M: number, K: number,
+  Wt: Floats, N: number, bias: Floats | null,
+  Y: Floats, yOff: number, accumulate = false,
 ): void {
   if (M <= 0 || N <= 0) return;
   // Initialise Y rows with the bias (or zero) unless accumulating.
@@ -73,7 +83,7 @@ export function gemmTS(
 }
 
 /** Four rows of X (starting at x0, stride K) into four rows of Y (starting at y0, stride N). */
-function rows4(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: number, Y: Float32Array, y0: number): void {
+function rows4(X: Floats, x0: number, K: number, Wt: Floats, N: number, Y: Floats, y0: number): void {
   const x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
   const y1 = y0 + N, y2 = y1 + N, y3 = y2 + N;
   let k = 0;
@@ -105,7 +115,7 @@ function rows4(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: numb
 }
 
 /** One row of X into one row of Y (remainder rows, and M = 1 decoding steps). */
-function rows1(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: number, Y: Float32Array, y0: number): void {
+function rows1(X: Floats, x0: number, K: number, Wt: Floats, N: number, Y: Floats, y0: number): void {
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     const a0 = X[x0 + k], a1 = X[x0 + k + 1], a2 = X[x0 + k + 2], a3 = X[x0 + k + 3];
@@ -127,8 +137,8 @@ function rows1(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: numb
  * matrices side by side (e.g. both directions' W_ih) into one Wt for a single gemm.
  */
 export function packTransposed(
-  W: Float32Array, rows: number, cols: number,
-  dst: Float32Array, ldDst: number, colOff: number,
+  W: Floats, rows: number, cols: number,
+  dst: Floats, ldDst: number, colOff: number,
 ): void {
   if (W.length < rows * cols) throw new Error(`packTransposed: weight has ${W.length} values, [${rows}, ${cols}] needs ${rows * cols}`);
   for (let r = 0; r < rows; r++) {
@@ -138,10 +148,10 @@ export function packTransposed(
 }
 
 /** W[rows, cols] -> new Wt[cols, rows], a prepared weight (see gemm()): do not modify it after use. */
-export function transpose(W: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+export function transpose<A extends Floats>(W: A, rows: number, cols: number): A {
+  const out = floatsLike(W, rows * cols);
   packTransposed(W, rows, cols, out, rows, 0);
-  prepared.add(out);
+  if (out instanceof Float32Array) prepared.add(out);
   return out;
 }
 
