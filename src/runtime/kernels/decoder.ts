@@ -83,6 +83,8 @@ export interface PreparedDecoder {
   combB: Floats | null;
   bridgeT: Floats | null;
   bridgeB: Floats | null;
+  /** the weights as given (PyTorch layout), which the backward pass reads */
+  weights: DecodeWeights;
 }
 
 function need(a: Floats | undefined, what: string, n: number): Floats {
@@ -136,7 +138,7 @@ export function prepareDecoder(spec: DecodeSpec, w: DecodeWeights): PreparedDeco
   }
   return {
     spec: { ...spec }, V, E, G, I0, Fo, Dm, emb: w.embedding, layers, outT: transpose(w.outW, V, Fo), outB: w.outB, rule,
-    attnT, attnB: w.attnB ?? null, Smax, combT, combB: w.combB ?? null, bridgeT, bridgeB: w.bridgeB ?? null,
+    attnT, attnB: w.attnB ?? null, Smax, combT, combB: w.combB ?? null, bridgeT, bridgeB: w.bridgeB ?? null, weights: w,
   };
 }
 
