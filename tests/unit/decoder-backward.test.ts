@@ -41,7 +41,8 @@ export function randomCase(seed: number, o: { attention?: DecodeAttention; cell?
   const init = pick(rng, ['none', 'pass', 'vector', 'bridge'] as const);
   const ratio = o.ratio ?? pick(rng, [1, 1, 0, 0.5]);
   const pad = 0, bos = 2, eos = 3;
-  const spec: DecodeSpec = { cell, H, L, attention, style, bos, eos, pad, maxLen: 9, strategy: 'greedy', beamWidth: 1, lengthPenalty: 0 };
+  const concatOrder = pick(rng, ['context_h', 'h_context'] as const);
+  const spec: DecodeSpec = { cell, H, L, attention, style, bos, eos, pad, maxLen: 9, strategy: 'greedy', beamWidth: 1, lengthPenalty: 0, concatOrder };
   const G = GATES[cell] * H;
   const I0 = attention === 'concat' ? H : bahdanau ? E + Dm : E;
   const Fo = bahdanau ? H + Dm : H;
@@ -68,7 +69,7 @@ export function randomCase(seed: number, o: { attention?: DecodeAttention; cell?
   }
   if (init === 'pass') Object.assign(io, { h0: r(L * B * H, 1), ...(cell === 'LSTM' && rng.next() < 0.7 ? { c0: r(L * B * H, 1) } : {}) });
   if (init === 'vector' || init === 'bridge') Object.assign(io, { initVec: r(B * Din, 1), Din });
-  const label = `seed ${seed}: ${cell} L${L} H${H} E${E} V${V} ${attention}${rules ? `/${style}` : ''} init ${init} ratio ${ratio} B${B} T${T} tlen [${tlen}]${io.memLengths ? ` mem [${Array.from(io.memLengths)}]/${S}` : ''}`;
+  const label = `seed ${seed}: ${cell} L${L} H${H} E${E} V${V} ${attention}${rules ? `/${style}` : ''}${luong ? ` ${concatOrder}` : ''} init ${init} ratio ${ratio} B${B} T${T} tlen [${tlen}]${io.memLengths ? ` mem [${Array.from(io.memLengths)}]/${S}` : ''}`;
   return { spec, w, io, init, ratio, seed, label };
 }
 
@@ -163,7 +164,7 @@ describe('the training forward is forced decoding', () => {
     }
   });
 
-  it('ratio 0 feeds the model\'s own previous choice (never <pad>, lowest id on ties); ratio 1 the target; between, a seeded mix', () => {
+  it('ratio 0 feeds the model\'s own previous choice (never <pad> nor <s>, lowest id on ties); ratio 1 the target; between, a seeded mix', () => {
     for (let s = 1; s <= 20; s++) {
       const base = randomCase(s * 17, { ratio: 1, attention: 'additive' });
       const { B, T } = base.io;
@@ -183,8 +184,9 @@ describe('the training forward is forced decoding', () => {
             continue;
           }
           const row = zero.lp.subarray((b * M + t - 1) * zero.V, (b * M + t) * zero.V);
+          // never <pad> (0) nor <s> (2)
           let best = 1;
-          for (let v = 2; v < zero.V; v++) if (row[v] > row[best]) best = v;
+          for (let v = 3; v < zero.V; v++) if (row[v] > row[best]) best = v;
           expect(zero.fed[t * B + b]).toBe(best);
         }
       }

@@ -3,7 +3,7 @@
 // from the last, each step in the reverse order of step():
 //   logp = log_softmax(out·feat)      dz = dlogp − softmax·Σ dlogp;  d out_W, out_b; dfeat = dz·out_W
 //   feat: none/concat  h_top          bahdanau [h_top; ctx]
-//         luong        tanh(combine·[ctx; h_top] + b), ctx = attend(h_top) (attention-backward.ts)
+//         luong        tanh(combine·[ctx; h_top] + b) (or [h_top; ctx]), ctx = attend(h_top) (attention-backward.ts)
 //   cells, top layer first (decoder-cell-backward.ts); layer l>0 reads layer l−1's new h
 //   layer-0 input: embedding[fed token] (+ bahdanau: ctx = attend(h_top before the step));
 //         concat: relu(combine·[emb; ctx] + b), ctx = Σ softmax(attn·[emb; h_top before] + b)·memory
@@ -58,6 +58,9 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
   const GH = NG * H, T = io.T;
   const rules = att !== 'none' && att !== 'concat';
   const bahdanau = rules && style === 'bahdanau', luong = rules && style === 'luong';
+  // luong: where context and h sit in the output layer's input ([context; h] or [h; context])
+  const hFirst = P.spec.concatOrder === 'h_context';
+  const cOff = hFirst ? H : 0, hOff = hFirst ? 0 : Dm;
   const Sw = M > 0 ? tape.aw[0].length / B : 0;
   const W = P.weights;
   const z64 = (n: number) => new Float64Array(n);
@@ -110,17 +113,17 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
         for (let j = 0; j < H; j++) dhl[j] = dfeat[j];
         for (let j = 0; j < Dm; j++) dctx[j] = dfeat[H + j];
       } else {
-        // luong: feat = tanh(combine·[ctx; h_top] + b), then ctx = attend(h_top)
+        // luong: feat = tanh(combine·stage + b), stage = [ctx; h_top] or [h_top; ctx], then ctx = attend(h_top)
         const stage = u;
-        for (let j = 0; j < Dm; j++) stage[j] = ctxT[b * Dm + j];
-        for (let j = 0; j < H; j++) stage[Dm + j] = hA[topA + j];
+        for (let j = 0; j < Dm; j++) stage[cOff + j] = ctxT[b * Dm + j];
+        for (let j = 0; j < H; j++) stage[hOff + j] = hA[topA + j];
         for (let j = 0; j < H; j++) dpre[j] = dfeat[j] * (1 - feat[b * Fo + j] * feat[b * Fo + j]);
         addGradW(g.combW!, dpre, 0, stage, 0, 1, H, Dm + H);
         addGradB(g.combB!, dpre, 0, 1, H);
         dstage.fill(0);
         addGradX(dstage, 0, dpre, 0, W.combW!, 1, H, Dm + H);
-        for (let j = 0; j < Dm; j++) dctx[j] = dstage[j];
-        for (let j = 0; j < H; j++) dhl[j] = dstage[Dm + j];
+        for (let j = 0; j < Dm; j++) dctx[j] = dstage[cOff + j];
+        for (let j = 0; j < H; j++) dhl[j] = dstage[hOff + j];
         attendRowBackward(K!, b, hA, topA, H, aw, b * Sw, dctx, 0, dAttn, 0, dhl, 0, KG!);
       }
       // --- cells, top layer first; dhl holds ∂loss/∂h_l(after) from above, dh the carried part

@@ -4,7 +4,7 @@
 //
 // Teacher forcing: step 0 reads <s>; before step t ≥ 1 each row feeds either the target token of
 // step t−1 (probability = ratio) or the model's own choice at step t−1 (greedy's: the most likely
-// token, never <pad>, lowest id on ties). One draw per row and step from the run's generator (none
+// token, lowest id on ties, never <pad> nor <s>). One draw per row and step from the run's generator (none
 // when the ratio is 0 or 1), so the same seed feeds the same tokens. The choice is not
 // differentiated (as in PyTorch code, where the fed token is an integer); the fed token's
 // embedding row gets the gradient.
@@ -23,7 +23,7 @@
 // the target are all <pad> (ignored).
 import type { Floats } from './gemm';
 import { floatsLike } from './gemm';
-import { allocRun, DecodeError, initState, prepareMemory, step, type DecodeInputs, type Memory, type PreparedDecoder } from './decoder';
+import { allocRun, bannedIds, DecodeError, fillId, initState, prepareMemory, step, type DecodeInputs, type Memory, type PreparedDecoder } from './decoder';
 import { keyLengths } from './attention';
 
 export interface TeacherForcing {
@@ -74,10 +74,11 @@ export interface DecodeTrainResult {
   score: Floats;
 }
 
-/** The model's own choice: greedy's rule (never <pad>, lowest id on ties). */
-export function argmaxToken(logp: Floats, off: number, V: number, pad: number): number {
-  let y = pad === 0 ? 1 : 0;
-  for (let v = y + 1; v < V; v++) if (v !== pad && logp[off + v] > logp[off + y]) y = v;
+/** The model's own choice: greedy's rule (the most likely token, lowest id on ties; never a banned id: <pad>, <s>). */
+export function argmaxToken(logp: Floats, off: number, V: number, banned: Uint8Array): number {
+  let y = 0;
+  while (y < V - 1 && banned[y]) y++;
+  for (let v = y + 1; v < V; v++) if (!banned[v] && logp[off + v] > logp[off + y]) y = v;
   return y;
 }
 
@@ -87,7 +88,8 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
   const ratio = tf.ratio;
   if (!(ratio >= 0 && ratio <= 1)) throw new DecodeError(`teacher_forcing_ratio is ${ratio}; it must be between 0 and 1`);
   if (ratio > 0 && ratio < 1 && !tf.random) throw new DecodeError('scheduled sampling (0 < teacher_forcing_ratio < 1) needs the run\'s random generator');
-  const { H, L, bos, pad } = P.spec;
+  const { H, L, bos } = P.spec;
+  const banned = bannedIds(P.spec, P.V);
   const { B, T } = io;
   const V = P.V;
   const tlen = keyLengths(io.targetLengths, B, T, 'target');
@@ -119,7 +121,7 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
     for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) for (let j = 0; j < H; j++) src[b * L * H + l * H + j] = R.h[(l * B + b) * H + j];
     tape.bridged = src;
   }
-  const tokens = new Int32Array(B * M).fill(pad);
+  const tokens = new Int32Array(B * M).fill(fillId(P.spec));
   const lp = floatsLike(like, B * M * V), at = floatsLike(like, B * M * Sw), score = new Float64Array(B);
   tape.logprobs = lp;
   const lengths = new Int32Array(B);
@@ -145,7 +147,7 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
       tokens[st] = y;
       score[b] += R.logp[b * V + y];
       lengths[b] = t + 1;
-      prev[b] = teacher ? y : argmaxToken(R.logp, b * V, V, pad);
+      prev[b] = teacher ? y : argmaxToken(R.logp, b * V, V, banned);
     }
   }
   tape.h.push(copy(R.h));
