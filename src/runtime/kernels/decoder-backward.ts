@@ -52,7 +52,7 @@ export interface DecodeUpstream {
 }
 
 export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { trace?: boolean } = {}): { grads: DecodeGrads; trace?: DecodeGradTrace } {
-  const { P, io, mem, B, M, tlen, fed } = tape;
+  const { P, io, mem, B, M, steps, tlen, fed } = tape;
   const { H, L, attention: att, style } = P.spec;
   const { E, V, Dm, Fo, I0, G: NG } = P;
   const GH = NG * H, T = io.T;
@@ -61,7 +61,7 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
   // luong: where context and h sit in the output layer's input ([context; h] or [h; context])
   const hFirst = P.spec.concatOrder === 'h_context';
   const cOff = hFirst ? H : 0, hOff = hFirst ? 0 : Dm;
-  const Sw = M > 0 ? tape.aw[0].length / B : 0;
+  const Sw = steps > 0 ? tape.aw[0].length / B : 0;
   const W = P.weights;
   const z64 = (n: number) => new Float64Array(n);
   const g: DecodeGrads = {
@@ -81,7 +81,7 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
   const dxin = z64(I0), dhl = z64(H), dx = z64(Math.max(I0, H)), dws = z64(Math.max(1, Sw)), du = z64(E + Math.max(H, Dm)), u = z64(Math.max(E + Math.max(H, Dm), Dm + H));
   const cs: CellScratch = cellScratch(P.spec.cell, H);
   const dAttnZero = z64(Math.max(1, Sw));
-  for (let t = M - 1; t >= 0; t--) {
+  for (let t = steps - 1; t >= 0; t--) {
     dhPrev.fill(0);
     dcPrev.fill(0);
     const hB = tape.h[t], hA = tape.h[t + 1], cB = tape.c[t], cA = tape.c[t + 1];

@@ -10,7 +10,7 @@
 // embedding row gets the gradient.
 //
 // Outputs are those of forced decoding (decode() with a target): tokens = the target, logprobs
-// [B,M,V] and attention [B,M,Sw] for steps t < target length, 0 after; M = the longest target row;
+// [B,M,V] and attention [B,M,Sw] for steps t < target length, 0 after; M = the target's T (≥ 1);
 // score = Σ_t logp(target_t) over each row's steps. The loss of a decoder output covers exactly the
 // steps t < target_lengths[b] — the target up to and including its </s> — and ignores the rest.
 //
@@ -19,8 +19,8 @@
 // and padded with <pad> after it: e.g. "<s> a b </s>" in a corpus becomes target [a, b, </s>, pad…].
 // The target for the decoder's `logprobs` output in Batch.targets is that same [B,T] int tensor;
 // the loss is NLL over logprobs[b, t, target[b, t]] with ignore_index = <pad> (steps past a row's
-// length hold <pad>). When every row of a batch is shorter than T, M < T and the columns t ≥ M of
-// the target are all <pad> (ignored).
+// length hold <pad>). Forced decoding keeps all T steps, so logprobs [B,T,V] lines up with the
+// target [B,T]; the Output's MaskSteps marks steps t ≥ lengths[b] as padding for the loss.
 import type { Floats } from './gemm';
 import { floatsLike } from './gemm';
 import { allocRun, bannedIds, DecodeError, fillId, initState, prepareMemory, step, type DecodeInputs, type Memory, type PreparedDecoder } from './decoder';
@@ -39,20 +39,22 @@ export interface DecodeTape {
   io: DecodeInputs;
   mem: Memory | null;
   B: number;
-  /** steps run (= M, the longest target row) */
+  /** output steps (= the target's T, at least 1) */
   M: number;
+  /** steps run and recorded: the longest target row (later steps are all padding) */
+  steps: number;
   /** target length per row: steps t < tlen[b] are scored */
   tlen: Int32Array;
-  /** token read at step t by row b, [M, B] */
+  /** token read at step t by row b, [steps, B] */
   fed: Int32Array;
-  /** [M+1] × [L·B·H]: the state before step t (t = M: after the last step) */
+  /** [steps+1] × [L·B·H]: the state before step t (t = steps: after the last step) */
   h: Floats[];
   c: Floats[];
-  /** [M] × [L·B·G·H] gate activations (RNN: pre-activation), [B·I0] layer-0 inputs, [B·Fo] output features */
+  /** [steps] × [L·B·G·H] gate activations (RNN: pre-activation), [B·I0] layer-0 inputs, [B·Fo] output features */
   gates: Floats[];
   xin: Floats[];
   feat: Floats[];
-  /** [M] × [B·Sw] attention weights and [B·Dm] contexts */
+  /** [steps] × [B·Sw] attention weights and [B·Dm] contexts */
   aw: Floats[];
   ctx: Floats[];
   /** bridge: tanh(bridge·x) [B, L·H], the initial states it made */
@@ -99,9 +101,10 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
       if (!(Number.isInteger(y) && y >= 0 && y < V)) throw new DecodeError(`target token id ${y} at [${b}, ${t}] is out of range (the decoder's vocabulary has ${V} symbols, ids 0..${V - 1})`);
     }
   }
-  let M = 0;
-  for (let b = 0; b < B; b++) if (tlen[b] > M) M = tlen[b];
-  M = Math.max(M, 1);
+  // all of the target's T steps, as forced decoding gives them (steps t ≥ tlen[b] are padding)
+  const M = Math.max(1, T);
+  let steps = 0;
+  for (let b = 0; b < B; b++) if (tlen[b] > steps) steps = tlen[b];
   const mem = prepareMemory(P, io);
   const R = allocRun(P, mem, B, 1);
   const Sw = R.Sw;
@@ -113,7 +116,7 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
     return x;
   };
   const tape: DecodeTape = {
-    P, io, mem, B, M, tlen, fed: new Int32Array(M * B), h: [], c: [], gates: [], xin: [], feat: [], aw: [], ctx: [], bridged: null, logprobs: floatsLike(like, 0),
+    P, io, mem, B, M, steps, tlen, fed: new Int32Array(M * B), h: [], c: [], gates: [], xin: [], feat: [], aw: [], ctx: [], bridged: null, logprobs: floatsLike(like, 0),
   };
   if (io.initVec && P.bridgeT) {
     // initState bridged the vector; keep tanh(bridge·x) per row for the bridge's backward
@@ -127,7 +130,7 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
   const lengths = new Int32Array(B);
   const prev = new Int32Array(B).fill(bos);
   const lstm = P.spec.cell === 'LSTM';
-  for (let t = 0; t < M; t++) {
+  for (let t = 0; t < steps; t++) {
     tape.fed.set(prev, t * B);
     tape.h.push(copy(R.h));
     if (lstm) tape.c.push(copy(R.c));

@@ -467,7 +467,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
     }
   }
   // trim the step axis to the longest row
-  let M = 1;
+  // forced decoding keeps the target's T steps (the shape inference promised [B, T, ·], and a loss
+  // lines the target [B, T] up with it); greedy trims to the longest row
+  let M = forced ? Math.max(1, steps) : 1;
   for (let b = 0; b < B; b++) if (lengths[b] > M) M = lengths[b];
   const trim = <A extends Float32Array | Int32Array>(a: A, w: number): A => {
     const out = new (a.constructor as { new (n: number): A })(B * M * w);
