@@ -36,6 +36,7 @@ function program(m: Mini): Program {
     initializers: m.initializers ?? {},
     traced: [],
     nodeNames: Object.fromEntries(m.ops.map((_, k) => [`n${k}`, `node${k}`])),
+    weightRefs: {},
   };
 }
 

@@ -21,6 +21,7 @@ function scaleProgram(alpha: number): Program {
     initializers: {},
     traced: [],
     nodeNames: { n: 'scale' },
+    weightRefs: {},
   };
 }
 

@@ -17,7 +17,7 @@
 //   runs in float32 (the runtime) or float64 (the finite-difference checks of the backward passes
 //   in attention-backward.ts), wrapped by the Tensor-level op the executor calls.
 import { floatsLike, gemm, transpose, type Floats } from './gemm';
-import { floatTensor, type Tensor } from '../tensor';
+import { floatLike, type Tensor } from '../tensor';
 
 export type ScoreRule = 'dot' | 'scaled_dot' | 'general' | 'additive';
 export const SCORE_RULES: readonly ScoreRule[] = ['dot', 'scaled_dot', 'general', 'additive'];
@@ -214,8 +214,9 @@ export function attentionDims(query: Tensor, keys: Tensor, values: Tensor, lengt
 export function attentionOp(rule: ScoreRule, query: Tensor, keys: Tensor, values: Tensor, lengths: Tensor | undefined, qLengths: Tensor | undefined, w: RuleWeights): Tensor[] {
   const { d, len, qlen, vec } = attentionDims(query, keys, values, lengths, qLengths);
   const { B, T, S, Dv } = d;
-  const ctx = floatTensor(vec ? [B, Dv] : [B, T, Dv]);
-  const wts = floatTensor(vec ? [B, S] : [B, T, S]);
+  // results in the query's precision (float64 in the gradient checks)
+  const ctx = floatLike(query, vec ? [B, Dv] : [B, T, Dv]);
+  const wts = floatLike(query, vec ? [B, S] : [B, T, S]);
   attentionForward(rule, f32(query), f32(keys), f32(values), d, len, qlen, w, { ctx: f32(ctx), wts: f32(wts) });
   return [ctx, wts];
 }

@@ -165,3 +165,31 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
 function topH(h: Floats, L: number, B: number, H: number): Floats {
   return h.subarray((L - 1) * B * H, L * B * H) as Floats;
 }
+
+/** The forward trace of a training run (as decode() records it with a trace): h, c and gates per layer [B,M,·]. */
+export function tapeTrace(tape: DecodeTape, names: string[]): { layers: { h: Float32Array; c?: Float32Array; gates: Record<string, Float32Array> }[] } {
+  const { P, B, M, steps, tlen } = tape;
+  const { H, L } = P.spec;
+  const GH = P.G * H, lstm = P.spec.cell === 'LSTM';
+  return {
+    layers: Array.from({ length: L }, (_, l) => {
+      const h = new Float32Array(B * M * H), c = lstm ? new Float32Array(B * M * H) : undefined;
+      const gates = Object.fromEntries(names.map((nm) => [nm, new Float32Array(B * M * H)]));
+      for (let t = 0; t < steps; t++) {
+        for (let b = 0; b < B; b++) {
+          if (t >= tlen[b]) continue;
+          const so = (l * B + b) * H, st = (b * M + t) * H;
+          for (let j = 0; j < H; j++) {
+            h[st + j] = tape.h[t + 1][so + j];
+            if (c) c[st + j] = tape.c[t + 1][so + j];
+          }
+          names.forEach((nm, k) => {
+            const g = gates[nm], go = (l * B + b) * GH + k * H;
+            for (let j = 0; j < H; j++) g[st + j] = tape.gates[t][go + j];
+          });
+        }
+      }
+      return { h, ...(c ? { c } : {}), gates };
+    }),
+  };
+}
