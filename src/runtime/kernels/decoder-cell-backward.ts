@@ -8,9 +8,10 @@
 //       the hidden side of n gets da_n·r; dh' (direct) = dh·z
 //   RNN: h = tanh(a); da = dh·(1−h²)
 // It writes dxp (∂/∂ the input-side pre-activations, [G·H]), dhp (the hidden side), the direct
-// ∂/∂h' not through W_hh, ∂/∂c' and the total ∂/∂c of this step.
+// ∂/∂h' not through W_hh, ∂/∂c' and the total ∂/∂c of this step. The activations and their
+// derivatives are cells.ts's shared ones (the decoder's cells use tanh and sigmoid, as PyTorch's).
+import { act, dact, dract, SIGMOID, TANH, type CellKind } from './cells';
 import type { Floats } from './gemm';
-import type { CellKind } from './recurrent';
 
 export interface CellScratch {
   dxp: Float64Array;
@@ -39,10 +40,10 @@ export function cellBackward(
   if (cell === 'LSTM') {
     for (let j = 0; j < H; j++) {
       const i = gates[gOff + j], f = gates[gOff + H + j], g = gates[gOff + 2 * H + j], o = gates[gOff + 3 * H + j];
-      const tc = Math.tanh(cNew![sOff + j]);
-      const dc = dcCarry[sOff + j] + dh[j] * o * (1 - tc * tc);
+      const tc = act(cNew![sOff + j], TANH);
+      const dc = dcCarry[sOff + j] + dh[j] * o * dact(tc, TANH);
       dcTotal[j] = dc;
-      const ai = dc * g * i * (1 - i), af = dc * cPrev![sOff + j] * f * (1 - f), ag = dc * i * (1 - g * g), ao = dh[j] * tc * o * (1 - o);
+      const ai = dc * g * dract(i, SIGMOID), af = dc * cPrev![sOff + j] * dract(f, SIGMOID), ag = dc * i * dact(g, TANH), ao = dh[j] * tc * dract(o, SIGMOID);
       dxp[j] = dhp[j] = ai;
       dxp[H + j] = dhp[H + j] = af;
       dxp[2 * H + j] = dhp[2 * H + j] = ag;
@@ -60,9 +61,9 @@ export function cellBackward(
       const wo = (2 * H + j) * H;
       for (let k = 0; k < H; k++) hn += whh[wo + k] * hPrev[sOff + k];
       const hp = hPrev[sOff + j];
-      const an = dh[j] * (1 - z) * (1 - n * n);
-      const az = dh[j] * (hp - n) * z * (1 - z);
-      const ar = an * hn * r * (1 - r);
+      const an = dh[j] * (1 - z) * dact(n, TANH);
+      const az = dh[j] * (hp - n) * dract(z, SIGMOID);
+      const ar = an * hn * dract(r, SIGMOID);
       dxp[j] = dhp[j] = ar;
       dxp[H + j] = dhp[H + j] = az;
       dxp[2 * H + j] = an;
@@ -74,8 +75,8 @@ export function cellBackward(
     return;
   }
   for (let j = 0; j < H; j++) {
-    const h = Math.tanh(gates[gOff + j]);
-    dxp[j] = dhp[j] = dh[j] * (1 - h * h);
+    const h = act(gates[gOff + j], TANH);
+    dxp[j] = dhp[j] = dh[j] * dact(h, TANH);
     dhDirect[j] = 0;
     dcPrev[j] = 0;
     dcTotal[j] = 0;
