@@ -31,7 +31,7 @@ const GRAPHS: Record<ModelSpec['kind'], (m: ModelSpec, t: TrainingSettingsInput)
 
 const rng = new Rng(4242);
 const rand = () => rng.next();
-const ce = (output = 'logits', extra: object = {}) => ({ loss: 'CrossEntropyLoss' as const, output, target: 'y', ...extra });
+const ce = (output = 'logits', extra: object = {}) => ({ loss: 'CrossEntropyLoss' as const, output, ...extra });
 
 const CASES: Case[] = [];
 // every recurrent cell, bidirectional and 2 layers, over ragged batches
