@@ -18,7 +18,12 @@ const int = () => num().int('must be a whole number');
 /** a strict object whose unknown keys are reported with the keys it does take */
 function obj<S extends z.ZodRawShape>(what: string, shape: S) {
   return z.strictObject(shape, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? `${what} has no ${iss.keys.map((k) => `"${k}"`).join(', ')} (it takes: ${Object.keys(shape).join(', ')})` : undefined),
+    error: (iss) => {
+      if (iss.code !== 'unrecognized_keys') return undefined;
+      // a loss's target column lives in the data mapping, beside the inputs' columns
+      const moved = 'output' in shape && iss.keys.includes('target') ? '; the target column goes in training.data.targets.<output>' : '';
+      return `${what} has no ${iss.keys.map((k) => `"${k}"`).join(', ')} (it takes: ${Object.keys(shape).join(', ')})${moved}`;
+    },
   });
 }
 const output = z.string().min(1, 'name the Output node the loss reads');

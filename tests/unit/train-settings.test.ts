@@ -44,6 +44,9 @@ describe('the training section in a graph file', () => {
       'training.clip_grad_norm.norm_type: must be 2 or "inf"',
       'training.batch_size: must be ≥ 1',
     ]);
+    expect(problems({ losses: [{ ...ce, target: 'language' }], optimizer: { type: 'Adam' } })).toEqual([
+      'training.losses[0]: CrossEntropyLoss has no "target" (it takes: loss, output, ignore_index, label_smoothing, reduction, loss_weight); the target column goes in training.data.targets.<output>',
+    ]);
     expect(problems({ losses: [ce], optimizer: { type: 'Adam' }, momentum: 0.9 })[0]).toMatch(/^training: training has no "momentum" \(it takes: losses, optimizer, schedule/);
     expect(problems({ losses: [{ ...ce, label_smoothing: 1.5 }], optimizer: { type: 'RMSprop', momentum: -1 } })).toEqual([
       'training.losses[0].label_smoothing: must be in [0, 1]',
