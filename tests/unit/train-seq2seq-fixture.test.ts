@@ -48,7 +48,7 @@ function step(trace = false) {
   const fwd = forwardTrain(program, feeds, { seed: training.seed, teacherForcingRatio: training.teacher_forcing_ratio, trace });
   const [plan] = planLosses(program, training.losses);
   // the batch's target for the decoder's log-probabilities is the decoder's own target input
-  const loss = computeLoss(plan, fwd.values.get(plan.value)!, feeds[plan.spec.target], plan.lengths ? fwd.values.get(plan.lengths) : undefined);
+  const loss = computeLoss(plan, fwd.values.get(plan.value)!, feeds.tgt, plan.lengths ? fwd.values.get(plan.lengths) : undefined);
   const back = backward(fwd.tape, new Map([[plan.value, loss.grad]]), { trace });
   return { program, feeds, fwd, loss, back };
 }
