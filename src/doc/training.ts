@@ -3,8 +3,11 @@
 // schedule, gradient clipping, batch size, epochs, seed, teacher forcing and truncated BPTT.
 // Names are PyTorch's (class names for losses, optimisers and schedules; their argument names
 // and defaults), so a PyTorch user reads the section as the training script it stands for.
-// Fitting the section to the graph (outputs exist, losses suit them) is src/train/check.ts.
+// `data` (the data set, which column feeds each input and which is each output's target) is the
+// data layer's schema (src/data/spec.ts). Fitting the section to the graph (outputs exist, losses
+// suit them, each trained output has a target) is src/train/check.ts.
 import { z } from 'zod';
+import { DataSpecSchema, issueMessage, type DataSpec, type DataSpecInput } from '../data/spec';
 
 const num = () => z.number({ error: (iss) => (iss.input === undefined ? 'required' : 'must be a number') });
 const finite = () => num().finite();
@@ -15,11 +18,15 @@ const int = () => num().int('must be a whole number');
 /** a strict object whose unknown keys are reported with the keys it does take */
 function obj<S extends z.ZodRawShape>(what: string, shape: S) {
   return z.strictObject(shape, {
-    error: (iss) => (iss.code === 'unrecognized_keys' ? `${what} has no ${iss.keys.map((k) => `"${k}"`).join(', ')} (it takes: ${Object.keys(shape).join(', ')})` : undefined),
+    error: (iss) => {
+      if (iss.code !== 'unrecognized_keys') return undefined;
+      // a loss's target column lives in the data mapping, beside the inputs' columns
+      const moved = 'output' in shape && iss.keys.includes('target') ? '; the target column goes in training.data.targets.<output>' : '';
+      return `${what} has no ${iss.keys.map((k) => `"${k}"`).join(', ')} (it takes: ${Object.keys(shape).join(', ')})${moved}`;
+    },
   });
 }
 const output = z.string().min(1, 'name the Output node the loss reads');
-const target = z.string().min(1, 'name the data column that holds the target');
 const reduction = z.enum(['mean', 'sum']).default('mean');
 /** Keras' compile(loss_weights=…): the total loss is Σ loss_weight · loss */
 const lossWeight = positive().default(1);
@@ -30,14 +37,13 @@ export const LossSchema = z.discriminatedUnion(
     obj('CrossEntropyLoss', {
       loss: z.literal('CrossEntropyLoss'),
       output,
-      target,
       ignore_index: int().default(-100),
       label_smoothing: finite().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0),
       reduction,
       loss_weight: lossWeight,
     }),
-    obj('NLLLoss', { loss: z.literal('NLLLoss'), output, target, ignore_index: int().default(-100), reduction, loss_weight: lossWeight }),
-    obj('MSELoss', { loss: z.literal('MSELoss'), output, target, reduction, loss_weight: lossWeight }),
+    obj('NLLLoss', { loss: z.literal('NLLLoss'), output, ignore_index: int().default(-100), reduction, loss_weight: lossWeight }),
+    obj('MSELoss', { loss: z.literal('MSELoss'), output, reduction, loss_weight: lossWeight }),
   ],
   { error: 'loss must be "CrossEntropyLoss", "NLLLoss" or "MSELoss"' },
 );
@@ -110,6 +116,14 @@ export const ScheduleSchema = z.discriminatedUnion(
   { error: 'schedule type must be "StepLR", "ExponentialLR", "CosineAnnealingLR" or "LinearLR"' },
 );
 
+/** the data layer's spec, its problems worded by the data layer (which forms a mapping takes) */
+const DataSchema = z.unknown().transform((v, ctx) => {
+  const r = DataSpecSchema.safeParse(v);
+  if (r.success) return r.data;
+  for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', path: iss.path, message: issueMessage(iss) });
+  return z.NEVER;
+}) as unknown as z.ZodType<DataSpec, DataSpecInput>;
+
 export const TrainingSchema = obj('training', {
     losses: z.array(LossSchema).min(1, 'a training setup needs at least one loss'),
     optimizer: OptimizerSchema,
@@ -126,6 +140,8 @@ export const TrainingSchema = obj('training', {
     teacher_forcing_ratio: finite().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(1),
     /** truncated BPTT: cut the time axis into chunks of this many steps, carry the state across */
     bptt_steps: int().min(1, 'must be ≥ 1').optional(),
+    /** the data set and its column mapping: data.targets names each trained output's target */
+    data: DataSchema.optional(),
 });
 
 /** The section as a file may write it (defaults optional). */

@@ -51,6 +51,17 @@ export function checkTraining(doc: GraphDoc, valueOf: (outputNodeId: string) => 
     if (typeof C === 'number' && loss.ignore_index >= C) warn(`${path}.ignore_index`, `${what}: ignore_index ${loss.ignore_index} is not a class id (0..${C - 1}), so no target can equal it except padding`, node.id);
   });
 
+  // every trained output needs a target in the data mapping, and a target without a loss trains nothing
+  if (t.data) {
+    const targets = t.data.targets;
+    t.losses.forEach((loss, i) => {
+      if (!(loss.output in targets)) error('data.targets', `losses[${i}] trains "${loss.output}", but the data gives it no target: add training.data.targets.${loss.output} (a column, {columns}, {same_as} or {next_of})`);
+    });
+    for (const name of Object.keys(targets)) {
+      if (!t.losses.some((l) => l.output === name)) warn(`data.targets.${name}`, `"${name}" gets a target but no loss reads it, so it is not trained: add a loss on it to training.losses`);
+    }
+  }
+
   if (t.bptt_steps !== undefined) {
     const timed = doc.nodes.filter((n) => n.type === 'Input' && ['tokens', 'sequence'].includes(String(n.params.kind ?? 'tokens')));
     if (timed.length !== 1) error('bptt_steps', `truncated BPTT cuts one time axis, but the graph has ${timed.length} inputs with a time axis${timed.length ? ` (${timed.map((n) => n.name).join(', ')})` : ''}`);

@@ -76,7 +76,7 @@ export interface LossResult extends LossValue {
 export function computeLoss(plan: LossPlan, x: Tensor, target: Tensor | undefined, lengths: Tensor | undefined): LossResult {
   const name = plan.spec.output;
   const where = { output: name, node: plan.output.node };
-  if (!target) throw new TrainError(`the batch has no target for output "${name}" (batch.targets must hold it, from the data column "${plan.spec.target}")`, where);
+  if (!target) throw new TrainError(`the batch has no target for output "${name}" (batch.targets["${name}"]; training.data.targets says which column holds it)`, where);
   const shape = x.shape;
   const classes = plan.spec.loss !== 'MSELoss';
   const want = classes ? shape.slice(0, -1) : shape;

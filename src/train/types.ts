@@ -1,18 +1,13 @@
 // The trainer's data types, shared with the data layer (which makes Batches) and the app/CLI
 // (which read StepResults and Metrics). See docs/training.md.
-import type { Tensor } from '../runtime/tensor';
 import type { WeightJSON } from '../doc/schema';
 import type { UpdaterStateJSON } from './update';
 import type { GradTrace } from './runtime';
 
-export interface Batch {
-  /** by graph input name, exactly what execute() takes */
-  feeds: Record<string, Tensor>;
-  /** by graph output name: int64 class ids ([B] or [B,T]) for CrossEntropyLoss/NLLLoss, float32 values (the output's shape) for MSELoss */
-  targets: Record<string, Tensor>;
-  /** rows */
-  size: number;
-}
+/** feeds by graph input name (as execute() takes them), targets by graph output name: int64 class
+ *  ids ([B] or [B,T]) for CrossEntropyLoss/NLLLoss, float32 values (the output's shape) for
+ *  MSELoss; the data layer makes them (src/data/batches.ts) */
+export type { Batch } from '../data/batches';
 
 export interface StepResult {
   /** Σ loss_weight · loss over the losses (with truncated BPTT: the mean over the batch's chunks) */

@@ -29,7 +29,7 @@ function streams(xs: number[], B: number): Batch {
 }
 
 const training: TrainingSettingsInput = {
-  losses: [{ loss: 'CrossEntropyLoss', output: 'next', target: 'next_char' }],
+  losses: [{ loss: 'CrossEntropyLoss', output: 'next' }],
   optimizer: { type: 'Adam', lr: 0.02 },
   clip_grad_norm: { max_norm: 5 },
   bptt_steps: 32,

@@ -24,7 +24,7 @@ const fx = (loadFixture('pytorch/grads.json') as { train_classifier: Fixture }).
 // PyTorch module names -> the graph's node ids
 const spec = recurrentSpec({ vocab: 12, emb: 6, hidden: 8, classes: 3, ids: { emb: 'emb', rnn: 'rnn', out: 'out' } });
 const training = TrainingSchema.parse({
-  losses: [{ loss: 'CrossEntropyLoss', output: 'logits', target: 'label' }],
+  losses: [{ loss: 'CrossEntropyLoss', output: 'logits' }],
   optimizer: { type: 'Adam', lr: 0.01, betas: [0.9, 0.999], eps: 1e-8 },
   clip_grad_norm: { max_norm: 0.5 },
 });

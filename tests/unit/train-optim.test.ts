@@ -127,7 +127,7 @@ function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('optimisers match torch.optim (float32, 1e-6)', () => {
   it.each(optCases.map((c, i) => [c.name, i] as const))('%s', (_name, i) => {
-    const training = TrainingSchema.parse({ losses: [{ loss: 'MSELoss', output: 'y', target: 'y' }], ...optCases[i].training });
+    const training = TrainingSchema.parse({ losses: [{ loss: 'MSELoss', output: 'y' }], ...optCases[i].training });
     const up = new Updater(training);
     const params: Param[] = optInputs[i].params.map((p, k) => ({ name: `p${k}`, data: Float32Array.from(p.data) }));
     const r = ref.optim[i];
@@ -169,7 +169,7 @@ describe('clip_grad_norm_ and clip_grad_value_ match torch.nn.utils', () => {
 describe('schedules give exactly PyTorch\'s lr sequence', () => {
   it.each(schedCases.map((c, i) => [JSON.stringify(c.schedule), i] as const))('%s', (_name, i) => {
     const c = schedCases[i];
-    const training = TrainingSchema.parse({ losses: [{ loss: 'MSELoss', output: 'y', target: 'y' }], optimizer: { type: 'SGD', lr: c.lr }, schedule: c.schedule });
+    const training = TrainingSchema.parse({ losses: [{ loss: 'MSELoss', output: 'y' }], optimizer: { type: 'SGD', lr: c.lr }, schedule: c.schedule });
     const s = new LrSchedule(c.lr, training.schedule);
     const lrs: number[] = [];
     for (let k = 0; k < c.steps; k++) {

@@ -17,7 +17,7 @@ const optimizers = [
 const schedule = { type: 'CosineAnnealingLR', T_max: 7, eta_min: 0.001, warmup: { total_iters: 3 } };
 
 function setup(optimizer: object) {
-  const settings = TrainingSchema.parse({ losses: [{ loss: 'MSELoss', output: 'y', target: 'y' }], optimizer, schedule, clip_grad_norm: { max_norm: 1 } });
+  const settings = TrainingSchema.parse({ losses: [{ loss: 'MSELoss', output: 'y' }], optimizer, schedule, clip_grad_norm: { max_norm: 1 } });
   const rng = new Rng(5);
   const params: Param[] = SIZES.map((n, i) => ({ name: `w${i}`, data: rng.fillNormal(n) }));
   const grads = Array.from({ length: 12 }, () => SIZES.map((n) => rng.fillNormal(n)));

@@ -22,7 +22,7 @@ const weightBits = (p: Program) => Object.keys(p.weightRefs).map((n) => Array.fr
 
 const tagger = recurrentSpec({ cell: 'LSTM', head: 'steps', classes: 4, layers: 2 });
 const ceTraining = (over: Partial<TrainingSettingsInput> = {}): TrainingSettingsInput => ({
-  losses: [{ loss: 'CrossEntropyLoss', output: 'logits', target: 'tags', ignore_index: -100 }],
+  losses: [{ loss: 'CrossEntropyLoss', output: 'logits', ignore_index: -100 }],
   optimizer: { type: 'Adam', lr: 0.01 },
   schedule: { type: 'StepLR', step_size: 2, gamma: 0.5 },
   clip_grad_norm: { max_norm: 1 },
@@ -79,7 +79,7 @@ describe('a training step is a transaction', () => {
 
   it('a non-finite MSE target names its position', () => {
     const reg = recurrentSpec({ head: 'last', classes: 2 });
-    const training: TrainingSettingsInput = { losses: [{ loss: 'MSELoss', output: 'logits', target: 'y' }], optimizer: { type: 'SGD', lr: 0.1 } };
+    const training: TrainingSettingsInput = { losses: [{ loss: 'MSELoss', output: 'logits' }], optimizer: { type: 'SGD', lr: 0.1 } };
     const { trainer, program } = setup(reg, training);
     const b = tokenBatches(rand, reg, 1, 3, 4)[0];
     const before = weightBits(program);
