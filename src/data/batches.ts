@@ -88,7 +88,7 @@ export function makeBatch(data: Pick<PreparedData, 'plan' | 'inputs'>, examples:
       const T = Math.max(1, ...rows.map((r) => r.length));
       tokenT.set(name, T);
       const t = intTensor([B, T]);
-      t.data.fill(p.info.pad);
+      t.data.fill(p.info.pad ?? 0); // without padding (fidelity: pad optional) every row has length T
       rows.forEach((r, b) => t.data.set(r, b * T));
       feeds[name] = t;
     } else if (p.kind === 'zeros') {

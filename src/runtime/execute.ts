@@ -14,7 +14,7 @@ import { attentionTraces } from './kernels/decoder-op';
 import type { DecodeResult } from './kernels/decoder';
 import { preparedOf, type Prepared } from './prepared';
 import { positionOf, type FArr, type Tensor } from './tensor';
-import { decodeIds } from './tokenize';
+import { decodeIds, paddingProblem } from './tokenize';
 import type { NodeTrace, Trace } from './trace';
 import type { OpName } from '../ir/ops';
 
@@ -59,6 +59,8 @@ export function checkFeeds(program: Program, feeds: Record<string, Tensor>): voi
         const id = t.data[i];
         if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new RunError(`input "${inp.name}": token id ${id} at ${positionOf(t.shape, i)} is out of range (the vocabulary has ${V} symbols, ids 0..${V - 1})`, { input: inp.name });
       }
+      const padding = paddingProblem(inp.name, inp.info, t);
+      if (padding) throw new RunError(padding, { input: inp.name });
     } else {
       for (let i = 0; i < t.data.length; i++) {
         if (!Number.isFinite(t.data[i])) throw new RunError(`input "${inp.name}" has ${t.data[i]} at ${positionOf(t.shape, i)}`, { input: inp.name });

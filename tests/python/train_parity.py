@@ -54,7 +54,9 @@ class RecurrentModel(nn.Module):
         return {m['output']: out(v)}, state
 
 
-MODELS = {'recurrent': RecurrentModel}
+from seq2seq_torch import Seq2SeqModel  # noqa: E402  (the attention seq2seq kind)
+
+MODELS = {'recurrent': RecurrentModel, 'seq2seq': Seq2SeqModel}
 
 
 def run_case(case):

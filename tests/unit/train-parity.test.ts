@@ -14,11 +14,12 @@ import type { GraphDoc } from '../../src/doc/schema';
 import type { Tensor } from '../../src/runtime/tensor';
 import { Rng } from '../../src/compiler/rng';
 import { flatWeights, recurrentGraph, recurrentSpec, tokenBatches, type RecurrentSpec } from '../helpers/train-models';
+import { seq2seqBatches, seq2seqGraph, seq2seqSpec, type Seq2SeqSpec } from '../helpers/train-seq2seq';
 
 const it = pytorchTest();
 const STEPS = 50;
 
-type ModelSpec = RecurrentSpec;
+type ModelSpec = RecurrentSpec | Seq2SeqSpec;
 interface Case {
   name: string;
   model: ModelSpec;
@@ -26,7 +27,8 @@ interface Case {
   batches: Batch[];
 }
 const GRAPHS: Record<ModelSpec['kind'], (m: ModelSpec, t: TrainingSettingsInput) => GraphDoc> = {
-  recurrent: (m, t) => recurrentGraph(m, t, 11),
+  recurrent: (m, t) => recurrentGraph(m as RecurrentSpec, t, 11),
+  seq2seq: (m, t) => seq2seqGraph(m as Seq2SeqSpec, t, 11),
 };
 
 const rng = new Rng(4242);
@@ -60,6 +62,18 @@ CASES.push(
     return { ...b, targets: { logits: { dtype: 'int64' as const, shape: [3, 12], data: next } } };
   });
   CASES.push({ name: 'LSTM 2-layer with truncated BPTT (bptt_steps 5), Adam', model, batches: full, training: { losses: [ce()], optimizer: { type: 'Adam', lr: 0.02 }, bptt_steps: 5, clip_grad_norm: { max_norm: 1 } } });
+}
+
+// attention seq2seq with teacher forcing: the Decoder's backward, through the attention into the
+// encoder (memory) and its final state, over ragged sources and targets
+{
+  const nll = { loss: 'NLLLoss' as const, output: 'logp' };
+  const bah = seq2seqSpec({ cell: 'GRU', attention: 'additive', style: 'bahdanau', attention_dim: 7, ratio: 1 });
+  CASES.push({ name: 'attention seq2seq: GRU → Decoder GRU, Bahdanau additive, teacher forcing, Adam + clip_grad_norm', model: bah, batches: seq2seqBatches(rand, bah, 3, 4, 5, 4), training: { losses: [nll], optimizer: { type: 'Adam', lr: 0.02 }, clip_grad_norm: { max_norm: 1 }, teacher_forcing_ratio: 1 } });
+  const luong = seq2seqSpec({ cell: 'LSTM', layers: 2, attention: 'general', style: 'luong', concat_order: 'h_context', ratio: 1 });
+  CASES.push({ name: 'attention seq2seq: 2-layer LSTM → Decoder, Luong general on [h; context], teacher forcing, SGD momentum', model: luong, batches: seq2seqBatches(rand, luong, 3, 3, 6, 5), training: { losses: [nll], optimizer: { type: 'SGD', lr: 0.3, momentum: 0.9 }, teacher_forcing_ratio: 1 } });
+  const own = seq2seqSpec({ cell: 'GRU', attention: 'scaled_dot', style: 'luong', ratio: 0 });
+  CASES.push({ name: 'attention seq2seq: GRU → Decoder, Luong scaled_dot, fed its own argmax (teacher_forcing_ratio 0), Adam', model: own, batches: seq2seqBatches(rand, own, 3, 4, 5, 4), training: { losses: [nll], optimizer: { type: 'Adam', lr: 0.02 }, teacher_forcing_ratio: 0 } });
 }
 
 const prepared = CASES.map((c) => {
