@@ -18,13 +18,9 @@ export interface PyTorchCliOptions {
   data?: string;
 }
 
-/** the graph file's own data mapping (training.data), when its training section has one */
-function fileSpec(doc: GraphDoc): unknown {
-  return (doc.training as Record<string, unknown> | undefined)?.data;
-}
 
 async function prepare(file: string, doc: GraphDoc, program: Program, data: string | undefined) {
-  const own = fileSpec(doc);
+  const own = doc.training?.data; // the graph file's own mapping
   if (!data && own === undefined) return undefined;
   const base = path.dirname(path.resolve(file));
   const source: DataSource | undefined = data === undefined ? undefined : (BUILTIN_NAMES as readonly string[]).includes(data) ? { builtin: data as (typeof BUILTIN_NAMES)[number] } : { file: path.resolve(data), header: true, series: false };

@@ -150,7 +150,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim import lr_scheduler
 from torch.utils.data import DataLoader, DistributedSampler
 
-from model import HERE, INPUTS, ${cls}, load_weights, step_mask, write_safetensors${hasDecoderTarget ? ', Decoder' : ''}
+from model import HERE, INPUTS, ${cls}, load_weights, step_mask, write_safetensors${hasDecoderTarget ? '\nfrom model import Decoder' : ''}
 
 EPOCHS = ${s.epochs}
 BATCH_SIZE = ${s.batch_size}  # per process

@@ -23,7 +23,7 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   const doc = docOf(graphDoc(
     [['in', 'Input', { vocab: ['<pad>', '<unk>', ...LETTERS] }], ['emb', 'Embedding', { embedding_dim: 5, padding_idx: 0 }], ['enc', 'GRU', { hidden_size: 4, bidirectional: true }], ['last', 'LastStep', {}], ['head', 'Dense', { units: 3 }], ['sm', 'Softmax', {}], ['label', 'Output', { labels: ['x', 'y', 'z'] }]],
     [['in.tokens', 'emb.tokens'], ['emb.output', 'enc.input'], ['enc.output', 'last.input'], ['last.output', 'head.input'], ['head.output', 'sm.input'], ['sm.output', 'label.value']],
-    { seed: 9, training: { losses: [{ loss: 'CrossEntropyLoss', output: 'label', target: 'label' }], optimizer: { type: 'Adam', lr: 0.05 }, batch_size: 4, epochs: 1 }, samples: [{ name: 'two names', inputs: { in: ['abc', 'hgfed'] } }] },
+    { seed: 9, training: { losses: [{ loss: 'CrossEntropyLoss', output: 'label' }], optimizer: { type: 'Adam', lr: 0.05 }, batch_size: 4, epochs: 1 }, samples: [{ name: 'two names', inputs: { in: ['abc', 'hgfed'] } }] },
   ));
   const program = compile(doc).program!;
   const csv = 'text,label\n' + Array.from({ length: 30 }, (_, i) => `${LETTERS.slice(i % 4, 1 + i % 4 + (i % 5))},${'xyz'[i % 3]}`).join('\n');

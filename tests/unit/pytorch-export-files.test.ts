@@ -20,10 +20,10 @@ import { GENERATED } from './pytorch-export-graphs';
 const DIR = fileURLToPath(new URL('../../graphs/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const graph = (f: string): GraphDoc => (readGraph(DIR + f) as { doc: GraphDoc }).doc;
-const training = { losses: [{ loss: 'CrossEntropyLoss', output: 'probs', target: 'label' }], optimizer: { type: 'AdamW' }, schedule: { type: 'LinearLR', warmup: { total_iters: 2 } }, clip_grad_norm: { max_norm: 1 }, clip_grad_value: { clip_value: 2 } };
+const training = { losses: [{ loss: 'CrossEntropyLoss', output: 'probs' }], optimizer: { type: 'AdamW' }, schedule: { type: 'LinearLR', warmup: { total_iters: 2 } }, clip_grad_norm: { max_norm: 1 }, clip_grad_value: { clip_value: 2 } };
 const ALL: [string, GraphDoc][] = [
   ...FILES.map((f): [string, GraphDoc] => [f, graph(f)]),
-  ['name-classifier with training', { ...graph('name-classifier.json'), training } as GraphDoc],
+  ['name-classifier with training', docOf({ ...graph('name-classifier.json'), training })],
   ...GENERATED.map(([n, raw]): [string, GraphDoc] => [n, docOf(raw)]),
 ];
 const py = (doc: GraphDoc) => exportPyTorch(doc).files.filter((f) => f.path.endsWith('.py')) as { path: string; data: string }[];
@@ -111,7 +111,7 @@ describe('refusals name the node and the reason', () => {
     const doc = docOf(graphDoc(
       [['in', 'Input', {}], ['e', 'Embedding', { embedding_dim: 2 }], ['r', 'GRU', { hidden_size: 2 }], ['d', 'Dense', { units: 30 }], ['y', 'Output', {}]],
       [['in.tokens', 'e.tokens'], ['e.output', 'r.input'], ['r.output', 'd.input'], ['d.output', 'y.value']],
-      { training: { losses: [{ loss: 'CrossEntropyLoss', output: 'y', target: 'next' }], optimizer: { type: 'SGD' }, bptt_steps: 8 } },
+      { training: { losses: [{ loss: 'CrossEntropyLoss', output: 'y' }], optimizer: { type: 'SGD' }, bptt_steps: 8 } },
     ));
     expect(() => exportPyTorch(doc)).toThrow(/training\.bptt_steps \(8\): truncated BPTT is not written into train\.py/);
   });
@@ -136,13 +136,13 @@ describe('seqgraph export --format pytorch', () => {
     expect(readme).toContain('seqgraph weights load graph.json');
     expect(JSON.parse(readFileSync(path.join(out, 'vocab.json'), 'utf8')).inputs.name.vocab.slice(0, 2)).toEqual(['<pad>', '<unk>']);
   });
-  it('--weights-format pt writes a torch.save zip; --data prepares a CSV for train.py', async () => {
+  it('--weights-format pt writes a torch.save zip; the training section\'s data (a CSV beside the graph) is prepared for train.py', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sg-pt-cli-'));
     const file = path.join(dir, 'g.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(DIR + 'name-classifier.json', 'utf8')), training: { ...training, losses: [{ loss: 'CrossEntropyLoss', output: 'probs', target: 'language' }] } }));
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(DIR + 'name-classifier.json', 'utf8')), training: { ...training, data: { source: { file: 'names.csv' }, inputs: { name: 'name' }, targets: { probs: 'language' } } } }));
     const csv = path.join(dir, 'names.csv');
     writeFileSync(csv, 'name,language\n' + Array.from({ length: 20 }, (_, i) => `${'nakamura'.slice(0, 3 + (i % 5))},${['Arabic', 'English', 'French', 'German', 'Italian', 'Japanese', 'Russian', 'Spanish'][i % 8]}`).join('\n'));
-    const r = await cli(['export', file, '--format', 'pytorch', '--weights-format', 'pt', '--data', csv, '-o', path.join(dir, 'pkg')]);
+    const r = await cli(['export', file, '--format', 'pytorch', '--weights-format', 'pt', '-o', path.join(dir, 'pkg')]);
     expect(r.code, r.err).toBe(0);
     const pt = readFileSync(path.join(dir, 'pkg/weights.pt'));
     expect([pt[0], pt[1]]).toEqual([0x50, 0x4b]); // a zip

@@ -1,15 +1,15 @@
 // The exported train.py against seqgraph's own trainer (src/train createTrainer): from the same
 // weights, on the same data (prepared by src/data, exported as JSON lines; train.py batches it in
 // seqgraph's order with its port of the seeded bucketing), 20 optimiser steps give the same losses
-// to 1e-4 (relative). Three graphs cover a classifier (cross-entropy on a Softmax's logits with
+// to 1e-4 (relative). Four graphs cover a classifier (cross-entropy on a Softmax's logits with
 // label smoothing, Adam, StepLR per epoch, clip_grad_norm, ragged batches), a tagger (NLLLoss per
 // step over padded steps, SGD with Nesterov momentum, warm-up then cosine per step,
-// clip_grad_value) and a regressor (MSELoss, RMSprop, ExponentialLR).
+// clip_grad_value), a regressor (MSELoss, RMSprop, ExponentialLR) and a seq2seq model (a Decoder
+// with Bahdanau attention trained by teacher forcing on its target, NLLLoss on its log-probabilities).
 import path from 'node:path';
 import { beforeAll, describe, expect } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { epochBatches, parseTable, prepareData, type DataSpecInput } from '../../src/data/index';
-import { TrainingSchema } from '../../src/doc/training';
 import { createTrainer } from '../../src/train/trainer';
 import { graphDoc, type NodeSpec } from '../helpers/graph';
 import { docOf, tempDir, writeExport } from '../helpers/pytorch-export';
@@ -17,6 +17,7 @@ import { hasPyTorch, pytorchTest, REQUIRE_PYTORCH, runPythonJSON } from '../help
 
 const STEPS = 20;
 const LETTERS = 'abcdefgh';
+const TARGET = ['<pad>', '<unk>', '<s>', '</s>', ...[...LETTERS].map((c) => `P${c}`)];
 
 function rows(n: number, seed: number, make: (r: () => number, i: number) => string): string[] {
   let s = seed;
@@ -39,7 +40,7 @@ const CASES: Case[] = [
     name: 'classifier',
     nodes: [['in', 'Input', { vocab: ['<pad>', '<unk>', ...LETTERS] }], ['emb', 'Embedding', { embedding_dim: 5, padding_idx: 0 }], ['enc', 'GRU', { hidden_size: 4, bidirectional: true }], ['last', 'LastStep', {}], ['head', 'Dense', { units: 3 }], ['sm', 'Softmax', {}], ['label', 'Output', { labels: ['x', 'y', 'z'] }]],
     edges: [['in.tokens', 'emb.tokens'], ['emb.output', 'enc.input'], ['enc.output', 'last.input'], ['last.output', 'head.input'], ['head.output', 'sm.input'], ['sm.output', 'label.value']],
-    training: { losses: [{ loss: 'CrossEntropyLoss', output: 'label', target: 'label', label_smoothing: 0.1 }], optimizer: { type: 'Adam', lr: 0.01 }, schedule: { type: 'StepLR', step_size: 1, gamma: 0.5, interval: 'epoch' }, clip_grad_norm: { max_norm: 0.5 }, batch_size: 4, seed: 7 },
+    training: { losses: [{ loss: 'CrossEntropyLoss', output: 'label', label_smoothing: 0.1 }], optimizer: { type: 'Adam', lr: 0.01 }, schedule: { type: 'StepLR', step_size: 1, gamma: 0.5, interval: 'epoch' }, clip_grad_norm: { max_norm: 0.5 }, batch_size: 4, seed: 7 },
     csv: 'text,label\n' + rows(30, 1, (r) => { const w = word(r, 1, 7); return `${w},${'xyz'[w.length % 3]}`; }).join('\n'),
     spec: { source: { file: 'names.csv' }, inputs: { in: 'text' }, targets: { label: 'label' }, split: { validation: 0.1, test: 0.1, seed: 3 } },
   },
@@ -47,7 +48,7 @@ const CASES: Case[] = [
     name: 'tagger',
     nodes: [['in', 'Input', { vocab: ['<pad>', '<unk>', ...LETTERS], tokenizer: 'words' }], ['emb', 'Embedding', { embedding_dim: 4, padding_idx: 0 }], ['enc', 'LSTM', { hidden_size: 4, num_layers: 2 }], ['head', 'Dense', { units: 3 }], ['lsm', 'LogSoftmax', {}], ['tags', 'Output', { labels: ['A', 'B', 'C'] }]],
     edges: [['in.tokens', 'emb.tokens'], ['emb.output', 'enc.input'], ['enc.output', 'head.input'], ['head.output', 'lsm.input'], ['lsm.output', 'tags.value']],
-    training: { losses: [{ loss: 'NLLLoss', output: 'tags', target: 'tags', ignore_index: 2 }], optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true }, schedule: { type: 'CosineAnnealingLR', T_max: 12, warmup: { total_iters: 3 } }, clip_grad_value: { clip_value: 0.05 }, batch_size: 3, seed: 11 },
+    training: { losses: [{ loss: 'NLLLoss', output: 'tags', ignore_index: 2 }], optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9, nesterov: true }, schedule: { type: 'CosineAnnealingLR', T_max: 12, warmup: { total_iters: 3 } }, clip_grad_value: { clip_value: 0.05 }, batch_size: 3, seed: 11 },
     csv: 'sentence,tags\n' + rows(24, 2, (r) => { const ws = word(r, 1, 6).split(''); return `${ws.join(' ')},${ws.map((c) => 'ABC'[c.charCodeAt(0) % 3]).join(' ')}`; }).join('\n'),
     spec: { source: { file: 'tags.csv' }, inputs: { in: 'sentence' }, targets: { tags: 'tags' }, split: { validation: 0.1, test: 0.1, seed: 4 } },
   },
@@ -55,9 +56,22 @@ const CASES: Case[] = [
     name: 'regressor',
     nodes: [['x', 'Input', { kind: 'vector', features: 2 }], ['h', 'Dense', { units: 6, activation: 'tanh' }], ['out', 'Dense', { units: 1 }], ['y', 'Output', {}]],
     edges: [['x.vector', 'h.input'], ['h.output', 'out.input'], ['out.output', 'y.value']],
-    training: { losses: [{ loss: 'MSELoss', output: 'y', target: 'y' }], optimizer: { type: 'RMSprop', lr: 0.01, momentum: 0.5 }, schedule: { type: 'ExponentialLR', gamma: 0.95 }, batch_size: 5, seed: 5 },
+    training: { losses: [{ loss: 'MSELoss', output: 'y' }], optimizer: { type: 'RMSprop', lr: 0.01, momentum: 0.5 }, schedule: { type: 'ExponentialLR', gamma: 0.95 }, batch_size: 5, seed: 5 },
     csv: 'a,b,y\n' + rows(40, 3, (r) => { const a = r() * 2 - 1, b = r() * 2 - 1; return `${a.toFixed(4)},${b.toFixed(4)},${(Math.sin(2 * a) + b * b).toFixed(4)}`; }).join('\n'),
     spec: { source: { file: 'xy.csv' }, inputs: { x: { columns: ['a', 'b'] } }, targets: { y: { columns: ['y'] } }, split: { validation: 0.1, test: 0.1, seed: 5 } },
+  },
+  {
+    name: 'seq2seq',
+    nodes: [
+      ['src', 'Input', { vocab: ['<pad>', '<unk>', ...LETTERS] }], ['emb', 'Embedding', { embedding_dim: 4, padding_idx: 0 }], ['enc', 'GRU', { hidden_size: 5 }],
+      ['tgt', 'Input', { vocab: TARGET, tokenizer: 'words', add_eos: true }],
+      ['dec', 'Decoder', { vocab: TARGET, embedding_dim: 3, hidden_size: 5, attention: 'additive', attention_dim: 4, max_len: 8 }], ['logp', 'Output', {}],
+    ],
+    edges: [['src.tokens', 'emb.tokens'], ['emb.output', 'enc.input'], ['enc.output', 'dec.memory'], ['enc.state', 'dec.state'], ['tgt.tokens', 'dec.target'], ['dec.logprobs', 'logp.value']],
+    training: { losses: [{ loss: 'NLLLoss', output: 'logp' }], optimizer: { type: 'Adam', lr: 0.02 }, clip_grad_norm: { max_norm: 1 }, batch_size: 4, seed: 2 },
+    // the target spells the source's letters as words, reversed
+    csv: 'source,target\n' + rows(24, 4, (r) => { const w = word(r, 1, 5); return `${w},${[...w].reverse().map((c) => `P${c}`).join(' ')}`; }).join('\n'),
+    spec: { source: { file: 'pairs.csv' }, inputs: { src: 'source', tgt: 'target' }, targets: { logp: { same_as: 'tgt' } }, split: { validation: 0.1, test: 0.1, seed: 6 } },
   },
 ];
 
@@ -68,12 +82,13 @@ const folder = (c: Case) => path.join(root, c.name);
 
 beforeAll(() => {
   for (const c of CASES) {
-    const doc = docOf(graphDoc(c.nodes, c.edges, { seed: 9, training: c.training }));
+    // the graph file's training section with its data mapping (training.data), as seqgraph reads it
+    const doc = docOf(graphDoc(c.nodes, c.edges, { seed: 9, training: { ...c.training, data: c.spec } }));
     const program = compile(doc).program!;
-    const data = prepareData(program, parseTable(c.csv, { file: (c.spec.source as { file: string }).file }), c.spec);
+    const data = prepareData(program, parseTable(c.csv, { file: (c.spec.source as { file: string }).file }), doc.training!.data!);
     writeExport(doc, folder(c), { data });
     // seqgraph's trainer on the same batches: each epoch's seeded order, the schedule's epoch step between epochs
-    const settings = TrainingSchema.parse(c.training);
+    const settings = doc.training!;
     const trainer = createTrainer(program, settings);
     const losses: number[] = [];
     for (let epoch = 0; losses.length < STEPS; epoch++) {
