@@ -69,7 +69,7 @@ export class ModelGen {
   readonly outputs: ModelOutput[] = [];
   /** what the generated code writes out by hand, and why (for the README) */
   readonly notes: string[] = [];
-  readonly locals = new Names(['self', 'for_loss', 'outputs', 'logits', 'lengths', 'torch', 'nn', 'F', 'math', 'B']);
+  readonly locals = new Names(['self', 'for_loss', 'states', 'final', 'outputs', 'logits', 'lengths', 'torch', 'nn', 'F', 'math', 'B']);
   /** Python forward arguments, by graph input name */
   readonly args = new Map<string, string>();
   private helpers = new Set<HelperName>();
@@ -81,8 +81,13 @@ export class ModelGen {
   /** what the graph's Decoders need of the Decoder class (none: no Decoder) */
   readonly decoderFeatures: DecoderFeatures = { lstm: false, bahdanau: false, luong: false, concat: false, beam: false, forced: false, bridge: false };
   hasDecoder = false;
+  /** truncated BPTT: forward takes the recurrent nodes' states carried from the previous chunk */
+  readonly bptt: boolean;
+  /** recurrent node name -> its final state in Python (h, or "(h, c)"), returned for the next chunk */
+  readonly finalStates: [string, string][] = [];
 
   constructor(readonly doc: GraphDoc, readonly program: Program, readonly result: CompileResult) {
+    this.bptt = doc.training?.bptt_steps !== undefined;
     const live = new Set<string>([...program.ops.map((o) => o.node), ...program.inputs.map((i) => i.node), ...program.outputs.map((o) => o.node)]);
     const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
     for (const e of doc.edges) if (live.has(e.target.node)) this.consumed.add(`${e.source.node}:${e.source.port}`);

@@ -4,7 +4,7 @@
 // gates, a relu candidate, or GRU with linear_before_reset off. Merge modes other than concat are
 // applied to the module's concatenated output, as Keras' Bidirectional does.
 import type { ModelGen, NodeView } from './context';
-import { pyNum } from './py';
+import { pyNum, pyStr } from './py';
 
 interface RecParams {
   hidden_size: number;
@@ -47,7 +47,9 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
   const lengths = g.lengths(n, first.inputs[lstm ? 11 : 10]);
   const x = g.input(n, 'input')!.expr;
   const init = g.input(n, 'initial_state');
-  const state = init ? (lstm ? `(${init.expr}, ${init.c ?? 'None'})` : init.expr) : 'None';
+  let state = init ? (lstm ? `(${init.expr}, ${init.c ?? 'None'})` : init.expr) : 'None';
+  // truncated BPTT: the state carried from the previous chunk, when there is one, wins
+  if (g.bptt) state = `states.get(${pyStr(n.name)}${state === 'None' ? '' : `, ${state}`})`;
   let m: string;
   let call: string;
   if (explicit) {
@@ -84,6 +86,7 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
     g.set(n, 'output', { expr: out });
   }
   g.set(n, 'state', { expr: h, c });
+  if (g.bptt) g.finalStates.push([n.name, lstm ? `(${h}, ${c})` : h]);
   if (g.used(n, 'last')) {
     // the top layer's final h, directions side by side (Keras return_sequences=False)
     const last = g.local(`${n.v}_last`);

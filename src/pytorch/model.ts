@@ -105,11 +105,14 @@ export function generateModel(doc: GraphDoc, program: Program, result: CompileRe
       for (const l of g.init) (l.startsWith('#') ? w.line(...wrap(l.slice(2), 84).map((x) => `# ${x}`)) : w.stmt(l));
     });
     w.blank();
-    w.block(`def forward(self, ${args.join(', ')}, for_loss=False)`, () => {
+    w.block(`def forward(self, ${args.join(', ')}, for_loss=False${g.bptt ? ', states=None' : ''})`, () => {
       w.line('"""' + describeInput(program.inputs[0], args[0]));
       program.inputs.slice(1).forEach((p, i) => w.line(describeInput(p, args[i + 1])));
       w.line('', ...wrap(`Returns {${program.outputs.map((o) => `"${o.name}": [${o.shape.join(', ')}]`).join(', ')}}.`, 84));
-      w.line('With for_loss=True also the scores before each final softmax (what CrossEntropyLoss', 'takes) and each sequence output\'s row lengths, by output name.', '"""');
+      w.line('With for_loss=True also the scores before each final softmax (what CrossEntropyLoss', 'takes) and each sequence output\'s row lengths, by output name.');
+      if (g.bptt) w.line('states: the recurrent nodes\' initial states by node name, carried from the previous', 'chunk of truncated BPTT (they win over initial_state inputs); for_loss=True also gives the', 'final ones.');
+      w.line('"""');
+      if (g.bptt) w.line('states = states or {}');
       for (const l of g.fwd) w.stmt(l);
       w.stmt(`outputs = {${g.outputs.map((o) => `${pyStr(o.name)}: ${o.expr}`).join(', ')}}`);
       w.block('if not for_loss', () => w.line('return outputs'));
@@ -117,7 +120,10 @@ export function generateModel(doc: GraphDoc, program: Program, result: CompileRe
       const lengths = g.outputs.filter((o) => o.lengths).map((o) => `${pyStr(o.name)}: ${o.lengths}`);
       w.stmt(`logits = {${logits.join(', ')}}`);
       w.stmt(`lengths = {${lengths.join(', ')}}`);
-      w.line('return outputs, logits, lengths');
+      if (g.bptt) {
+        w.stmt(`final = {${g.finalStates.map(([name, v]) => `${pyStr(name)}: ${v}`).join(', ')}}`);
+        w.line('return outputs, logits, lengths, final');
+      } else w.line('return outputs, logits, lengths');
     });
   });
   w.blank().line('').text(WEIGHTS_IO.trim());

@@ -8,6 +8,7 @@ import type { GraphDoc } from '../doc/schema';
 import { TrainingSchema, type LossSettings, type OptimizerSettings, type ScheduleSettings, type TrainingSettings } from '../doc/training';
 import type { Program } from '../ir/program';
 import { planLosses } from '../train/plan';
+import { timedInputs } from '../train/bptt';
 import { PyTorchExportError } from './context';
 import { BATCHING } from './lib/batching';
 import type { ModelSource } from './model';
@@ -85,6 +86,72 @@ def masked_mse(x, y, lengths, reduction):
     return total / mask.sum() if reduction == "mean" else total
 `;
 
+const BPTT_CHUNKS = `
+
+def chunks(feeds, targets):
+    """Truncated BPTT, as seqgraph cuts a batch: the timed input and the per-step targets in pieces
+    of BPTT_STEPS steps. Each piece is one optimiser step; the recurrent state is carried from one
+    piece into the next, the gradient is not."""
+    T = feeds[TIMED_INPUT].shape[1]
+    if T <= BPTT_STEPS:
+        return [(feeds, targets)]
+    pieces = []
+    for t0 in range(0, T, BPTT_STEPS):
+        part = {k: v[:, t0:t0 + BPTT_STEPS] if k == TIMED_INPUT else v for k, v in feeds.items()}
+        cut = {k: v[:, t0:t0 + BPTT_STEPS] if k in PER_STEP and v.dim() > 1 and v.shape[1] == T else v
+               for k, v in targets.items()}
+        pieces.append((part, cut))
+    return pieces
+
+
+def detached(states):
+    return {k: tuple(x.detach() for x in v) if isinstance(v, tuple) else v.detach()
+            for k, v in states.items()}
+`;
+
+function stepCode(bptt: boolean): string {
+  return `def train_step(net, model, optimizer, scheduler, feeds, targets${bptt ? ', states' : ''}):
+    """one optimiser step: forward, the losses, backward, clipping, the update, the schedule"""
+    optimizer.zero_grad(set_to_none=True)  # weights no loss reaches keep no gradient
+${bptt ? `    outputs, logits, lengths, states = net(*[feeds[name] for name in INPUTS], for_loss=True,
+                                           states=states)` : '    outputs, logits, lengths = net(*[feeds[name] for name in INPUTS], for_loss=True)'}
+    loss, losses = compute_loss(outputs, logits, lengths, targets)
+    loss.backward()
+    clip_gradients(model)
+    lr = optimizer.param_groups[0]["lr"]
+    optimizer.step()
+    if scheduler is not None and SCHEDULE_PER == "step":
+        scheduler.step()
+    return loss.detach(), losses, lr${bptt ? ', detached(states)' : ''}
+`;
+}
+
+function loopCode(bptt: boolean): string {
+  const step = `step += 1
+record = {"epoch": epoch + 1, "step": step, "batch": batch + 1, "lr": lr,
+          "losses": {k: float(v) for k, v in losses.items()}}
+log_step(log, rank, world, record, loss)
+if args.steps and step >= args.steps:
+    done = True
+    break`;
+  const ind = (n: number, t: string) => t.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+  const head = `        for batch, (feeds, targets) in enumerate(loader):
+            feeds, targets = to(device, feeds, targets)`;
+  if (!bptt) return `${head}
+            loss, losses, lr = train_step(net, model, optimizer, scheduler, feeds, targets)
+${ind(12, step)}`;
+  // a batch is cut into as many pieces as it has steps: under torchrun the processes may then take
+  // different numbers of optimiser steps, which DistributedDataParallel's join() allows
+  return `        with net.join() if world > 1 else contextlib.nullcontext():
+${ind(4, head)}
+                states = None
+                for piece in chunks(feeds, targets):
+                    loss, losses, lr, states = train_step(net, model, optimizer, scheduler, *piece, states)
+${ind(20, step)}
+                if done:
+                    break`;
+}
+
 /** nodes with weights no loss reaches: DistributedDataParallel must be told to expect unused parameters */
 function unusedWeights(doc: GraphDoc, program: Program, lossOutputs: string[]): boolean {
   const outNodes = program.outputs.filter((o) => lossOutputs.includes(o.name)).map((o) => o.node);
@@ -106,9 +173,7 @@ export function generateTrain(doc: GraphDoc, program: Program, model: ModelSourc
   } catch (e) {
     throw new PyTorchExportError(`training.losses: ${(e as Error).message}`);
   }
-  if (s.bptt_steps !== undefined) {
-    throw new PyTorchExportError(`training.bptt_steps (${s.bptt_steps}): truncated BPTT is not written into train.py yet (it would need the state of every recurrent node carried between chunks); export without bptt_steps, or train this graph with seqgraph`);
-  }
+  const bptt = s.bptt_steps !== undefined;
   const cls = model.className;
   const hasDecoderTarget = doc.nodes.some((n) => n.type === 'Decoder' && doc.edges.some((e) => e.target.node === n.id && e.target.port === 'target'));
   const summary = s.losses.map((l) => `${l.loss} on "${l.output}"${l.loss_weight !== 1 ? ` x ${l.loss_weight}` : ''}`).join(' + ');
@@ -137,6 +202,7 @@ Every epoch writes a checkpoint (--out/checkpoints/); the end writes --out/weigh
 which \`seqgraph weights load graph.json weights.safetensors\` brings back into the graph.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -156,7 +222,10 @@ EPOCHS = ${s.epochs}
 BATCH_SIZE = ${s.batch_size}  # per process
 SEED = ${s.seed}
 TEACHER_FORCING_RATIO = ${pyNum(s.teacher_forcing_ratio, true)}
-SCHEDULE_PER = ${pyStr(perEpoch ? 'epoch' : 'step')}
+SCHEDULE_PER = ${pyStr(perEpoch ? 'epoch' : 'step')}${bptt ? `
+BPTT_STEPS = ${s.bptt_steps}  # truncated BPTT: one optimiser step per this many time steps
+TIMED_INPUT = ${pyStr(timedInputs(program)[0])}  # the input cut along time
+PER_STEP = [${planLosses(program, s.losses).filter((p) => p.perStep).map((p) => pyStr(p.output.name)).join(', ')}]  # the targets cut with it` : ''}
 
 
 def make_optimizer(params):
@@ -176,8 +245,26 @@ ${ind(4, [`return ${total}, losses`])}
 
 def clip_gradients(model):
 ${ind(4, clip.length ? clip : ['pass  # the training section clips nothing'])}
-${LOSS_HELPERS}
+${LOSS_HELPERS}${bptt ? BPTT_CHUNKS : ''}
 ${BATCHING}
+
+${stepCode(bptt)}
+
+def log_step(log, rank, world, record, loss):
+    """prints and logs (rank 0) a step's loss${bptt ? '' : ', the mean over the processes under torchrun'}"""
+    value = loss.clone()
+${bptt ? `    # with truncated BPTT the processes may take different numbers of steps: rank 0's loss` : `    if world > 1:
+        dist.all_reduce(value)
+        value /= world`}
+    if rank != 0:
+        return
+    record["loss"] = float(value)
+    if log:
+        log.write(json.dumps(record) + "\\n")
+        log.flush()
+    print(f"epoch {record['epoch']} step {record['step']} loss {record['loss']:.6f} "
+          f"lr {record['lr']:.3g}", flush=True)
+
 
 def setup():
     """(rank, world size, device): torchrun sets RANK and WORLD_SIZE; DistributedDataParallel
@@ -206,8 +293,13 @@ def evaluate(model, examples, info, device):
     with torch.no_grad():
         for batch in batch_order(examples, info, BATCH_SIZE, shuffle=False, seed=SEED, epoch=0):
             feeds, targets = to(device, *collate([examples[i] for i in batch], info))
-            outputs, logits, lengths = model(*[feeds[name] for name in INPUTS], for_loss=True)
-            total += float(compute_loss(outputs, logits, lengths, targets)[0]) * len(batch)
+${bptt ? `            states, pieces = None, chunks(feeds, targets)
+            for feeds, targets in pieces:
+                outputs, logits, lengths, states = model(*[feeds[name] for name in INPUTS],
+                                                         for_loss=True, states=states)
+                loss = compute_loss(outputs, logits, lengths, targets)[0]
+                total += float(loss) * len(batch) / len(pieces)` : `            outputs, logits, lengths = model(*[feeds[name] for name in INPUTS], for_loss=True)
+            total += float(compute_loss(outputs, logits, lengths, targets)[0]) * len(batch)`}
             n += len(batch)
     model.train()
     return total / max(n, 1)
@@ -267,34 +359,9 @@ def main(argv=None):
         sampler = None
         if world > 1:
             sampler = DistributedSampler(batches, num_replicas=world, rank=rank, shuffle=False)
+        loader = DataLoader(batches, batch_size=None, sampler=sampler)
         started = time.time()
-        for feeds, targets in DataLoader(batches, batch_size=None, sampler=sampler):
-            feeds, targets = to(device, feeds, targets)
-            optimizer.zero_grad(set_to_none=True)  # weights no loss reaches keep no gradient
-            outputs, logits, lengths = net(*[feeds[name] for name in INPUTS], for_loss=True)
-            loss, losses = compute_loss(outputs, logits, lengths, targets)
-            loss.backward()
-            clip_gradients(model)
-            lr = optimizer.param_groups[0]["lr"]
-            optimizer.step()
-            if scheduler is not None and SCHEDULE_PER == "step":
-                scheduler.step()
-            step += 1
-            value = loss.detach()
-            if world > 1:  # the mean over the processes
-                dist.all_reduce(value)
-                value /= world
-            if rank == 0:
-                record = {"epoch": epoch + 1, "step": step, "loss": float(value), "lr": lr,
-                          "losses": {k: float(v) for k, v in losses.items()}}
-                if log:
-                    log.write(json.dumps(record) + "\\n")
-                    log.flush()
-                print(f"epoch {epoch + 1} step {step} loss {record['loss']:.6f} lr {lr:.3g}",
-                      flush=True)
-            if args.steps and step >= args.steps:
-                done = True
-                break
+${loopCode(bptt)}
         if scheduler is not None and SCHEDULE_PER == "epoch" and not done:
             scheduler.step()
         if rank == 0:

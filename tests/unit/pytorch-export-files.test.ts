@@ -12,6 +12,7 @@ import { readGraph } from '../../src/cli/io';
 import { compile } from '../../src/compiler/compile';
 import type { GraphDoc } from '../../src/doc/schema';
 import { exportPyTorch, PyTorchExportError } from '../../src/pytorch/index';
+import { parseTable, prepareData } from '../../src/data/index';
 import { graphDoc } from '../helpers/graph';
 import { PYTHON } from '../helpers/pytorch';
 import { docOf, tempDir } from '../helpers/pytorch-export';
@@ -107,13 +108,16 @@ describe('refusals name the node and the reason', () => {
     expect(code).toContain('self.add_module("my-embedding", nn.Embedding(');
     expect(code).toContain('getattr(self, "my-embedding")(');
   });
-  it('truncated BPTT, which train.py does not write', () => {
+  it('data whose vocabulary the graph has not adopted', () => {
     const doc = docOf(graphDoc(
-      [['in', 'Input', {}], ['e', 'Embedding', { embedding_dim: 2 }], ['r', 'GRU', { hidden_size: 2 }], ['d', 'Dense', { units: 30 }], ['y', 'Output', {}]],
-      [['in.tokens', 'e.tokens'], ['e.output', 'r.input'], ['r.output', 'd.input'], ['d.output', 'y.value']],
-      { training: { losses: [{ loss: 'CrossEntropyLoss', output: 'y' }], optimizer: { type: 'SGD' }, bptt_steps: 8 } },
+      [['in', 'Input', { vocab: ['<pad>', '<unk>', 'a', 'b'] }], ['e', 'Embedding', { embedding_dim: 2 }], ['r', 'GRU', { hidden_size: 2 }], ['d', 'Dense', { units: 2 }], ['y', 'Output', { labels: ['p', 'q'] }]],
+      [['in.tokens', 'e.tokens'], ['e.output', 'r.input'], ['r.last', 'd.input'], ['d.output', 'y.value']],
+      { training: { losses: [{ loss: 'CrossEntropyLoss', output: 'y' }], optimizer: { type: 'SGD' } } },
     ));
-    expect(() => exportPyTorch(doc)).toThrow(/training\.bptt_steps \(8\): truncated BPTT is not written into train\.py/);
+    const program = compile(doc).program!;
+    const table = parseTable('text,label\nabc,p\ncab,q\nbca,p\nacb,q\n', { file: 'x.csv' });
+    const data = prepareData(program, table, { source: { file: 'x.csv' }, inputs: { in: { column: 'text', vocab: 'data' } }, targets: { y: 'label' }, split: { validation: 0, test: 0, seed: 1 } });
+    expect(() => exportPyTorch(doc, { data })).toThrow(/the data's vocabulary for input "in" \(\d+ symbols\) is not the graph's \(4\): apply the data's vocabularies/);
   });
 });
 
