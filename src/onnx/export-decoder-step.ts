@@ -156,7 +156,7 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
  * One cell step from the input and hidden products xp = W_ih·x + b_ih, hh = W_hh·h + b_hh
  * (PyTorch's gate order). Returns the new h (and c for an LSTM).
  */
-function cellStep(sb: GraphBuilder, cell: DecodePlan['cell'], xp: string, hh: string, h: string, c: string | undefined): [string, string?] {
+export function cellStep(sb: GraphBuilder, cell: DecodePlan['cell'], xp: string, hh: string, h: string, c: string | undefined): [string, string?] {
   if (cell === 'RNN') return [sb.op('Tanh', [sb.op('Add', [xp, hh])])];
   if (cell === 'LSTM') {
     const [i, f, g, o] = sb.splitEqual(sb.op('Add', [xp, hh]), 1, 4);

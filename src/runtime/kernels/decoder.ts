@@ -22,6 +22,7 @@ import { gemm, transpose } from './gemm';
 import { bannedIds, fillId } from '../../ir/decode-ids';
 export { bannedIds, fillId };
 import type { CellKind } from './recurrent';
+import { act, ract, SIGMOID, TANH } from './cells';
 import { attendRow, attnScratch, contextInto, keyLengths, prepareKeys, softmaxInto, type AttnKeys, type AttnScratch, type RuleWeights, type ScoreRule } from './attention';
 
 export type DecodeAttention = 'none' | ScoreRule | 'concat';
@@ -284,8 +285,6 @@ export function initState(P: PreparedDecoder, io: DecodeInputs, R: RunBufs): voi
   }
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
 /** One decoder step for all R.n rows: reads prev tokens and the state in R, leaves logp in R.logp. */
 export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: Int32Array, t: number): void {
   const { H, L, attention: a, style } = P.spec;
@@ -357,28 +356,35 @@ export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: I
   for (let i = 0; i < n; i++) logSoftmaxRow(logp, i * V, V, memRow[i], t);
 }
 
-function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: Float32Array, h: Float32Array, c: Float32Array, hOff: number, gates: Float32Array, gOff: number): void {
+/**
+ * One step of the stacked cell for n rows: xp = W_ih·x + b_ih, hh = W_hh·h + b_hh ([n, G·H] each,
+ * PyTorch's gate order); updates h (and c) at hOff in place, writes the gate activations. The
+ * decoder uses PyTorch's cells (tanh, sigmoid, GRU with linear_before_reset); the activation codes
+ * (cells.ts) are parameters so tests/unit/cells.test.ts checks this copy of the maths against the
+ * reference for every activation pair.
+ */
+export function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: Float32Array, h: Float32Array, c: Float32Array, hOff: number, gates: Float32Array, gOff: number, a = TANH, ra = SIGMOID): void {
   const GH = (cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1) * H;
   for (let i = 0; i < n; i++) {
     const xo = i * GH, so = hOff + i * H, go = gOff + i * GH;
     for (let j = 0; j < H; j++) {
       if (cell === 'LSTM') {
-        const ig = sigmoid(xp[xo + j] + hh[xo + j]);
-        const fg = sigmoid(xp[xo + H + j] + hh[xo + H + j]);
-        const gg = Math.tanh(xp[xo + 2 * H + j] + hh[xo + 2 * H + j]);
-        const og = sigmoid(xp[xo + 3 * H + j] + hh[xo + 3 * H + j]);
+        const ig = ract(xp[xo + j] + hh[xo + j], ra);
+        const fg = ract(xp[xo + H + j] + hh[xo + H + j], ra);
+        const gg = act(xp[xo + 2 * H + j] + hh[xo + 2 * H + j], a);
+        const og = ract(xp[xo + 3 * H + j] + hh[xo + 3 * H + j], ra);
         c[so + j] = fg * c[so + j] + ig * gg;
-        h[so + j] = og * Math.tanh(c[so + j]);
+        h[so + j] = og * act(c[so + j], a);
         gates[go + j] = ig; gates[go + H + j] = fg; gates[go + 2 * H + j] = gg; gates[go + 3 * H + j] = og;
       } else if (cell === 'GRU') {
-        const rg = sigmoid(xp[xo + j] + hh[xo + j]);
-        const zg = sigmoid(xp[xo + H + j] + hh[xo + H + j]);
-        const ng = Math.tanh(xp[xo + 2 * H + j] + rg * hh[xo + 2 * H + j]);
+        const rg = ract(xp[xo + j] + hh[xo + j], ra);
+        const zg = ract(xp[xo + H + j] + hh[xo + H + j], ra);
+        const ng = act(xp[xo + 2 * H + j] + rg * hh[xo + 2 * H + j], a);
         h[so + j] = ng + zg * (h[so + j] - ng);
         gates[go + j] = rg; gates[go + H + j] = zg; gates[go + 2 * H + j] = ng;
       } else {
         const pre = xp[xo + j] + hh[xo + j];
-        h[so + j] = Math.tanh(pre);
+        h[so + j] = act(pre, a);
         gates[go + j] = pre;
       }
     }
