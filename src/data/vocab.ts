@@ -37,7 +37,7 @@ export function encodeSymbols(symbols: readonly string[], enc: Encoder): { ids: 
     const id = index.get(s);
     if (id === undefined) {
       unknown.push(s);
-      ids[k++] = info.unk ?? -1; // no unk: the caller refuses the example (prepare.ts)
+      ids[k++] = info.unk ?? -1; // -1: no <unk>; the caller refuses the row (prepare.ts)
     } else ids[k++] = id;
   }
   if (eos) ids[k++] = info.eos!;

@@ -97,6 +97,8 @@ export function forwardTrain(program: Program, feeds: Record<string, Tensor>, op
 export interface BackwardOptions {
   /** the gradient trace (∂loss/∂h_t, ∂loss/∂c_t per recurrent node, layer, direction, step) */
   trace?: boolean;
+  /** gradients of the float graph inputs too (default true; a trainer saves the first layer's dX with false) */
+  inputGrads?: boolean;
 }
 
 export interface BackwardResult {
@@ -107,17 +109,17 @@ export interface BackwardResult {
   gradTrace?: GradTrace;
 }
 
-/** values that carry a gradient: trainable weights, float graph inputs, and what is computed from them */
-const requiring = new WeakMap<Program, Set<string>>();
-function requiresGrad(p: Program): Set<string> {
-  let r = requiring.get(p);
+/** values that carry a gradient: trainable weights (and float graph inputs when wanted), and what is computed from them */
+const requiring = [new WeakMap<Program, Set<string>>(), new WeakMap<Program, Set<string>>()];
+function requiresGrad(p: Program, inputs: boolean): Set<string> {
+  let r = requiring[inputs ? 1 : 0].get(p);
   if (r) return r;
-  r = new Set<string>([...Object.keys(p.weightRefs), ...p.inputs.filter((i) => i.dtype === 'float32').map((i) => i.value)]);
+  r = new Set<string>([...Object.keys(p.weightRefs), ...(inputs ? p.inputs.filter((i) => i.dtype === 'float32').map((i) => i.value) : [])]);
   for (const op of p.ops) {
     if (!op.inputs.some((n) => n !== '' && r!.has(n))) continue;
     for (const o of op.outputs) if (p.values[o]?.dtype === 'float32') r.add(o);
   }
-  requiring.set(p, r);
+  requiring[inputs ? 1 : 0].set(p, r);
   return r;
 }
 
@@ -129,7 +131,7 @@ const inputName = (op: string, i: number) => {
 /** d(loss)/d(weights and inputs), given d(loss)/d(some values) (the seeds). */
 export function backward(tape: Tape, seeds: Map<string, Float32Array>, opts: BackwardOptions = {}): BackwardResult {
   const { program, values, prep, table } = tape;
-  const need = requiresGrad(program);
+  const need = requiresGrad(program, opts.inputGrads !== false);
   const grads = new Map<string, FArr>();
   const owned = new Set<FArr>();
   const add = (name: string, g: FArr) => {

@@ -33,6 +33,8 @@ interface Dec {
   seed: number;
   /** added to out.bias for <s> and <pad>: a model that favours them */
   favourSpecials?: number;
+  /** the Decoder's special symbols, when not <s>, </s>, <pad> */
+  specials?: { bos_token: string; eos_token: string; pad_token: string };
   beams?: { K: number; alpha: number; early: boolean }[];
   exhaustive?: { alphas: number[] };
 }
@@ -45,6 +47,8 @@ const CASES: Dec[] = [
   { name: 'GRU, Luong general, [h; context] (the chatbot tutorial)', cell: 'GRU', H: 6, L: 1, attention: 'general', style: 'luong', concat_order: 'h_context', vocab: VOCAB, max_len: 8, B: 2, S: 4, Dm: 5, seed: 21, beams: BEAMS },
   { name: 'LSTM ×2, Bahdanau additive', cell: 'LSTM', H: 5, L: 2, attention: 'additive', style: 'bahdanau', vocab: VOCAB, max_len: 7, B: 2, S: 3, Dm: 4, seed: 22, beams: BEAMS },
   { name: 'RNN, no attention, favouring <s> and <pad>', cell: 'RNN', H: 6, L: 1, attention: 'none', style: 'bahdanau', vocab: VOCAB, max_len: 8, B: 3, S: 0, Dm: 0, seed: 23, favourSpecials: 6, beams: BEAMS },
+  // the PyTorch tutorial's vocabulary: SOS = 0, EOS = 1, no padding symbol (rows are filled with EOS)
+  { name: 'GRU, tutorial vocabulary (SOS, EOS, no pad)', cell: 'GRU', H: 6, L: 1, attention: 'additive', style: 'bahdanau', vocab: ['SOS', 'EOS', 'a', 'b', 'c', 'd'], specials: { bos_token: 'SOS', eos_token: 'EOS', pad_token: '' }, max_len: 6, B: 3, S: 3, Dm: 4, seed: 26, favourSpecials: 4, beams: BEAMS },
   { name: 'exhaustive: GRU, Luong dot', cell: 'GRU', H: 4, L: 1, attention: 'dot', style: 'luong', vocab: SMALL, max_len: 5, B: 3, S: 3, Dm: 4, seed: 24, exhaustive: { alphas: [0, 0.5, 1, 2] } },
   { name: 'exhaustive: LSTM ×2, no attention', cell: 'LSTM', H: 4, L: 2, attention: 'none', style: 'bahdanau', vocab: SMALL, max_len: 5, B: 3, S: 0, Dm: 0, seed: 25, exhaustive: { alphas: [0, 0.5, 1, 2] } },
 ];
@@ -64,7 +68,7 @@ function rand(seed: number) {
 function doc(c: Dec, dec: Record<string, unknown>, weights?: Record<string, { shape: number[]; data: number[] }>) {
   const nodes: NodeSpec[] = [
     ['code', 'Input', { kind: 'vector', features: c.H }],
-    ['dec', 'Decoder', { vocab: c.vocab, embedding_dim: 4, cell: c.cell, hidden_size: c.H, num_layers: c.L, attention: c.attention, attention_style: c.style, max_len: c.max_len, ...(c.concat_order ? { concat_order: c.concat_order } : {}), ...dec }],
+    ['dec', 'Decoder', { vocab: c.vocab, ...c.specials, embedding_dim: 4, cell: c.cell, hidden_size: c.H, num_layers: c.L, attention: c.attention, attention_style: c.style, max_len: c.max_len, ...(c.concat_order ? { concat_order: c.concat_order } : {}), ...dec }],
     ['tokens', 'Output'], ['logprobs', 'Output'], ['score', 'Output'],
   ];
   const edges: [string, string][] = [['code.vector', 'dec.state'], ['dec.tokens', 'tokens.value'], ['dec.logprobs', 'logprobs.value'], ['dec.score', 'score.value']];
@@ -80,8 +84,14 @@ function weightsFor(c: Dec) {
   const r = compile(doc(c, {}) as unknown as GraphDoc);
   const w: Record<string, { shape: number[]; data: number[] }> = {};
   for (const [k, t] of Object.entries(r.weights.dec)) w[k] = { shape: [...t.shape], data: Array.from(t.data, (v) => (k === 'out.weight' ? 4 * v : v)) };
-  if (c.favourSpecials) for (const s of ['<s>', '<pad>']) w['out.bias'].data[c.vocab.indexOf(s)] += c.favourSpecials;
+  if (c.favourSpecials) for (const id of [special(c, 'bos'), special(c, 'pad')]) if (id >= 0) w['out.bias'].data[id] += c.favourSpecials;
   return w;
+}
+
+/** the id of the case's bos, eos or pad symbol (−1: none) */
+function special(c: Dec, k: 'bos' | 'eos' | 'pad'): number {
+  const sym = c.specials ? c.specials[`${k}_token`] : { bos: '<s>', eos: '</s>', pad: '<pad>' }[k];
+  return sym === '' ? -1 : c.vocab.indexOf(sym);
 }
 
 function feedsFor(c: Dec): Record<string, Tensor> {
@@ -102,7 +112,7 @@ const refs: Record<string, RefOut> = hasPyTorch()
   ? runPythonJSON('decoder_reference.py', [], {
       cases: prepared.map(({ c, weights, feeds }) => ({
         name: c.name, cell: c.cell, H: c.H, L: c.L, attention: c.attention, style: c.style, concat_order: c.concat_order,
-        bos: c.vocab.indexOf('<s>'), eos: c.vocab.indexOf('</s>'), pad: c.vocab.indexOf('<pad>'), max_len: c.max_len, weights,
+        bos: special(c, 'bos'), eos: special(c, 'eos'), pad: special(c, 'pad'), max_len: c.max_len, weights,
         code: { shape: feeds.code.shape, data: Array.from(feeds.code.data) }, ...(feeds.mem ? { memory: { shape: feeds.mem.shape, data: Array.from(feeds.mem.data) } } : {}),
         beams: c.beams ?? [], exhaustive: c.exhaustive,
       })),
@@ -110,11 +120,11 @@ const refs: Record<string, RefOut> = hasPyTorch()
   : {};
 
 /** each row's tokens up to and including its end, and its score */
-function rows(out: Record<string, Tensor>): { tokens: number[]; score: number }[] {
+function rows(out: Record<string, Tensor>, eos = 2): { tokens: number[]; score: number }[] {
   const [B, M] = out.tokens.shape;
   return Array.from({ length: B }, (_, b) => {
     const all = Array.from(out.tokens.data.subarray(b * M, (b + 1) * M));
-    const end = all.indexOf(2); // </s>
+    const end = all.indexOf(eos);
     return { tokens: end >= 0 ? all.slice(0, end + 1) : all, score: out.score.data[b] };
   });
 }
@@ -152,20 +162,33 @@ describe('Luong output layer in both concat orders, greedy, against PyTorch', ()
 
 describe('beam search against a PyTorch beam search (same ranking, both stopping rules)', () => {
   for (const { c, weights, feeds } of prepared.filter((p) => p.c.beams)) {
-    pytorchTest()(c.name, () => {
+    pytorchTest()(c.name, async () => {
       const ref = refs[c.name];
       c.beams!.forEach(({ K, alpha, early }, i) => {
-        const got = rows(run(c, weights, feeds, { strategy: 'beam', beam_width: K, length_penalty: alpha, early_stopping: early }));
+        const got = rows(run(c, weights, feeds, { strategy: 'beam', beam_width: K, length_penalty: alpha, early_stopping: early }), special(c, 'eos'));
         ref.beams[i].forEach(([tokens, score], b) => {
           const what = `K=${K} α=${alpha} early_stopping=${early} row ${b}`;
           expect(got[b].tokens, what).toEqual(tokens);
           // the returned score is the log-probability of the returned tokens, as PyTorch computes it
           expect(Math.abs(got[b].score - score), `${what} score`).toBeLessThan(1e-4);
-          for (const s of ['<s>', '<pad>']) expect(got[b].tokens, `${what} never writes ${s}`).not.toContain(c.vocab.indexOf(s));
+          for (const k of ['bos', 'pad'] as const) if (special(c, k) >= 0) expect(got[b].tokens, `${what} never writes ${k}`).not.toContain(special(c, k));
         });
       });
       // greedy never writes them either, however much the model favours them
-      for (const r of rows(run(c, weights, feeds, {}))) for (const s of ['<s>', '<pad>']) expect(r.tokens).not.toContain(c.vocab.indexOf(s));
+      const greedy = run(c, weights, feeds, {});
+      rows(greedy, special(c, 'eos')).forEach((r, b) => {
+        expect(r.tokens, `greedy row ${b}`).toEqual(ref.greedy[b][0]);
+        for (const k of ['bos', 'pad'] as const) if (special(c, k) >= 0) expect(r.tokens).not.toContain(special(c, k));
+      });
+      if (special(c, 'pad') < 0) {
+        // no padding symbol: a row that ended is filled with the end symbol, here and in the exported model
+        const [B, M] = greedy.tokens.shape;
+        rows(greedy, special(c, 'eos')).forEach((r, b) => expect(Array.from(greedy.tokens.data.subarray(b * M + r.tokens.length, (b + 1) * M)).every((v) => v === special(c, 'eos'))).toBe(true));
+        expect(new Set(rows(greedy, special(c, 'eos')).map((r) => r.tokens.length)).size, 'rows of different lengths').toBeGreaterThan(1);
+        expect(B).toBe(c.B);
+        const got = await runOnnx(exportOnnx(programOf(doc(c, {}, weights))), feeds);
+        expect(Array.from(got.tokens.data)).toEqual(Array.from(greedy.tokens.data));
+      }
     });
   }
   pytorchTest()('these cases tell the stopping rules apart (early_stopping changes some answer)', () => {

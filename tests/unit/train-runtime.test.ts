@@ -130,7 +130,12 @@ describe('truncated BPTT: initialStates in, finalStates out', () => {
       const seeds = new Map([[p.outputs[0].value, Float32Array.from(c2.outputs.output.data, () => 1)]]);
       const g = backward(c2.tape, seeds);
       expect(g.inputGrads.has(p.inputs.find((i) => i.name === 'h0')!.value)).toBe(false);
+      expect(g.inputGrads.has('x')).toBe(true);
       expect(g.grads.size).toBe(Object.keys(p.weightRefs).length);
+      // a trainer that does not need input gradients gets the same weight gradients without them
+      const w = backward(c2.tape, seeds, { inputGrads: false });
+      expect(w.inputGrads.size).toBe(0);
+      for (const [n, v] of g.grads) expect(Array.from(w.grads.get(n)!)).toEqual(Array.from(v));
     });
   }
   it('refuses a state for an op that is not recurrent, or of the wrong size, naming it', () => {
