@@ -10,7 +10,7 @@ import type { AttentionTrace, NodeTrace } from '../trace';
 import { attentionOp, concatAttentionOp, multiHeadAttentionOp, type ScoreRule } from './attention';
 import { beamSearch } from './beam';
 import { decode, prepareDecoder, type DecodeAttention, type DecodeResult, type PreparedDecoder } from './decoder';
-import type { CellKind } from './recurrent';
+import type { TorchCellKind as CellKind } from './cells';
 import { KernelError, type KernelEntry } from './types';
 import { preparedChanged } from './gemm';
 
