@@ -1,8 +1,10 @@
-// model.py for RNN, LSTM and GRU nodes: nn.RNN / nn.LSTM / nn.GRU (batch_first, packed sequences
-// for ragged token batches) where PyTorch's module computes what the node does, and the
+// model.py for RNN, LSTM, GRU and MGU nodes: nn.RNN / nn.LSTM / nn.GRU (batch_first, packed
+// sequences for ragged token batches) where PyTorch's module computes what the node does, and the
 // step-by-step ExplicitLSTM / ExplicitGRU (same parameter names) where it does not: hard_sigmoid
-// gates, a relu candidate, or GRU with linear_before_reset off. Merge modes other than concat are
-// applied to the module's concatenated output, as Keras' Bidirectional does.
+// gates, a relu candidate, GRU with linear_before_reset off or the paper's update gate, LSTM
+// peepholes. The MGU, which PyTorch has no module for, is always written out (class MGU). Merge
+// modes other than concat are applied to the module's concatenated output, as Keras'
+// Bidirectional does.
 import type { ModelGen, NodeView } from './context';
 import { pyNum, pyStr } from './py';
 
@@ -17,6 +19,8 @@ interface RecParams {
   activation?: string;
   recurrent_activation?: string;
   linear_before_reset?: boolean;
+  update_gate?: string;
+  peephole?: boolean;
 }
 
 /** why PyTorch's own module cannot compute this node, or null when it can */
@@ -26,6 +30,9 @@ function explicitReason(type: string, p: RecParams): string | null {
   if ((p.activation ?? 'tanh') !== 'tanh') why.push(`activation ${p.activation}`);
   if ((p.recurrent_activation ?? 'sigmoid') !== 'sigmoid') why.push(`recurrent_activation ${p.recurrent_activation}`);
   if (type === 'GRU' && p.linear_before_reset === false) why.push('linear_before_reset off');
+  if (type === 'GRU' && (p.update_gate ?? 'pytorch') !== 'pytorch') why.push(`update_gate ${p.update_gate}`);
+  if (type === 'LSTM' && p.peephole) why.push('peepholes');
+  if (type === 'MGU') why.push('no module in PyTorch');
   return why.length ? why.join(', ') : null;
 }
 
@@ -53,7 +60,7 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
   let m: string;
   let call: string;
   if (explicit) {
-    const cls = lstm ? 'ExplicitLSTM' : 'ExplicitGRU';
+    const cls = lstm ? 'ExplicitLSTM' : n.type === 'MGU' ? 'MGU' : 'ExplicitGRU';
     g.use(cls);
     const act = p.activation ?? 'tanh', ract = p.recurrent_activation ?? 'sigmoid';
     if (act !== 'tanh') args.push(`activation=${ACT[act]}`);
@@ -62,8 +69,15 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
       if (ract === 'hard_sigmoid') g.use('hard_sigmoid');
     }
     if (n.type === 'GRU' && p.linear_before_reset === false) args.push('linear_before_reset=False');
-    g.init.push(`# ${n.type} with ${explicit}: nn.${n.type} cannot, so its maths is written out (same parameter names)`);
-    g.notes.push(`\`${n.name}\` (${n.type} with ${explicit}) runs on ${cls}, a step-by-step loop with nn.${n.type}'s parameter names: nn.${n.type} has no such option.`);
+    if (n.type === 'GRU' && p.update_gate === 'paper') args.push('update_gate="paper"');
+    if (lstm && p.peephole) args.push('peephole=True');
+    if (n.type === 'MGU') {
+      g.init.push(`# a minimal gated unit: PyTorch has none, so its maths is written out (nn.GRU's layout, two gate blocks)`);
+      g.notes.push(`\`${n.name}\` (MGU) runs on MGU, a step-by-step loop laid out as nn.GRU with two gate blocks (f, n): PyTorch has no minimal gated unit.`);
+    } else {
+      g.init.push(`# ${n.type} with ${explicit}: nn.${n.type} cannot, so its maths is written out (same parameter names)`);
+      g.notes.push(`\`${n.name}\` (${n.type} with ${explicit}) runs on ${cls}, a step-by-step loop with nn.${n.type}'s parameter names${lstm && p.peephole ? ' (and weight_peephole_l*)' : ''}: nn.${n.type} has no such option.`);
+    }
     m = g.module(n, `${cls}(${args.join(', ')})`); // batch-first by construction
     call = `${m}(${x}${lengths !== 'None' || state !== 'None' ? `, ${lengths}` : ''}${state !== 'None' ? `, ${state}` : ''})`;
   } else {

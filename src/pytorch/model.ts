@@ -24,6 +24,7 @@ const EMIT: Record<string, Emit> = {
   RNN: emitRecurrent,
   LSTM: emitRecurrent,
   GRU: emitRecurrent,
+  MGU: emitRecurrent,
   Dense: L.emitDense,
   Activation: L.emitActivation,
   Softmax: L.emitSoftmax,

@@ -195,11 +195,13 @@ export function generateTrain(doc: GraphDoc, program: Program, model: ModelSourc
 
 ${about}
 
-    python train.py --data data                            # one process, GPU when there is one
-    torchrun --nproc_per_node=4 train.py --data data       # DistributedDataParallel, 4 processes
+    python train.py                                  # one process, GPU when there is one
+    torchrun --nproc_per_node=4 train.py             # DistributedDataParallel, 4 processes
+    python train.py --resume runs/checkpoints/last.pt
 
-Every epoch writes a checkpoint (--out/checkpoints/); the end writes --out/weights.safetensors,
-which \`seqgraph weights load graph.json weights.safetensors\` brings back into the graph.
+Every epoch (and a stop by --steps) writes a checkpoint (--out/checkpoints/) that --resume
+continues from exactly; the end writes --out/weights.safetensors, which
+\`seqgraph weights load graph.json weights.safetensors\` brings back into the graph.
 """
 import argparse
 import contextlib
@@ -245,6 +247,7 @@ ${ind(4, [`return ${total}, losses`])}
 
 def clip_gradients(model):
 ${ind(4, clip.length ? clip : ['pass  # the training section clips nothing'])}
+
 ${LOSS_HELPERS}${bptt ? BPTT_CHUNKS : ''}
 ${BATCHING}
 
@@ -264,6 +267,37 @@ ${bptt ? `    # with truncated BPTT the processes may take different numbers of 
         log.flush()
     print(f"epoch {record['epoch']} step {record['step']} loss {record['loss']:.6f} "
           f"lr {record['lr']:.3g}", flush=True)
+
+
+def rng_states(world):
+    """every process's random generator state (dropout masks, scheduled sampling), so that a
+    resumed run draws what the uninterrupted one would"""
+    mine = (torch.get_rng_state(), torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None)
+    if world == 1:
+        return [mine]
+    states = [None] * world
+    dist.all_gather_object(states, mine)
+    return states
+
+
+def resume(path, model, optimizer, scheduler, rank, world, device):
+    """loads a checkpoint of train.py into the model, optimiser and schedule (and the random
+    generator, with as many processes as wrote it); -> (epoch, batches of it done, steps done).
+    Another number of processes takes the rest of the epoch's batches in the same order."""
+    state = torch.load(path, map_location=device)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    if state.get("world") == world:
+        cpu, cuda = state["rng"][rank]
+        torch.set_rng_state(cpu)
+        if cuda is not None and device.type == "cuda":
+            torch.cuda.set_rng_state(cuda)
+    elif rank == 0:
+        print(f"{path}: written by {state.get('world')} processes, resumed by {world}: "
+              "the batches continue where they stopped, the random draws do not", flush=True)
+    return state["epoch"], state.get("batch", 0), state["step"]
 
 
 def setup():
@@ -336,14 +370,9 @@ def main(argv=None):
             m.teacher_forcing_ratio = TEACHER_FORCING_RATIO` : ''}
     optimizer = make_optimizer(model.parameters())
     scheduler = make_scheduler(optimizer)
-    epoch0, step = 0, 0
+    epoch0, skip, step = 0, 0, 0
     if args.resume:
-        state = torch.load(args.resume, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        if scheduler is not None:
-            scheduler.load_state_dict(state["scheduler"])
-        epoch0, step = state["epoch"], state["step"]
+        epoch0, skip, step = resume(args.resume, model, optimizer, scheduler, rank, world, device)
     net = model
     if world > 1:
         devices = [device.index] if device.type == "cuda" else None
@@ -354,26 +383,39 @@ def main(argv=None):
     done = False
     for epoch in range(epoch0, args.epochs):
         order = batch_order(train, info, BATCH_SIZE, shuffle=True, seed=SEED, epoch=epoch)
+        if epoch == epoch0:
+            order = order[skip:]  # the batches done before the checkpoint resumed from
         batches = Batches(train, order, info)
         # the epoch's batches are already in seqgraph's seeded order: each process takes its share
         sampler = None
         if world > 1:
             sampler = DistributedSampler(batches, num_replicas=world, rank=rank, shuffle=False)
-        loader = DataLoader(batches, batch_size=None, sampler=sampler)
+        # its own generator: each iterator draws a seed, which must not move the one dropout
+        # draws from (a resumed run then draws the masks an unbroken one does)
+        loader = DataLoader(batches, batch_size=None, sampler=sampler, generator=torch.Generator())
         started = time.time()
 ${loopCode(bptt)}
-        if scheduler is not None and SCHEDULE_PER == "epoch" and not done:
+        # --steps may stop inside an epoch: the checkpoint then says how far it got
+        # (its batches done by all processes together: each took every world-th)
+        taken = min(len(order), (batch + 1) * world) if done else len(order)
+        finished = taken == len(order)
+        if scheduler is not None and SCHEDULE_PER == "epoch" and finished:
             scheduler.step()
+        rng = rng_states(world)  # every process's, gathered before rank 0 saves
         if rank == 0:
-            summary = f"epoch {epoch + 1}: {time.time() - started:.1f}s"
+            summary = f"epoch {epoch + 1}{'' if finished else f' (to batch {batch + 1})'}: "
+            summary += f"{time.time() - started:.1f}s"
             if validation:
                 summary += f", validation loss {evaluate(model, validation, info, device):.6f}"
             print(summary, flush=True)
-            (out / "checkpoints").mkdir(parents=True, exist_ok=True)
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                      "scheduler": scheduler.state_dict() if scheduler is not None else None,
-                     "epoch": epoch + 1, "step": step}
-            torch.save(state, out / "checkpoints" / f"epoch-{epoch + 1}.pt")
+                     "epoch": epoch + 1 if finished else epoch,
+                     "batch": 0 if finished else (skip if epoch == epoch0 else 0) + taken,
+                     "step": step, "world": world, "rng": rng}
+            (out / "checkpoints").mkdir(parents=True, exist_ok=True)
+            name = f"epoch-{epoch + 1}.pt" if finished else f"step-{step}.pt"
+            torch.save(state, out / "checkpoints" / name)
             torch.save(state, out / "checkpoints" / "last.pt")
         if done:
             break

@@ -5,6 +5,9 @@ Each folder's train.py is imported as its own module (its `model` import pointed
 folder's model.py) and its main() runs on CPU with --steps N; prints JSON
 {folder: {"steps": [{"step", "loss", "lr", "losses"} per optimiser step]}} read from its
 --log, or {folder: {"error": traceback}} when it fails.
+A folder with resume.json ({"stops": [a, b, ...]}) also trains again from the start, stopping
+after a steps, then resuming from the last checkpoint up to b steps, and so on; its log is
+reported as "resumed" (the same records, to compare with the uninterrupted run).
 """
 import contextlib
 import importlib.util
@@ -18,6 +21,22 @@ import torch
 
 torch.set_num_threads(1)
 os.environ["SEQGRAPH_CPU"] = "1"
+
+
+def read_log(log):
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def resumed(train, folder):
+    """train.py stopped by --steps and resumed from its checkpoint, stop after stop"""
+    stops = json.loads((folder / "resume.json").read_text())["stops"]
+    out, log = folder / "runs-resumed", folder / "resumed.jsonl"
+    for i, stop in enumerate(stops):
+        more = ["--resume", str(out / "checkpoints" / "last.pt")] if i else []
+        with contextlib.redirect_stdout(sys.stderr):
+            train.main(["--data", str(folder / "data"), "--steps", str(stop), "--log", str(log),
+                        "--out", str(out), *more])
+    return read_log(log)
 
 
 def main():
@@ -37,7 +56,9 @@ def main():
             with contextlib.redirect_stdout(sys.stderr):  # stdout carries the report
                 train.main(["--data", str(folder / "data"), "--steps", str(steps), "--log", str(log),
                             "--out", str(folder / "runs")])
-            report[str(folder)] = {"steps": [json.loads(line) for line in log.read_text().splitlines()]}
+            report[str(folder)] = {"steps": read_log(log)}
+            if (folder / "resume.json").exists():
+                report[str(folder)]["resumed"] = resumed(train, folder)
         except Exception:  # a broken package is that case's failure, not the whole report's
             report[str(folder)] = {"error": traceback.format_exc()}
         finally:

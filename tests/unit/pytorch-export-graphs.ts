@@ -1,5 +1,5 @@
 // Generated graphs for the PyTorch export's parity test: every recurrent variant (nonlinearity,
-// activation, recurrent_activation, linear_before_reset, bias, bidirectional with every merge
+// activation, recurrent_activation, linear_before_reset, update_gate, peepholes, MGU, bias, bidirectional with every merge
 // mode, stacked, initial state, ragged and unpadded tokens, float sequences), every attention rule
 // (vector and sequence queries, key and query masks, multi-head self-attention) and the Decoder's
 // variants (each cell, attention rule and style, both Luong concat orders, state passed, bridged
@@ -39,6 +39,21 @@ function recurrent(): G[] {
     three('gru-paper-hard-sigmoid-2-layers-bi-sum', 'GRU', { hidden_size: 3, num_layers: 2, bidirectional: true, merge_mode: 'sum', linear_before_reset: false, recurrent_activation: 'hard_sigmoid' }, 15),
     three('gru-relu-no-bias', 'GRU', { hidden_size: 4, activation: 'relu', bias: false }, 16),
     three('gru-paper-bi-ave', 'GRU', { hidden_size: 3, bidirectional: true, merge_mode: 'ave', linear_before_reset: false }, 17),
+    // the cells PyTorch lacks (branch cells): MGU, the GRU's update gate as the paper writes it, LSTM peepholes
+    three('mgu-2-layers-bi-concat', 'MGU', { hidden_size: 3, num_layers: 2, bidirectional: true }, 61),
+    three('mgu-hard-sigmoid-relu-no-bias-bi-sum', 'MGU', { hidden_size: 3, bidirectional: true, merge_mode: 'sum', recurrent_activation: 'hard_sigmoid', activation: 'relu', bias: false }, 62),
+    three('gru-update-gate-paper-2-layers-bi', 'GRU', { hidden_size: 3, num_layers: 2, bidirectional: true, update_gate: 'paper' }, 63),
+    three('gru-update-gate-paper-reset-after', 'GRU', { hidden_size: 4, update_gate: 'paper', linear_before_reset: false, recurrent_activation: 'hard_sigmoid' }, 64),
+    three('lstm-peephole-2-layers-bi', 'LSTM', { hidden_size: 3, num_layers: 2, bidirectional: true, peephole: true }, 65),
+    three('lstm-peephole-hard-sigmoid-no-bias', 'LSTM', { hidden_size: 4, peephole: true, recurrent_activation: 'hard_sigmoid', bias: false }, 66),
+    [
+      'lstm-peephole-initial-state-from-mgu-float-sequence',
+      graphDoc(
+        [['x', 'Input', { kind: 'sequence', features: 3 }], ['enc', 'LSTM', { hidden_size: 4, peephole: true }], ['rec', 'LSTM', { hidden_size: 4, peephole: true }], ['m', 'MGU', { hidden_size: 4 }], ['g', 'MGU', { hidden_size: 4 }], out('y'), out('h'), out('z')],
+        [['x.sequence', 'enc.input'], ['x.sequence', 'rec.input'], ['enc.state', 'rec.initial_state'], ['rec.output', 'y.value'], ['rec.state', 'h.value'], ['x.sequence', 'm.input'], ['x.sequence', 'g.input'], ['m.state', 'g.initial_state'], ['g.output', 'z.value']],
+        { seed: 67, ...samples([{ x: seq(2, 5, 3, 1) }]) },
+      ),
+    ],
     [
       'lstm-initial-state-float-sequence',
       graphDoc(

@@ -1,8 +1,9 @@
 // Python: recurrent layers written out step by step, for the options nn.LSTM / nn.GRU lack
-// (hard_sigmoid gates, a relu candidate, GRU with linear_before_reset off). They keep PyTorch's
-// parameter names, shapes, gate order (LSTM i, f, g, o; GRU r, z, n) and packed-sequence
-// semantics, so their state_dict is the one nn.LSTM / nn.GRU would have. The cell maths is
-// seqgraph's (runtime/kernels/cells.ts).
+// (hard_sigmoid gates, a relu candidate, GRU with linear_before_reset off or the paper's update
+// gate, LSTM peepholes) and for the cell PyTorch has no module for (the minimal gated unit). They
+// keep PyTorch's parameter names, shapes, gate order (LSTM i, f, g, o; GRU r, z, n; MGU f, n) and
+// packed-sequence semantics, so their state_dict is the one nn.LSTM / nn.GRU would have (plus the
+// peepholes' weight_peephole_l*). The cell maths is seqgraph's (runtime/kernels/cells.ts).
 
 export const EXPLICIT_RECURRENT = `
 class ExplicitRecurrent(nn.Module):
@@ -11,14 +12,17 @@ class ExplicitRecurrent(nn.Module):
     Parameters are named and shaped as nn.LSTM / nn.GRU name them (weight_ih_l0,
     weight_hh_l0_reverse, bias_ih_l1, ...), so a state_dict moves between the two unchanged.
     Padded steps (t >= lengths[b]) leave the state alone and read 0, as packed sequences do.
-    Subclasses give the number of gates and the cell.
+    Subclasses give the number of gates, the cell and any extra per-layer weights.
     """
 
     gates = 1
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
-                 dropout=0.0, activation=torch.tanh, recurrent_activation=torch.sigmoid):
+                 dropout=0.0, activation=torch.tanh, recurrent_activation=torch.sigmoid,
+                 extra_weights=None):
         super().__init__()
+        # per layer and direction beyond nn.LSTM's: name -> size in hidden units
+        self.extra_weights = extra_weights or {}
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.directions = 2 if bidirectional else 1
@@ -32,6 +36,7 @@ class ExplicitRecurrent(nn.Module):
                 shapes = {"weight_ih": (rows, size), "weight_hh": (rows, hidden_size)}
                 if bias:
                     shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+                shapes.update({name: (k * hidden_size,) for name, k in self.extra_weights.items()})
                 for name, shape in shapes.items():
                     p = nn.Parameter(torch.empty(shape))
                     self.register_parameter(f"{name}_l{layer}{sfx}", p)
@@ -72,12 +77,13 @@ class ExplicitRecurrent(nn.Module):
         w_hh = getattr(self, f"weight_hh_l{layer}{sfx}")
         b_ih = getattr(self, f"bias_ih_l{layer}{sfx}", None)
         b_hh = getattr(self, f"bias_hh_l{layer}{sfx}", None)
+        extra = [getattr(self, f"{name}_l{layer}{sfx}") for name in self.extra_weights]
         projected = F.linear(x, w_ih, b_ih)  # every step's input projection at once
         T = x.shape[1]
         out = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
             live = (t < lengths)[:, None]
-            h_new, c_new = self.cell(projected[:, t], h, c, w_hh, b_hh)
+            h_new, c_new = self.cell(projected[:, t], h, c, w_hh, b_hh, *extra)
             h = torch.where(live, h_new, h)
             c = torch.where(live, c_new, c)
             out[t] = torch.where(live, h_new, torch.zeros_like(h_new))
@@ -87,14 +93,24 @@ class ExplicitRecurrent(nn.Module):
 export const EXPLICIT_LSTM = `
 class ExplicitLSTM(ExplicitRecurrent):
     """nn.LSTM with a choice of activation (g and the output) and recurrent_activation (i, f, o):
-    i, f, o = ra(W_i* x + b_i* + W_h* h + b_h*); g = a(...); c = f*c + i*g; h = o*a(c)."""
+    i, f, o = ra(W_i* x + b_i* + W_h* h + b_h*); g = a(...); c = f*c + i*g; h = o*a(c).
+    peephole=True adds weight_peephole_l<k> [3H] (i, f, o; ONNX LSTM's P): i and f also see
+    p_i*c and p_f*c of the old cell state, o sees p_o*c of the new one."""
 
     gates = 4
 
-    def cell(self, x, h, c, w_hh, b_hh):
+    def __init__(self, *args, peephole=False, **kwargs):
+        super().__init__(*args, extra_weights={"weight_peephole": 3} if peephole else None, **kwargs)
+
+    def cell(self, x, h, c, w_hh, b_hh, peephole=None):
         i, f, g, o = (x + F.linear(h, w_hh, b_hh)).chunk(4, dim=1)
         ra = self.recurrent_activation
+        if peephole is not None:
+            p_i, p_f, p_o = peephole.chunk(3)
+            i, f = i + p_i * c, f + p_f * c
         c = ra(f) * c + ra(i) * self.activation(g)
+        if peephole is not None:
+            o = o + p_o * c
         return ra(o) * self.activation(c), c
 
     def final_state(self, h, c):
@@ -107,13 +123,15 @@ class ExplicitGRU(ExplicitRecurrent):
     gate applies: r, z = ra(W_i* x + b_i* + W_h* h + b_h*);
     linear_before_reset: n = a(W_in x + b_in + r*(W_hn h + b_hn))   (PyTorch, cuDNN)
     otherwise:           n = a(W_in x + b_in + W_hn (r*h) + b_hn)    (the paper, ONNX's default)
-    h = (1 - z)*n + z*h."""
+    update_gate "pytorch": h = (1 - z)*n + z*h   (nn.GRU, cuDNN, ONNX, Keras: z keeps the old state)
+                "paper":   h = z*n + (1 - z)*h   (Cho et al. 2014: z lets the candidate in)"""
 
     gates = 3
 
-    def __init__(self, *args, linear_before_reset=True, **kwargs):
+    def __init__(self, *args, linear_before_reset=True, update_gate="pytorch", **kwargs):
         super().__init__(*args, **kwargs)
         self.linear_before_reset = linear_before_reset
+        self.update_gate = update_gate
 
     def cell(self, x, h, c, w_hh, b_hh):
         ra = self.recurrent_activation
@@ -128,5 +146,25 @@ class ExplicitGRU(ExplicitRecurrent):
             r = ra(x_r + F.linear(h, w_r, b_r))
             z = ra(x_z + F.linear(h, w_z, b_z))
             n = self.activation(x_n + F.linear(r * h, w_n, b_n))
+        if self.update_gate == "paper":
+            return z * n + (1 - z) * h, c
         return (1 - z) * n + z * h, c
+`;
+
+export const MGU = `
+class MGU(ExplicitRecurrent):
+    """The minimal gated unit (Zhou et al. 2016): one gate f, laid out as nn.GRU with two row
+    blocks (f, n) in weight_ih_l<k> [2H, I], weight_hh_l<k> [2H, H] and the biases [2H]:
+    f = ra(W_if x + b_if + W_hf h + b_hf); n = a(W_in x + b_in + W_hn (f*h) + b_hn);
+    h = (1 - f)*h + f*n."""
+
+    gates = 2
+
+    def cell(self, x, h, c, w_hh, b_hh):
+        x_f, x_n = x.chunk(2, dim=1)
+        w_f, w_n = w_hh.chunk(2, dim=0)
+        b_f, b_n = b_hh.chunk(2, dim=0) if b_hh is not None else (None, None)
+        f = self.recurrent_activation(x_f + F.linear(h, w_f, b_f))
+        n = self.activation(x_n + F.linear(f * h, w_n, b_n))
+        return (1 - f) * h + f * n, c
 `;
