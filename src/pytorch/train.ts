@@ -272,7 +272,8 @@ ${bptt ? `    # with truncated BPTT the processes may take different numbers of 
 def rng_states(world):
     """every process's random generator state (dropout masks, scheduled sampling), so that a
     resumed run draws what the uninterrupted one would"""
-    mine = (torch.get_rng_state(), torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None)
+    cuda = torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None
+    mine = (torch.get_rng_state(), cuda)
     if world == 1:
         return [mine]
     states = [None] * world
@@ -310,7 +311,7 @@ def setup():
     device = torch.device(f"cuda:{local}" if cuda else "cpu")
     if cuda:
         torch.cuda.set_device(device)
-    if world > 1:
+    if world > 1 and not dist.is_initialized():  # (unless a caller of main() already has)
         dist.init_process_group("nccl" if cuda else "gloo")
     return rank, world, device
 
@@ -354,6 +355,7 @@ def main(argv=None):
     parser.add_argument("--log", help="write every step as a JSON line here")
     args = parser.parse_args(argv)
 
+    own_group = not dist.is_initialized()
     rank, world, device = setup()
     torch.manual_seed(SEED + rank)
     data = Path(args.data)
@@ -392,7 +394,8 @@ def main(argv=None):
             sampler = DistributedSampler(batches, num_replicas=world, rank=rank, shuffle=False)
         # its own generator: each iterator draws a seed, which must not move the one dropout
         # draws from (a resumed run then draws the masks an unbroken one does)
-        loader = DataLoader(batches, batch_size=None, sampler=sampler, generator=torch.Generator())
+        generator = torch.Generator()
+        loader = DataLoader(batches, batch_size=None, sampler=sampler, generator=generator)
         started = time.time()
 ${loopCode(bptt)}
         # --steps may stop inside an epoch: the checkpoint then says how far it got
@@ -424,7 +427,7 @@ ${loopCode(bptt)}
         meta = {"format": "pt", "producer": "seqgraph-export train.py", "steps": str(step)}
         write_safetensors(model.state_dict(), out / "weights.safetensors", metadata=meta)
         print(f"wrote {out / 'weights.safetensors'}", flush=True)
-    if world > 1:
+    if world > 1 and own_group:
         dist.destroy_process_group()
 
 

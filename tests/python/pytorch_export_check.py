@@ -5,6 +5,7 @@ and expected.json (seqgraph run's outputs for every sample, written by the test)
 model.py as a fresh module, loads the weights with load_state_dict (strict), runs every sample
 and prints JSON: per folder, per sample and output, the shape PyTorch gave and the largest
 absolute difference from seqgraph's numbers (integer outputs: the count of differing ids).
+`python model.py` (its main(), on the first sample) is checked the same way.
 """
 import importlib.util
 import json
@@ -48,17 +49,26 @@ def check(folder, index):
     for sample, want in zip(samples, expected):
         with torch.no_grad():
             got = model(*[mod.tensor_from_json(sample["feeds"][n]) for n in mod.INPUTS])
-        for name, w in want.items():
-            t = got.get(name)
-            row = {"sample": sample["name"], "output": name, "shape": None if t is None else list(t.shape),
-                   "want_shape": w["shape"]}
-            if t is not None and list(t.shape) == w["shape"]:
-                ref = torch.tensor(w["data"], dtype=torch.float64).reshape(w["shape"])
-                diff = (t.double() - ref).abs()
-                row["max_abs"] = float(diff.max()) if diff.numel() else 0.0
-                row["dtype"] = "int64" if t.dtype == torch.long else "float32"
-            rows.append(row)
+        rows += [compare(sample["name"], name, got.get(name), w) for name, w in want.items()]
+    # python model.py: the first sample, written as seqgraph run writes it
+    printed = folder / "printed.json"
+    mod.main(["-o", str(printed), "--weights", str(weights)])
+    got = json.loads(printed.read_text())
+    for name, w in expected[0].items() if expected else []:
+        t = mod.tensor_from_json(got[name]) if name in got else None
+        rows.append(compare("python model.py", name, t, w))
     return rows
+
+
+def compare(sample, name, t, w):
+    row = {"sample": sample, "output": name, "shape": None if t is None else list(t.shape),
+           "want_shape": w["shape"]}
+    if t is not None and list(t.shape) == w["shape"]:
+        ref = torch.tensor(w["data"], dtype=torch.float64).reshape(w["shape"])
+        diff = (t.double() - ref).abs()
+        row["max_abs"] = float(diff.max()) if diff.numel() else 0.0
+        row["dtype"] = "int64" if t.dtype == torch.long else "float32"
+    return row
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 // torchrun --nproc_per_node=2 of an exported train.py on CPU: DistributedDataParallel over gloo with
 // a DistributedSampler runs a few steps, writes checkpoints and weights.safetensors, and seqgraph
-// reads those weights back (by their "<node>.<weight>" names) and runs the graph with them.
+// reads those weights back (by their "<node>.<weight>" names) and runs the graph with them. A run
+// stopped inside an epoch and resumed from its checkpoint (each process's share of the batches and
+// its random generator restored) ends with the weights of a run never stopped.
 // (Debian's PyTorch 1.13 on Python 3.11 needs --redirects/--tee set: its torchrun cannot parse the
 // default "0"; newer PyTorch does not.)
 import { spawnSync } from 'node:child_process';
@@ -14,7 +16,7 @@ import { execute } from '../../src/runtime/execute';
 import { sampleFeeds } from '../../src/runtime/tokenize';
 import { readSafetensors } from '../../src/weights/safetensors';
 import { graphDoc } from '../helpers/graph';
-import { PYTHON, pytorchTest } from '../helpers/pytorch';
+import { PY_DIR, PYTHON, pytorchTest } from '../helpers/pytorch';
 import { docOf, tempDir, writeExport } from '../helpers/pytorch-export';
 
 const LETTERS = 'abcdefgh';
@@ -30,12 +32,25 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   const data = prepareData(program, parseTable(csv, { file: 'names.csv' }), { source: { file: 'names.csv' }, inputs: { in: 'text' }, targets: { label: 'label' } });
   const dir = tempDir('ddp');
   writeExport(doc, dir, { data });
-  const r = spawnSync(PYTHON, ['-m', 'torch.distributed.run', '--standalone', '--nnodes=1', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', 'train.py', '--steps', '3'], {
-    cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', SEQGRAPH_CPU: '1' },
-  });
-  expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-  expect(r.stdout).toMatch(/\[default0\]:epoch 1 step 3 loss/);
-  expect(existsSync(path.join(dir, 'runs/checkpoints/last.pt'))).toBe(true);
+  const torchrun = (script: string, ...args: string[]) => {
+    const r = spawnSync(PYTHON, ['-m', 'torch.distributed.run', '--standalone', '--nnodes=1', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', script, ...args], {
+      cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', SEQGRAPH_CPU: '1' },
+    });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    return r.stdout;
+  };
+  // 24 training rows in batches of 4: 3 batches per process per epoch; 2 steps stop inside epoch 1
+  expect(torchrun('train.py', '--epochs', '2', '--steps', '2')).toMatch(/\[default0\]:epoch 1 step 2 loss/);
+  expect(existsSync(path.join(dir, 'runs/checkpoints/step-2.pt'))).toBe(true);
+  // then (tests/python/ddp_resume.py, one launch): 5 steps never stopped, and runs/ resumed up to step 5
+  const logged = torchrun(path.join(PY_DIR, 'ddp_resume.py'));
+  expect(logged).toMatch(/\[default0\]:epoch 2 step 5 loss[^]*\[default0\]:epoch 1 step 3 loss[^]*\[default0\]:epoch 2 step 5 loss/);
+  const read = (f: string) => readSafetensors(readFileSync(path.join(dir, f)), f).tensors;
+  const whole = new Map(read('whole/weights.safetensors').map((t) => [t.name, t.data!]));
+  for (const t of read('runs/weights.safetensors')) {
+    const w = whole.get(t.name)!;
+    expect(Math.max(...Array.from(t.data!, (v, i) => Math.abs(v - w[i]))), `${t.name}: resumed vs never stopped`).toBeLessThanOrEqual(1e-6);
+  }
 
   // back into seqgraph: the trained weights by name, then a run
   const { tensors } = readSafetensors(readFileSync(path.join(dir, 'runs/weights.safetensors')), 'weights.safetensors');
@@ -53,4 +68,4 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   const out = execute(trained, sampleFeeds(trained, doc.samples[0].inputs)).outputs.label;
   expect(out.shape).toEqual([2, 3]);
   for (let b = 0; b < 2; b++) expect(out.data[b * 3] + out.data[b * 3 + 1] + out.data[b * 3 + 2]).toBeCloseTo(1, 5);
-}, 150_000);
+}, 300_000);

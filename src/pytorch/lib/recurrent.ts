@@ -100,7 +100,8 @@ class ExplicitLSTM(ExplicitRecurrent):
     gates = 4
 
     def __init__(self, *args, peephole=False, **kwargs):
-        super().__init__(*args, extra_weights={"weight_peephole": 3} if peephole else None, **kwargs)
+        extra = {"weight_peephole": 3} if peephole else None  # [3H]: i, f, o
+        super().__init__(*args, extra_weights=extra, **kwargs)
 
     def cell(self, x, h, c, w_hh, b_hh, peephole=None):
         i, f, g, o = (x + F.linear(h, w_hh, b_hh)).chunk(4, dim=1)
