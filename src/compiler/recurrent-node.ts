@@ -51,7 +51,7 @@ const CELL_DOC: Record<Cell, string> = {
   GRU:
     'GRU, as nn.GRU: r,z = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); n = tanh(W_in x_t + b_in + r⊙(W_hn h_{t-1} + b_hn)); h_t = (1−z)⊙n + z⊙h_{t-1}. ' +
     'linear_before_reset off applies r before the product instead, n = tanh(W_in x_t + b_in + W_hn (r⊙h_{t-1}) + b_hn), as the original paper and ONNX\'s default. ' +
-    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Cho et al. (2014) and several textbooks write it.',
+    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Chung et al. (2014), Wikipedia and many tutorials write it.',
   MGU:
     'Minimal gated unit (Zhou et al. 2016), one gate: f = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf); h̃ = tanh(W_ih̃ x_t + b_ih̃ + W_hh̃ (f⊙h_{t-1}) + b_hh̃); h_t = (1−f)⊙h_{t-1} + f⊙h̃. ' +
     'Weights as nn.GRU lays them out, with two blocks: weight_ih_l0 [2H, I] and weight_hh_l0 [2H, H] rows f then h̃, bias_ih_l0 / bias_hh_l0 [2H]; ' +
