@@ -125,7 +125,7 @@ class ExplicitGRU(ExplicitRecurrent):
     linear_before_reset: n = a(W_in x + b_in + r*(W_hn h + b_hn))   (PyTorch, cuDNN)
     otherwise:           n = a(W_in x + b_in + W_hn (r*h) + b_hn)    (the paper, ONNX's default)
     update_gate "pytorch": h = (1 - z)*n + z*h   (nn.GRU, cuDNN, ONNX, Keras: z keeps the old state)
-                "paper":   h = z*n + (1 - z)*h   (Cho et al. 2014: z lets the candidate in)"""
+                "paper":   h = z*n + (1 - z)*h   (Chung et al. 2014: z lets the candidate in)"""
 
     gates = 3
 
