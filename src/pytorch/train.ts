@@ -360,6 +360,9 @@ def main(argv=None):
     torch.manual_seed(SEED + rank)
     data = Path(args.data)
     info_file = data / "data.json" if (data / "data.json").exists() else data.parent / "data.json"
+    if not info_file.exists():
+        raise SystemExit(f"{data}: no data.json beside it or in it: export the graph with its data "
+                         "(seqgraph export graph.json --format pytorch --data ...), see README.md")
     info = json.loads(info_file.read_text())
     train = read_examples(data / "train.jsonl")
     validation = read_examples(data / "validation.jsonl")

@@ -8,12 +8,14 @@ folder's model.py) and its main() runs on CPU with --steps N; prints JSON
 A folder with resume.json ({"stops": [a, b, ...]}) also trains again from the start, stopping
 after a steps, then resuming from the last checkpoint up to b steps, and so on; its log is
 reported as "resumed" (the same records, to compare with the uninterrupted run).
+The first folder's train.py is also pointed at a folder with no data: "no_data" is its message.
 """
 import contextlib
 import importlib.util
 import json
 import os
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -25,6 +27,16 @@ os.environ["SEQGRAPH_CPU"] = "1"
 
 def read_log(log):
     return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def no_data(train, folder):
+    empty = Path(tempfile.mkdtemp()) / "empty"  # nor a data.json in its parent
+    empty.mkdir()
+    try:
+        train.main(["--data", str(empty)])
+    except SystemExit as e:
+        return str(e)
+    return None
 
 
 def resumed(train, folder):
@@ -57,6 +69,8 @@ def main():
                 train.main(["--data", str(folder / "data"), "--steps", str(steps), "--log", str(log),
                             "--out", str(folder / "runs")])
             report[str(folder)] = {"steps": read_log(log)}
+            if index == 0:
+                report[str(folder)]["no_data"] = no_data(train, folder)
             if (folder / "resume.json").exists():
                 report[str(folder)]["resumed"] = resumed(train, folder)
         except Exception:  # a broken package is that case's failure, not the whole report's

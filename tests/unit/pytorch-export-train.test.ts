@@ -121,7 +121,7 @@ const CASES: Case[] = [
 const root = tempDir('train');
 const seqgraph = new Map<string, { loss: number; updates: number }[]>();
 type Logged = { step: number; epoch: number; batch: number; loss: number; lr: number };
-let report: Record<string, { steps?: Logged[]; resumed?: Logged[]; error?: string }> = {};
+let report: Record<string, { steps?: Logged[]; resumed?: Logged[]; no_data?: string; error?: string }> = {};
 const folder = (c: Case) => path.join(root, c.name);
 
 beforeAll(() => {
@@ -191,4 +191,8 @@ describe('train.py --resume continues as if never stopped', () => {
       expect(x.epoch, `step ${x.step}`).toBe(whole[i].epoch);
     });
   });
+});
+
+pytorchTest()('train.py without data says what to do, not a stack trace', () => {
+  expect(report[folder(CASES[0])]?.no_data).toMatch(/empty: no data\.json beside it or in it: export the graph with its data \(seqgraph export graph\.json --format pytorch --data \.\.\.\)/);
 });
