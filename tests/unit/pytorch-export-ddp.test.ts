@@ -32,6 +32,15 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   const data = prepareData(program, parseTable(csv, { file: 'names.csv' }), { source: { file: 'names.csv' }, inputs: { in: 'text' }, targets: { label: 'label' } });
   const dir = tempDir('ddp');
   writeExport(doc, dir, { data });
+  // and, in bptt/, a character model trained with truncated BPTT (DistributedDataParallel.join())
+  const lm = docOf(graphDoc(
+    [['text', 'Input', { vocab: ['<pad>', '<unk>', ' ', ...LETTERS] }], ['emb', 'Embedding', { embedding_dim: 3 }], ['lstm', 'LSTM', { hidden_size: 4 }], ['head', 'Dense', { units: 11 }], ['next', 'Output', {}]],
+    [['text.tokens', 'emb.tokens'], ['emb.output', 'lstm.input'], ['lstm.output', 'head.input'], ['head.output', 'next.value']],
+    { seed: 4, training: { losses: [{ loss: 'CrossEntropyLoss', output: 'next' }], optimizer: { type: 'SGD', lr: 0.5 }, bptt_steps: 4, batch_size: 3 } },
+  ));
+  const text = Array.from({ length: 60 }, (_, i) => LETTERS.slice(i % 5, 2 + (i % 5) + (i % 3))).join(' ');
+  const lmData = prepareData(compile(lm).program!, parseTable(text, { file: 'text.txt', text: { mode: 'windows', window: 10 } }), { source: { file: 'text.txt', text: { window: 10 } }, inputs: { text: 'text' }, targets: { next: { next_of: 'text', end: 'continue' } } });
+  writeExport(lm, path.join(dir, 'bptt'), { data: lmData });
   const torchrun = (script: string, ...args: string[]) => {
     const r = spawnSync(PYTHON, ['-m', 'torch.distributed.run', '--standalone', '--nnodes=1', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', script, ...args], {
       cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: '1', SEQGRAPH_CPU: '1' },
@@ -42,9 +51,13 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   // 24 training rows in batches of 4: 3 batches per process per epoch; 2 steps stop inside epoch 1
   expect(torchrun('train.py', '--epochs', '2', '--steps', '2')).toMatch(/\[default0\]:epoch 1 step 2 loss/);
   expect(existsSync(path.join(dir, 'runs/checkpoints/step-2.pt'))).toBe(true);
-  // then (tests/python/ddp_resume.py, one launch): 5 steps never stopped, and runs/ resumed up to step 5
+  // then (tests/python/ddp_resume.py, one launch): 5 steps never stopped, and runs/ resumed up to
+  // step 5; bptt/ for 6 steps (windows of 10 in pieces of 4, 4 and 2: two batches per process)
   const logged = torchrun(path.join(PY_DIR, 'ddp_resume.py'));
   expect(logged).toMatch(/\[default0\]:epoch 2 step 5 loss[^]*\[default0\]:epoch 1 step 3 loss[^]*\[default0\]:epoch 2 step 5 loss/);
+  expect(logged).toMatch(/\[default0\]:bptt: 6 steps logged/);
+  expect(logged).toMatch(/\[default1\]:bptt: done/);
+  expect(existsSync(path.join(dir, 'bptt/runs/weights.safetensors'))).toBe(true);
   const read = (f: string) => readSafetensors(readFileSync(path.join(dir, f)), f).tensors;
   const whole = new Map(read('whole/weights.safetensors').map((t) => [t.name, t.data!]));
   for (const t of read('runs/weights.safetensors')) {
