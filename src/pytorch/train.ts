@@ -1,9 +1,10 @@
 // train.py: the graph file's `training` section as a PyTorch script — its losses (on the logits
 // before a final Softmax, padded steps not counted), optimiser, schedule (per step or per epoch,
 // with warm-up), clipping (clip_grad_value_ then clip_grad_norm_, as seqgraph), teacher forcing —
-// on the exported data in seqgraph's batch order; one process on CPU or GPU, or many under
-// torchrun with DistributedDataParallel and a DistributedSampler; checkpoints every epoch and a
-// final weights.safetensors.
+// on the exported data in seqgraph's batch order, truncated BPTT as seqgraph cuts batches; one
+// process on CPU or GPU, or many under torchrun with DistributedDataParallel and a
+// DistributedSampler; checkpoints (every epoch, and where --steps stops) that --resume continues
+// exactly, and a final weights.safetensors. The setting-free parts live in lib/training.ts.
 import type { GraphDoc } from '../doc/schema';
 import { TrainingSchema, type LossSettings, type OptimizerSettings, type ScheduleSettings, type TrainingSettings } from '../doc/training';
 import type { Program } from '../ir/program';
@@ -11,6 +12,7 @@ import { planLosses } from '../train/plan';
 import { timedInputs } from '../train/bptt';
 import { PyTorchExportError } from './context';
 import { BATCHING } from './lib/batching';
+import { BPTT_CHUNKS, LOSS_HELPERS, loopCode, RESUME, stepCode } from './lib/training';
 import type { ModelSource } from './model';
 import { fit, pyBool, pyNum, pyStr, wrap } from './py';
 
@@ -64,93 +66,6 @@ function lossLines(l: LossSettings, hasLogits: boolean): string[] {
   return lines;
 }
 
-const LOSS_HELPERS = `
-def by_position(x, y, lengths, ignore_index):
-    """Scores [B, (T,) C] and class ids [B, (T)] -> one row per position, with the steps past a
-    row's length counted as ignore_index (padding is not scored)."""
-    if x.dim() == 3:
-        if y.shape != x.shape[:2]:
-            raise ValueError(f"targets {list(y.shape)} do not fit outputs {list(x.shape)}")
-        if lengths is not None:
-            y = y.masked_fill(~step_mask(lengths, y.shape[1]), ignore_index)
-        return x.reshape(-1, x.shape[-1]), y.reshape(-1)
-    return x, y
-
-
-def masked_mse(x, y, lengths, reduction):
-    """MSELoss over the real steps of a sequence output (all of them without lengths)"""
-    if lengths is None or x.dim() < 3:
-        return F.mse_loss(x, y, reduction=reduction)
-    mask = step_mask(lengths, x.shape[1])[:, :, None].expand_as(x)
-    total = ((x - y) ** 2)[mask].sum()
-    return total / mask.sum() if reduction == "mean" else total
-`;
-
-const BPTT_CHUNKS = `
-
-def chunks(feeds, targets):
-    """Truncated BPTT, as seqgraph cuts a batch: the timed input and the per-step targets in pieces
-    of BPTT_STEPS steps. Each piece is one optimiser step; the recurrent state is carried from one
-    piece into the next, the gradient is not."""
-    T = feeds[TIMED_INPUT].shape[1]
-    if T <= BPTT_STEPS:
-        return [(feeds, targets)]
-    pieces = []
-    for t0 in range(0, T, BPTT_STEPS):
-        part = {k: v[:, t0:t0 + BPTT_STEPS] if k == TIMED_INPUT else v for k, v in feeds.items()}
-        cut = {k: v[:, t0:t0 + BPTT_STEPS] if k in PER_STEP and v.dim() > 1 and v.shape[1] == T else v
-               for k, v in targets.items()}
-        pieces.append((part, cut))
-    return pieces
-
-
-def detached(states):
-    return {k: tuple(x.detach() for x in v) if isinstance(v, tuple) else v.detach()
-            for k, v in states.items()}
-`;
-
-function stepCode(bptt: boolean): string {
-  return `def train_step(net, model, optimizer, scheduler, feeds, targets${bptt ? ', states' : ''}):
-    """one optimiser step: forward, the losses, backward, clipping, the update, the schedule"""
-    optimizer.zero_grad(set_to_none=True)  # weights no loss reaches keep no gradient
-${bptt ? `    outputs, logits, lengths, states = net(*[feeds[name] for name in INPUTS], for_loss=True,
-                                           states=states)` : '    outputs, logits, lengths = net(*[feeds[name] for name in INPUTS], for_loss=True)'}
-    loss, losses = compute_loss(outputs, logits, lengths, targets)
-    loss.backward()
-    clip_gradients(model)
-    lr = optimizer.param_groups[0]["lr"]
-    optimizer.step()
-    if scheduler is not None and SCHEDULE_PER == "step":
-        scheduler.step()
-    return loss.detach(), losses, lr${bptt ? ', detached(states)' : ''}
-`;
-}
-
-function loopCode(bptt: boolean): string {
-  const step = `step += 1
-record = {"epoch": epoch + 1, "step": step, "batch": batch + 1, "lr": lr,
-          "losses": {k: float(v) for k, v in losses.items()}}
-log_step(log, rank, world, record, loss)
-if args.steps and step >= args.steps:
-    done = True
-    break`;
-  const ind = (n: number, t: string) => t.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-  const head = `        for batch, (feeds, targets) in enumerate(loader):
-            feeds, targets = to(device, feeds, targets)`;
-  if (!bptt) return `${head}
-            loss, losses, lr = train_step(net, model, optimizer, scheduler, feeds, targets)
-${ind(12, step)}`;
-  // a batch is cut into as many pieces as it has steps: under torchrun the processes may then take
-  // different numbers of optimiser steps, which DistributedDataParallel's join() allows
-  return `        with net.join() if world > 1 else contextlib.nullcontext():
-${ind(4, head)}
-                states = None
-                for piece in chunks(feeds, targets):
-                    loss, losses, lr, states = train_step(net, model, optimizer, scheduler, *piece, states)
-${ind(20, step)}
-                if done:
-                    break`;
-}
 
 /** nodes with weights no loss reaches: DistributedDataParallel must be told to expect unused parameters */
 function unusedWeights(doc: GraphDoc, program: Program, lossOutputs: string[]): boolean {
@@ -269,36 +184,7 @@ ${bptt ? `    # with truncated BPTT the processes may take different numbers of 
           f"lr {record['lr']:.3g}", flush=True)
 
 
-def rng_states(world):
-    """every process's random generator state (dropout masks, scheduled sampling), so that a
-    resumed run draws what the uninterrupted one would"""
-    cuda = torch.cuda.get_rng_state() if torch.cuda.is_initialized() else None
-    mine = (torch.get_rng_state(), cuda)
-    if world == 1:
-        return [mine]
-    states = [None] * world
-    dist.all_gather_object(states, mine)
-    return states
-
-
-def resume(path, model, optimizer, scheduler, rank, world, device):
-    """loads a checkpoint of train.py into the model, optimiser and schedule (and the random
-    generator, with as many processes as wrote it); -> (epoch, batches of it done, steps done).
-    Another number of processes takes the rest of the epoch's batches in the same order."""
-    state = torch.load(path, map_location=device)
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    if scheduler is not None:
-        scheduler.load_state_dict(state["scheduler"])
-    if state.get("world") == world:
-        cpu, cuda = state["rng"][rank]
-        torch.set_rng_state(cpu)
-        if cuda is not None and device.type == "cuda":
-            torch.cuda.set_rng_state(cuda)
-    elif rank == 0:
-        print(f"{path}: written by {state.get('world')} processes, resumed by {world}: "
-              "the batches continue where they stopped, the random draws do not", flush=True)
-    return state["epoch"], state.get("batch", 0), state["step"]
+${RESUME}
 
 
 def setup():
