@@ -72,7 +72,7 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
     if (n.type === 'GRU' && p.update_gate === 'paper') args.push('update_gate="paper"');
     if (lstm && p.peephole) args.push('peephole=True');
     if (n.type === 'MGU') {
-      g.init.push(`# a minimal gated unit: PyTorch has none, so its maths is written out (nn.GRU's layout, two gate blocks)`);
+      g.init.push(`# PyTorch has no minimal gated unit: MGU writes it out, laid out as nn.GRU`);
       g.notes.push(`\`${n.name}\` (MGU) runs on MGU, a step-by-step loop laid out as nn.GRU with two gate blocks (f, n): PyTorch has no minimal gated unit.`);
     } else {
       g.init.push(`# ${n.type} with ${explicit}: nn.${n.type} cannot, so its maths is written out (same parameter names)`);
