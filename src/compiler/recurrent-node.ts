@@ -81,7 +81,7 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
       { name: 'last', types: ['Vector'], help: 'top layer\'s final h, directions merged [B,D·H] (Keras return_sequences=False)' },
     ],
     params: { ...commonParams(), ...extra } as Record<string, ParamSpec>,
-    summary: (p) => `${cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.bidirectional ? ` bi${p.merge_mode !== 'concat' ? ' ' + p.merge_mode : ''}` : ''}`,
+    summary: (p) => `${cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.bidirectional ? ` bi${p.merge_mode !== 'concat' ? ' ' + p.merge_mode : ''}` : ''}${p.peephole ? ' peephole' : ''}${p.update_gate === 'paper' ? ' z paper' : ''}`, // the variants PyTorch lacks show on the canvas
     infer({ params: p, inputs, error }) {
       const x = inputs.input;
       if (!x) return null;

@@ -69,6 +69,10 @@ test('MGU (f, candidate h̃), peephole LSTM and GRU update_gate paper: every gat
   await openEditor(page);
   await page.getByTestId('file-input').setInputFiles({ name: 'cells.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
   await expect(page.getByTestId('graph-name')).toHaveValue('cells');
+  // the canvas says which variant each node is
+  await expect(page.getByTestId('summary-mgu')).toHaveText('MGU 5');
+  await expect(page.getByTestId('summary-peephole')).toHaveText('LSTM 5 peephole');
+  await expect(page.getByTestId('summary-gru_paper')).toHaveText('GRU 5 z paper');
   await page.getByTestId('tab-run').click();
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-results')).toBeVisible();

@@ -3,7 +3,8 @@
 // last vectors; ragged token batches (sequence_lens), both directions, stacked layers, initial
 // states, tanh/relu, sigmoid/hard_sigmoid (the exporter rewrites z = 1 − z' as a negated gate,
 // which must hold for hard_sigmoid too: inputs are scaled so gates saturate at both ends).
-// The runtime itself is checked against PyTorch by hand in cell-variants-pytorch.test.ts.
+// The runtime itself is checked against PyTorch by hand in cell-variants-pytorch.test.ts; every
+// exported model also passes the onnx library's checker and strict shape inference.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/compiler/rng';
 import { execute } from '../../src/runtime/execute';
@@ -12,6 +13,7 @@ import { clearOrtSessions, runOnnx } from '../../src/onnx/ort';
 import { decodeModel, attrValue } from '../../src/onnx/proto';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
 import { graphDoc, programOf, type NodeSpec } from '../helpers/graph';
+import { pytorchTest, runPythonJSON } from '../helpers/pytorch';
 
 const rng = new Rng(4242);
 const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
@@ -74,6 +76,8 @@ function build(c: Case, seed: number) {
 }
 
 let worst = 0;
+/** every exported model, for the onnx library's checker */
+const exported: { name: string; base64: string }[] = [];
 afterAll(() => {
   console.log(`MGU / GRU paper / LSTM peephole: max abs diff runtime vs onnxruntime ${worst}`);
   clearOrtSessions();
@@ -85,6 +89,7 @@ describe('MGU, GRU update_gate paper, LSTM peepholes: ONNX export in onnxruntime
       const { program, feeds } = build(c, k + 1);
       const want = execute(program, feeds).outputs;
       const bytes = exportOnnx(program);
+      exported.push({ name: c.label, base64: Buffer.from(bytes).toString('base64') });
       const got = await runOnnx(bytes, feeds);
       for (const [name, t] of Object.entries(want)) {
         expect(got[name]?.shape, `${c.label} ${name} shape`).toEqual(t.shape);
@@ -105,5 +110,11 @@ describe('MGU, GRU update_gate paper, LSTM peepholes: ONNX export in onnxruntime
         }
       }
     });
+  });
+  // runs after the cases above (vitest runs a file's tests in order): the models they exported
+  pytorchTest('onnx')('every model passes onnx.checker (full check) and strict shape inference', () => {
+    expect(exported).toHaveLength(CASES.length);
+    const verdicts = runPythonJSON<Record<string, string>>('onnx_check.py', [], { models: exported });
+    for (const { name } of exported) expect(verdicts[name], name).toBe('ok');
   });
 });
