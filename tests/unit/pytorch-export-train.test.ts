@@ -8,12 +8,13 @@
 // with Bahdanau attention trained by teacher forcing on its target, NLLLoss on its log-probabilities),
 // a tagger on the cells PyTorch lacks (MGU, peephole LSTM, GRU with the paper's update gate) and a
 // 2-layer LSTM character model with truncated BPTT.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { epochBatches, parseTable, prepareData, type DataSpecInput, type ParseOptions } from '../../src/data/index';
 import { createTrainer } from '../../src/train/trainer';
+import { readSafetensors } from '../../src/weights/safetensors';
 import { graphDoc, type NodeSpec } from '../helpers/graph';
 import { docOf, tempDir, writeExport } from '../helpers/pytorch-export';
 import { hasPyTorch, pytorchTest, REQUIRE_PYTORCH, runPythonJSON } from '../helpers/pytorch';
@@ -122,6 +123,7 @@ const root = tempDir('train');
 const seqgraph = new Map<string, { loss: number; updates: number }[]>();
 type Logged = { step: number; epoch: number; batch: number; loss: number; lr: number };
 let report: Record<string, { steps?: Logged[]; resumed?: Logged[]; no_data?: string; error?: string }> = {};
+const trained = new Map<string, Map<string, Float32Array>>();
 const folder = (c: Case) => path.join(root, c.name);
 
 beforeAll(() => {
@@ -146,6 +148,9 @@ beforeAll(() => {
       if (trainer.stepCount < STEPS) trainer.endEpoch();
     }
     seqgraph.set(c.name, losses);
+    // the weights after the last step, by their state_dict names, as train.py's weights.safetensors holds them
+    const names = new Map(doc.nodes.map((n) => [n.id, n.name]));
+    trained.set(c.name, new Map(Object.entries(program.weightRefs).map(([ir, w]) => [`${names.get(w.node)}.${w.name}`, Float32Array.from(program.initializers[ir].data)])));
   }
   if (hasPyTorch() || REQUIRE_PYTORCH) report = runPythonJSON('pytorch_train_check.py', ['--steps', String(STEPS), ...CASES.map(folder)]);
 }, 180_000);
@@ -195,4 +200,19 @@ describe('train.py --resume continues as if never stopped', () => {
 
 pytorchTest()('train.py without data says what to do, not a stack trace', () => {
   expect(report[folder(CASES[0])]?.no_data).toMatch(/empty: no data\.json beside it or in it: export the graph with its data \(seqgraph export graph\.json --format pytorch --data \.\.\.\)/);
+});
+
+describe('the weights train.py writes come back into seqgraph by name', () => {
+  // every weight under the graph's own name (nothing to map), equal to seqgraph's own after the same
+  // 20 steps; truncated BPTT is left out: seqgraph's trainer steps whole batches (21 updates there)
+  pytorchTest().each(CASES.filter((c) => c.parity !== false && !c.training.bptt_steps).map((c) => c.name))('%s', (name) => {
+    const c = CASES.find((x) => x.name === name)!;
+    const mine = trained.get(name)!;
+    const theirs = readSafetensors(readFileSync(path.join(folder(c), 'runs/weights.safetensors')), 'weights.safetensors').tensors;
+    expect(theirs.map((t) => t.name).sort()).toEqual([...mine.keys()].sort());
+    let worst = 0;
+    for (const t of theirs) t.data!.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - mine.get(t.name)![i]))));
+    console.log(`${name}: weights after ${STEPS} steps differ by at most ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
 });
