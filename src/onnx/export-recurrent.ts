@@ -48,7 +48,7 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   const H = op.attrs.hidden_size;
   if (typeof H !== 'number' || !Number.isInteger(H) || H <= 0) throw error(op, `hidden_size must be a positive integer, got ${String(H)}`);
   const direction = op.attrs.direction;
-  if (direction !== 'forward' && direction !== 'bidirectional') throw error(op, `direction must be forward or bidirectional, got ${String(direction)}`);
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw error(op, `direction must be forward, reverse or bidirectional, got ${String(direction)}`);
   const D = direction === 'bidirectional' ? 2 : 1;
 
   // --- weights, re-laid out

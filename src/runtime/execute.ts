@@ -58,6 +58,7 @@ class Prepared {
         inputSize: W_ih.shape[1],
         hiddenSize: H,
         bidirectional: bi,
+        reverse: op.attrs.direction === 'reverse',
         activation: (op.attrs.activation as 'tanh' | 'relu') ?? 'tanh',
         recurrentActivation: (op.attrs.recurrent_activation as 'sigmoid' | 'hard_sigmoid') ?? 'sigmoid',
         linearBeforeReset: (op.attrs.linear_before_reset as boolean | undefined) ?? true,
@@ -186,17 +187,19 @@ function runOp(
     case 'Sigmoid': return [K.map(must(0), 'sigmoid')];
     case 'Relu': return [K.map(must(0), 'relu')];
     case 'HardSigmoid': return [K.map(must(0), 'hard_sigmoid')];
-    case 'Softmax': return [K.softmax(must(0), false)];
-    case 'LogSoftmax': return [K.softmax(must(0), true)];
+    case 'Softmax': return [K.softmax(must(0), false, a.axis as number | undefined)];
+    case 'LogSoftmax': return [K.softmax(must(0), true, a.axis as number | undefined)];
     case 'Slice': return [K.slice(must(0), a.axis as number, a.start as number, a.end as number)];
     case 'Concat': return [K.concat(op.inputs.map((_, i) => must(i)), a.axis as number)];
     case 'SeqLengths': return [K.seqLengths(must(0), a.pad as number)];
+    case 'CheckLengths': return [K.checkLengths(must(0), must(1))];
     case 'LastStep': return [K.lastStep(must(0), get(1))];
     case 'SeqPool': return [K.seqPool(must(0), get(1), a.mode as string)];
     case 'RepeatVector': return [K.repeatVector(must(0), a.n as number)];
     case 'MaskSteps': return [K.maskSteps(must(0), must(1))];
     case 'MergeDirections': return [K.mergeDirections(must(0), a.mode as string)];
     case 'StateToVector': return [K.stateToVector(must(0))];
+    case 'Cumulative': return K.cumulative(must(0), get(1), get(2), a.op as string);
     case 'RNN':
     case 'LSTM':
     case 'GRU': {
@@ -254,7 +257,8 @@ function buildTrace(program: Program, feeds: Record<string, Tensor>, env: Map<st
     const node: NodeTrace = { node: target.node, name: target.name, type: target.type, batch: B, steps: T, hidden_size: first.attrs.hidden_size as number, lengths, tokens, layers: [] };
     for (const { opIndex, layer } of target.layers) {
       const r = results.get(opIndex);
-      r?.trace?.forEach((t, d) => node.layers.push({ layer, direction: d === 0 ? 'forward' : 'reverse', h: t.h, c: t.c, gates: t.gates }));
+      const reverseOnly = program.ops[opIndex].attrs.direction === 'reverse';
+      r?.trace?.forEach((t, d) => node.layers.push({ layer, direction: d === 0 && !reverseOnly ? 'forward' : 'reverse', h: t.h, c: t.c, gates: t.gates }));
     }
     nodes.push(node);
   }

@@ -60,20 +60,27 @@ export function binary(a: Tensor, b: Tensor, fn: 'add' | 'mul'): Tensor {
   return out;
 }
 
-export function softmax(x: Tensor, log: boolean): Tensor {
-  const D = x.shape[x.shape.length - 1];
+/** softmax (or log-softmax) over `axis` (default the last): each line along it normalised on its own */
+export function softmax(x: Tensor, log: boolean, axis = x.shape.length - 1): Tensor {
+  const ax = axis < 0 ? axis + x.shape.length : axis;
+  const D = x.shape[ax];
+  const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+  const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const out = floatTensor(x.shape);
   const s = f32(x), d = f32(out);
-  for (let r = 0; r < s.length; r += D) {
-    let m = -Infinity;
-    for (let j = 0; j < D; j++) if (s[r + j] > m) m = s[r + j];
-    let sum = 0;
-    for (let j = 0; j < D; j++) sum += Math.exp(s[r + j] - m);
-    if (log) {
-      const lse = m + Math.log(sum);
-      for (let j = 0; j < D; j++) d[r + j] = s[r + j] - lse;
-    } else {
-      for (let j = 0; j < D; j++) d[r + j] = Math.exp(s[r + j] - m) / sum;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const r = o * D * inner + i; // element j of this line sits at r + j * inner
+      let m = -Infinity;
+      for (let j = 0; j < D; j++) if (s[r + j * inner] > m) m = s[r + j * inner];
+      let sum = 0;
+      for (let j = 0; j < D; j++) sum += Math.exp(s[r + j * inner] - m);
+      if (log) {
+        const lse = m + Math.log(sum);
+        for (let j = 0; j < D; j++) d[r + j * inner] = s[r + j * inner] - lse;
+      } else {
+        for (let j = 0; j < D; j++) d[r + j * inner] = Math.exp(s[r + j * inner] - m) / sum;
+      }
     }
   }
   return out;
@@ -133,6 +140,17 @@ export function seqLengths(tokens: Tensor, pad: number): Tensor {
     out.data[b] = len;
   }
   return out;
+}
+
+/** fed per-row lengths of a float sequence: each in 1..T */
+export function checkLengths(x: Tensor, lengths: Tensor): Tensor {
+  const [B, T] = x.shape;
+  if (lengths.shape.length !== 1 || lengths.shape[0] !== B) throw new KernelError(`the lengths have shape [${lengths.shape.join(', ')}]; the sequence has ${B} rows, so [${B}] is needed`);
+  for (let b = 0; b < B; b++) {
+    const L = lengths.data[b];
+    if (!(L >= 1 && L <= T)) throw new KernelError(`row ${b} has length ${L}; lengths must lie in 1..${T} (the sequence's steps)`);
+  }
+  return lengths;
 }
 
 function lengthsOr(lengths: Tensor | undefined, B: number, T: number): ArrayLike<number> {
@@ -201,6 +219,31 @@ export function stateToVector(s: Tensor): Tensor {
   const out = floatTensor([B, D * H]);
   for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) out.data.set(s.data.subarray((d * B + b) * H, (d * B + b + 1) * H), b * D * H + d * H);
   return out;
+}
+
+const IDENTITY: Record<string, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+/** Y_t = Y_{t-1} op X_t over the valid steps of each row; steps past a row's length carry its last value */
+export function cumulative(x: Tensor, initial: Tensor | undefined, lengths: Tensor | undefined, op: string): [Tensor, Tensor] {
+  const [B, T, D] = x.shape;
+  if (!(op in IDENTITY)) throw new KernelError(`Cumulative: unknown op ${op} (sum, prod, max, min)`);
+  const len = lengthsOr(lengths, B, T);
+  const y = floatTensor(x.shape), last = floatTensor([B, D]);
+  const s = f32(x), d = f32(y), l = f32(last);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < D; j++) {
+      let acc = initial ? initial.data[b * D + j] : IDENTITY[op];
+      for (let t = 0; t < T; t++) {
+        if (t < len[b]) {
+          const v = s[(b * T + t) * D + j];
+          acc = op === 'sum' ? acc + v : op === 'prod' ? acc * v : op === 'max' ? (v > acc ? v : acc) : v < acc ? v : acc;
+        }
+        d[(b * T + t) * D + j] = acc;
+      }
+      l[b * D + j] = acc;
+    }
+  }
+  return [y, last];
 }
 
 export type { Attrs };

@@ -32,6 +32,8 @@ export interface LayerSpec {
   inputSize: number;
   hiddenSize: number;
   bidirectional: boolean;
+  /** one direction only, run right to left (ONNX direction=reverse): y[t] is the state after x[T-1..t] */
+  reverse?: boolean;
   activation: Activation;
   recurrentActivation: RecurrentActivation;
   linearBeforeReset: boolean;
@@ -236,7 +238,7 @@ export function runLayer(
     }
     const args: StepArgs = {
       xp, xOff: d * GH, DGH, y, yOff: d * H, DH, T, B, H, G,
-      hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1,
+      hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1 || (D === 1 && spec.reverse === true),
       whhT: layer.whhT[d], bh: layer.bh[d], whnT: layer.whnT[d] ?? null,
       actCode, ractCode, tr: tr ?? null,
     };
