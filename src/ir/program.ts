@@ -21,12 +21,20 @@ export interface ValueInfo {
   shape: Shape;
 }
 
+/**
+ * A token input: how text becomes ids, and which ids are special. Every special id is explicit
+ * and may be absent: without `pad` the input has no padding (every id is a real token, all rows
+ * of a batch have the same length, no lengths travel along); without `unk` a symbol missing from
+ * the vocabulary is an error rather than a silent <unk>.
+ */
 export interface TokenInputInfo {
   kind: 'tokens';
   vocab: string[];
   tokenizer: 'chars' | 'words';
-  pad: number;
-  unk: number;
+  /** the padding id; undefined: no padding */
+  pad?: number;
+  /** what unknown symbols become; undefined: they are an error */
+  unk?: number;
   bos?: number;
   eos?: number;
   add_bos: boolean;

@@ -6,7 +6,7 @@ import { positionOf, type Tensor } from './tensor';
 import * as K from './kernels/basic';
 import { transpose } from './kernels/gemm';
 import { prepareLayer, runLayer, Workspace, type PreparedLayer, type CellKind } from './kernels/recurrent';
-import { decodeIds } from './tokenize';
+import { decodeIds, paddingProblem } from './tokenize';
 import type { NodeTrace, Trace } from './trace';
 import { attentionTraces, runAttentionOp, runDecodeOp } from './kernels/decoder-op';
 import type { DecodeResult, PreparedDecoder } from './kernels/decoder';
@@ -104,6 +104,8 @@ function checkFeeds(program: Program, feeds: Record<string, Tensor>): void {
         const id = t.data[i];
         if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new RunError(`input "${inp.name}": token id ${id} at ${positionOf(t.shape, i)} is out of range (the vocabulary has ${V} symbols, ids 0..${V - 1})`, { input: inp.name });
       }
+      const padding = paddingProblem(inp.name, inp.info, t);
+      if (padding) throw new RunError(padding, { input: inp.name });
     } else {
       for (let i = 0; i < t.data.length; i++) {
         if (!Number.isFinite(t.data[i])) throw new RunError(`input "${inp.name}" has ${t.data[i]} at ${positionOf(t.shape, i)}`, { input: inp.name });

@@ -23,9 +23,9 @@ const codeFeed = (n: number, B: number) => floatTensor([B, n], Array.from({ leng
 
 describe('beam search', () => {
   for (const [name, cfg] of SEQ2SEQ) {
-    it(`beam_width 1 gives exactly greedy's output: ${name}`, () => {
+    it(`beam_width 1 with early_stopping gives exactly greedy's output: ${name}`, () => {
       const greedy = build(cfg);
-      const beam1 = build({ ...cfg, dec: { ...cfg.dec, strategy: 'beam', beam_width: 1, length_penalty: 0.7 } });
+      const beam1 = build({ ...cfg, dec: { ...cfg.dec, strategy: 'beam', beam_width: 1, length_penalty: 0.7, early_stopping: true } });
       for (const b of [greedy, beam1]) b.weights.dec['out.bias'].data[EOS] += 0.25;
       const feeds = feedsFor(greedy.program, WORDS, cfg.vector ? { code: codeFeed(cfg.vector, WORDS.length) } : {});
       const g = execute(greedy.program, feeds).outputs;
@@ -182,6 +182,6 @@ describe('compile-time problems name the node and the port or param', () => {
     expect(problems({ enc, stateFrom: 'state', dec: { hidden_size: 8, attention: 'general' }, forced: true }, (d) => {
       d.nodes.find((n) => n.id === 'target')!.params.vocab = [...TGT_VOCAB, 'ZH'];
     })).toMatch(/dec\.target: reads 11 symbols that differ from the decoder's vocab \(10\)/);
-    expect(problems({ vector: 4, dec: { hidden_size: 8, vocab: ['<pad>', '<unk>', '<s>', 'a', 'b'] } })).toMatch(/dec \(vocab\): the target vocabulary needs <\/s>/);
+    expect(problems({ vector: 4, dec: { hidden_size: 8, vocab: ['<pad>', '<unk>', '<s>', 'a', 'b'] } })).toMatch(/dec \(eos_token\): "<\/s>" is not in the target vocabulary: add it, or leave it empty for none/);
   });
 });

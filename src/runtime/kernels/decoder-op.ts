@@ -44,6 +44,7 @@ function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder
       cell: a.cell as CellKind, H: a.hidden_size as number, L, attention: a.attention as DecodeAttention,
       style: (a.attention_style as 'luong' | 'bahdanau') ?? 'bahdanau', bos: a.bos as number, eos: a.eos as number, pad: a.pad as number,
       maxLen: a.max_len as number, strategy: a.strategy as 'greedy' | 'beam', beamWidth: (a.beam_width as number) ?? 1, lengthPenalty: (a.length_penalty as number) ?? 0,
+      earlyStopping: a.early_stopping === true, concatOrder: a.concat_order === 'h_context' ? 'h_context' : 'context_h',
     },
     {
       embedding: f(emb)!, V: emb.shape[0], outW: f(must(10))!, outB: f(must(11))!,
