@@ -178,9 +178,19 @@ const recurrentH: Handler = (c) => {
     const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
     st.b.setWeight(id, `weight_ih${sfx}`, [G * H, I], reorder(Wa.data.subarray(d * G * H * I, (d + 1) * G * H * I), cell, H, I));
     st.b.setWeight(id, `weight_hh${sfx}`, [G * H, H], reorder(Ra.data.subarray(d * G * H * H, (d + 1) * G * H * H), cell, H, H));
-    const Bd = Bv?.k === 'const' ? Bv.a.data.subarray(d * 2 * G * H, (d + 1) * 2 * G * H) : new Float32Array(2 * G * H);
-    st.b.setWeight(id, `bias_ih${sfx}`, [G * H], reorder(Bd.subarray(0, G * H), cell, H, 1));
-    st.b.setWeight(id, `bias_hh${sfx}`, [G * H], reorder(Bd.subarray(G * H), cell, H, 1));
+  }
+  // biases: ONNX leaves B out for zeros; the node has biases when any of its layers has them
+  if (info.hasBias.some(Boolean)) {
+    st.b.node(id).params.bias = true;
+    for (let k = 0; k <= l; k++) {
+      for (let d = 0; d < D; d++) {
+        const sfx = `_l${k}${d === 1 ? '_reverse' : ''}`;
+        if (st.b.weights[id]?.[`bias_ih${sfx}`]) continue;
+        const Bd = k === l && Bv?.k === 'const' ? Bv.a.data.subarray(d * 2 * G * H, (d + 1) * 2 * G * H) : new Float32Array(2 * G * H);
+        st.b.setWeight(id, `bias_ih${sfx}`, [G * H], reorder(Bd.subarray(0, G * H), cell, H, 1));
+        st.b.setWeight(id, `bias_hh${sfx}`, [G * H], reorder(Bd.subarray(G * H), cell, H, 1));
+      }
+    }
   }
 
   // outputs: Y [T,D,B,H] (layout 1: [B,T,D,H]), Y_h and Y_c [D,B,H] (layout 1: [B,D,H])

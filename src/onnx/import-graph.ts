@@ -1,0 +1,294 @@
+// The structural importer: an ONNX graph -> a seqgraph GraphDoc, op by op.
+//
+//   1. constants: initializers (read within bounds), and graph inputs the caller binds as constants
+//   2. live nodes: only what the graph outputs depend on
+//   3. readings of the graph inputs (import-inputs.ts); for each combination, best first:
+//   4. every live node in order: folded when its inputs are known (import-fold.ts), else its
+//      handler makes seqgraph nodes (import-shapes/layers/patterns/recurrent/scan.ts), or says
+//      why it cannot; a node that reads what a failed node made is skipped, not reported twice
+//   5. recurrent nodes' initial states, Output nodes on the graph outputs, a check that no merge
+//      of stacked layers hid a value something else reads (else run again without that merge)
+// The first combination that maps every node wins. If none does, the error lists each ONNX node
+// not understood, with the reason, from the combination that got furthest: nothing is half-imported.
+import type { GraphDoc } from '../doc/schema';
+import { VERSION } from '../doc/schema';
+import type { Arr } from './import-array';
+import * as A from './import-array';
+import { fold } from './import-fold';
+import type { HCtx, Handler, ImportState, Unmapped } from './import-ctx';
+import { candidates, createInput, rankOf, type Choice, type Consumer } from './import-inputs';
+import type { Layout } from './import-layout';
+import { SHAPE_HANDLERS } from './import-shapes';
+import { LAYER_HANDLERS } from './import-layers';
+import { PATTERN_HANDLERS } from './import-patterns';
+import { finishRecurrent, RECURRENT_HANDLERS, stateAsPort } from './import-recurrent';
+import { SCAN_HANDLERS } from './import-scan';
+import { ImportError, tensorReader, type TensorReader } from './import-read';
+import { DocBuilder, describe, scopeOf, type PortSV, type SV } from './import-values';
+import { attrValue, type ModelProto, type NodeProto } from './proto';
+import { tokenParams } from './import-tokens';
+import { encodeWeight } from '../doc/weights';
+
+export interface IoMap {
+  /** the ONNX model's input or output name */
+  onnx: string;
+  /** the name seqgraph feeds or returns it under */
+  seqgraph: string;
+  /** how the ONNX tensor's axes relate to seqgraph's (import-layout.ts toCanonical / fromCanonical) */
+  layout: Layout;
+  rank: number;
+  dtype: 'float32' | 'int64';
+}
+
+export interface StructureOptions {
+  file: string;
+  reader: TensorReader;
+  /** graph inputs to take as constants (weights fed as inputs, as the ONNX conformance cases do) */
+  constants?: Record<string, Arr>;
+  /** vocabulary per token input name, or one for all */
+  vocab?: string[] | Record<string, string[]>;
+}
+
+export interface StructureResult {
+  doc: GraphDoc;
+  notes: string[];
+  inputs: IoMap[];
+  outputs: IoMap[];
+}
+
+export class ImportRefused extends ImportError {
+  constructor(file: string, readonly unmapped: Unmapped[], readonly skipped: number) {
+    super(
+      `${file}: seqgraph cannot import this model; nothing was imported. ${unmapped.length} ONNX node${unmapped.length === 1 ? '' : 's'} not understood:\n` +
+        unmapped.map((u) => `  ${u.op} '${u.name}' (inputs: ${u.inputs.join(', ') || 'none'}): ${u.why}`).join('\n') +
+        (skipped ? `\n  (and ${skipped} node${skipped === 1 ? '' : 's'} after them, not looked at)` : ''),
+    );
+  }
+}
+
+const HANDLERS: Record<string, Handler> = { ...SHAPE_HANDLERS, ...LAYER_HANDLERS, ...PATTERN_HANDLERS, ...RECURRENT_HANDLERS, ...SCAN_HANDLERS };
+const STATE_AWARE = new Set(['Identity', 'Cast', 'Dropout', 'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Gather', 'Slice', 'LSTM', 'GRU', 'RNN', 'Shape']);
+const MAX_TRIES = 256;
+
+const nodeLabel = (n: NodeProto, i: number) => n.name || `${n.op_type} #${i}`;
+
+function attrsOf(n: NodeProto): Map<string, unknown> {
+  return new Map((n.attribute ?? []).map((a) => [a.name ?? '', attrValue(a)]));
+}
+
+interface Run {
+  ok: boolean;
+  unmapped: Unmapped[];
+  skipped: number;
+  stale: string[];
+  result?: StructureResult;
+}
+
+export function importStructure(model: ModelProto, o: StructureOptions): StructureResult {
+  const g = model.graph!;
+  const opset = Number(model.opset_import?.find((x) => (x.domain ?? '') === '' || x.domain === 'ai.onnx')?.version ?? 1);
+  const consts = new Map<string, SV>();
+  for (const t of g.initializer ?? []) consts.set(t.name ?? '', { k: 'const', a: o.reader.read(t, 'initializer') });
+  for (const [k, a] of Object.entries(o.constants ?? {})) consts.set(k, { k: 'const', a });
+  const realInputs = (g.input ?? []).filter((i) => !consts.has(i.name ?? ''));
+  const outNames = (g.output ?? []).map((x) => x.name ?? '');
+
+  // live nodes: what the outputs need
+  const nodes = g.node ?? [];
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => (n.output ?? []).forEach((x) => x && producer.set(x, i)));
+  const live = new Set<number>();
+  const need = [...outNames];
+  while (need.length) {
+    const v = need.pop()!;
+    const i = producer.get(v);
+    if (i === undefined || live.has(i)) continue;
+    live.add(i);
+    for (const x of nodes[i].input ?? []) if (x) need.push(x);
+    // a subgraph (Scan body) may read outer values by name
+    for (const a of nodes[i].attribute ?? []) for (const sub of a.g ? [a.g] : []) for (const n of sub.node ?? []) for (const x of n.input ?? []) if (x && producer.has(x)) need.push(x);
+  }
+  const order = [...live].sort((a, b) => a - b);
+  const consumers = new Map<string, Consumer[]>();
+  for (const i of order) (nodes[i].input ?? []).forEach((x, slot) => x && consumers.set(x, [...(consumers.get(x) ?? []), { node: nodes[i], slot }]));
+  const useCount = (v: string) => (consumers.get(v)?.length ?? 0) + outNames.filter((n) => n === v).length;
+
+  const used = realInputs.filter((i) => consumers.has(i.name ?? '') || outNames.includes(i.name ?? ''));
+  const unusedNote = realInputs.filter((i) => !used.includes(i)).map((i) => `input '${i.name}' is not used by any output; it was left out`);
+  // a graph input used as sequence_lens belongs to the X of the same recurrent op
+  const lengthsFor = new Map<string, string>();
+  for (const i of order) {
+    const n = nodes[i];
+    if (['LSTM', 'GRU', 'RNN'].includes(n.op_type ?? '') && n.input?.[4] && used.some((u) => u.name === n.input![4])) {
+      let x = n.input[0];
+      for (let hop = 0; hop < 8 && producer.has(x); hop++) x = nodes[producer.get(x)!].input?.[0] ?? '';
+      if (used.some((u) => u.name === x)) lengthsFor.set(n.input[4], x);
+    }
+  }
+  const choiceLists = used.map((vi) => candidates(vi, consumers.get(vi.name ?? '') ?? [], opset));
+  const bad = used.find((_, k) => choiceLists[k].length === 0);
+  if (bad) throw new ImportError(`${o.file}: input '${bad.name}' (rank ${rankOf(bad)}) is nothing seqgraph reads (tokens, a sequence, a vector or a recurrent state)`);
+
+  let best: Run | undefined;
+  let tries = 0;
+  for (const combo of combos(choiceLists)) {
+    if (++tries > MAX_TRIES) break;
+    const noMerge = new Set<string>();
+    let run: Run;
+    for (;;) {
+      run = runOnce(model, o, opset, consts, used, combo, order, useCount, noMerge, lengthsFor);
+      if (!run.stale.length || run.stale.every((s) => noMerge.has(s))) break;
+      run.stale.forEach((s) => noMerge.add(s));
+    }
+    if (run.ok) {
+      run.result!.notes.unshift(...unusedNote);
+      return run.result!;
+    }
+    if (!best || run.unmapped.length < best.unmapped.length) best = run;
+  }
+  throw new ImportRefused(o.file, best?.unmapped ?? [], best?.skipped ?? 0);
+}
+
+function* combos(lists: Choice[][]): Generator<Choice[]> {
+  const idx = lists.map(() => 0);
+  for (;;) {
+    yield idx.map((k, i) => lists[i][k]);
+    let i = lists.length - 1;
+    while (i >= 0 && ++idx[i] === lists[i].length) idx[i--] = 0;
+    if (i < 0) return;
+  }
+}
+
+function runOnce(
+  model: ModelProto, o: StructureOptions, opset: number, consts: Map<string, SV>, used: NonNullable<ModelProto['graph']>['input'] & object,
+  combo: Choice[], order: number[], useCount: (v: string) => number, noMerge: Set<string>, lengthsFor: Map<string, string>,
+): Run {
+  const g = model.graph!;
+  const b = new DocBuilder();
+  const notes: string[] = [];
+  const frozenNoted = new Set<string>();
+  const st: ImportState = {
+    b, notes, opset, noMerge, recurrent: new Map(), inputs: new Map(), tokenRows: new Map(), ioNames: new Map(),
+    metadata: new Map((model.metadata_props ?? []).map((e) => [e.key ?? '', e.value ?? ''])),
+    readTensor: (t, what) => o.reader.read(t, what),
+    syms: {
+      frozen: new Map(),
+      noteFrozen(sym, n, where) {
+        if (frozenNoted.has(sym)) return;
+        frozenNoted.add(sym);
+        const what = sym === 'B' ? 'batch size' : `length of '${sym.slice(2)}'`;
+        notes.push(`the model was traced with ${what} ${n} (${where} uses ${n}); imported with a dynamic ${sym === 'B' ? 'B' : 'T'}: the graph runs any ${sym === 'B' ? 'batch size' : 'length'}`);
+      },
+    },
+  };
+  for (const x of [...used, ...(g.output ?? [])]) st.ioNames.set(x.name ?? '', b.uniqueName(x.name ?? 'x'));
+  const env = new Map<string, SV>(consts);
+  const unmapped: Unmapped[] = [];
+  const fail = (op: string, name: string, inputs: string[], why: string) => unmapped.push({ op, name, inputs, why });
+  const ordered = used.map((vi, k) => ({ vi, c: combo[k] })).sort((p, q) => +(p.c.kind === 'lengths') - +(q.c.kind === 'lengths'));
+  for (const { vi, c } of ordered) {
+    const r = createInput(st, vi, c, lengthsFor);
+    if (typeof r === 'string') fail('input', vi.name ?? '', [], r);
+    else env.set(vi.name ?? '', r);
+  }
+  let skipped = 0;
+  const nodes = g.node ?? [];
+  for (const i of order) {
+    const n = nodes[i];
+    const op = n.op_type ?? '';
+    const label = nodeLabel(n, i);
+    const inNames = n.input ?? [];
+    const missing = inNames.filter((x) => x && !env.has(x));
+    if (missing.length) {
+      skipped++;
+      continue;
+    }
+    let ins = inNames.map((x) => (x ? env.get(x) : undefined));
+    const attrs = attrsOf(n);
+    const foldCtx = { node: n, ins, opset, attr: (k: string) => attrs.get(k), readTensor: st.readTensor };
+    let r: (SV | undefined)[] | string | null = (n.domain ?? '') === '' || n.domain === 'ai.onnx' ? fold(foldCtx) : `an op of domain '${n.domain}'`;
+    if (r === null) {
+      const h = HANDLERS[op];
+      if (!h) r = `seqgraph has no node for ${op}`;
+      else {
+        // final states read as a vector: the recurrent node's `last`
+        if (!STATE_AWARE.has(op) && !(op === 'Concat' && ins.every((v) => v?.k === 'state'))) {
+          const conv = ins.map((v) => (v?.k === 'state' ? stateAsPort(st, v, true) : v));
+          const why = conv.find((v): v is string => typeof v === 'string');
+          ins = conv.map((v) => (typeof v === 'string' ? undefined : v));
+          if (why) r = why;
+        }
+        if (r === null) {
+          const ctx: HCtx = {
+            node: n, op, label: `${op} '${label}'`, scope: scopeOf(n.name), ins, inNames, st,
+            attr: (k) => attrs.get(k),
+            int: (k, d) => (typeof attrs.get(k) === 'number' ? (attrs.get(k) as number) : d),
+            float: (k, d) => (typeof attrs.get(k) === 'number' ? (attrs.get(k) as number) : d),
+            str: (k, d) => (typeof attrs.get(k) === 'string' ? (attrs.get(k) as string) : d),
+            consumers: (k) => useCount(n.output?.[k] ?? ''),
+            inConsumers: (k) => useCount(inNames[k] ?? ''),
+          };
+          try {
+            r = h(ctx);
+          } catch (e) {
+            r = (e as Error).message;
+          }
+        }
+      }
+    }
+    if (typeof r === 'string') {
+      fail(op, label, inNames, r);
+      continue;
+    }
+    (n.output ?? []).forEach((x, k) => {
+      if (x && r && (r as (SV | undefined)[])[k] !== undefined) env.set(x, (r as SV[])[k]);
+    });
+  }
+  for (const why of finishRecurrent(st)) fail('recurrent', '', [], why);
+
+  // Output nodes
+  const outputs: StructureResult['outputs'] = [];
+  for (const vo of g.output ?? []) {
+    const onnx = vo.name ?? '';
+    const v = env.get(onnx);
+    const name = st.ioNames.get(onnx)!;
+    if (!v) {
+      if (!unmapped.length) fail('output', onnx, [], 'nothing computes it');
+      continue;
+    }
+    let port: PortSV | string = v.k === 'port' ? v : v.k === 'state' ? stateAsPort(st, v, false) : `the model returns ${describe(v)}`;
+    if (typeof port === 'string' && v.k === 'state' && !v.c) port = stateAsPort(st, v, true);
+    if (v.k === 'state' && v.c && typeof port === 'string') port = stateAsPort(st, { ...v, c: false }, false);
+    if (typeof port === 'string') {
+      fail('output', onnx, [], port);
+      continue;
+    }
+    const id = b.add('Output', name, {}, true);
+    b.connect(port.ref, id, 'value');
+    const c = v.k === 'state' && v.c;
+    outputs.push({ onnx, seqgraph: c ? `${name}_c` : name, layout: port.layout, rank: port.canon.length, dtype: port.ptype === 'Tokens' ? 'int64' : 'float32' });
+  }
+  const stale = [...new Set(b.layeredRefs.filter(({ ref }) => st.recurrent.get(ref.node)!.layers !== ref.layers).map(({ ref }) => ref.node))];
+  if (unmapped.length || stale.length) return { ok: false, unmapped, skipped, stale };
+
+  // token inputs: vocabulary, no padding (every id is a real token, 0 included)
+  for (const inf of st.inputs.values()) {
+    if (inf.kind !== 'tokens') continue;
+    const node = b.node(inf.node);
+    const rows = st.tokenRows.get(inf.node);
+    const given = Array.isArray(o.vocab) ? o.vocab : o.vocab?.[inf.onnx];
+    const r = tokenParams(inf.onnx, rows, given, st.metadata, notes);
+    if (typeof r === 'string') return { ok: false, unmapped: [{ op: 'input', name: inf.onnx, inputs: [], why: r }], skipped: 0, stale: [] };
+    Object.assign(node.params, r);
+  }
+  const inputs = [...st.inputs.values()].map((inf) => ({ onnx: inf.onnx, seqgraph: inf.feed, layout: inf.layout, rank: inf.rank, dtype: inf.kind === 'tokens' || inf.feed.endsWith('_lengths') && inf.rank === 1 ? 'int64' as const : 'float32' as const }));
+  const weights: GraphDoc['weights'] = {};
+  for (const [id, ws] of Object.entries(b.weights)) {
+    weights[id] = {};
+    for (const [k, w] of Object.entries(ws)) weights[id][k] = encodeWeight(w.shape, w.data);
+  }
+  const doc: GraphDoc = { format: 'seqgraph', version: VERSION, name: g.name || 'imported', nodes: b.nodes, edges: b.edges, samples: [], weights };
+  return { ok: true, unmapped: [], skipped: 0, stale: [], result: { doc, notes, inputs, outputs } };
+}
+
+export { A };
