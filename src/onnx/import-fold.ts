@@ -280,9 +280,8 @@ function foldFill(f: FoldCtx, op: string, x: { k: 'fill'; shape: SymDim[]; value
       return fill(s.filter((_, i) => !drop.has(i)));
     }
     case 'Slice': {
-      if (f.opset < 10) return null;
       const v = (i: number) => (f.ins[i] && isConst(f.ins[i]) ? A.ints((f.ins[i] as { a: Arr }).a) : undefined);
-      const [starts, ends, axes, steps] = [v(1), v(2), v(3), v(4)];
+      const [starts, ends, axes, steps] = f.opset < 10 ? [f.attr('starts') as number[], f.attr('ends') as number[], f.attr('axes') as number[] | undefined, undefined] : [v(1), v(2), v(3), v(4)];
       if (!starts || !ends) return null;
       const out = [...s];
       for (let i = 0; i < starts.length; i++) {

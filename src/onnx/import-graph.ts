@@ -24,7 +24,7 @@ import { PATTERN_HANDLERS } from './import-patterns';
 import { finishRecurrent, RECURRENT_HANDLERS, stateAsPort } from './import-recurrent';
 import { SCAN_HANDLERS } from './import-scan';
 import { ImportError, tensorReader, type TensorReader } from './import-read';
-import { DocBuilder, describe, scopeOf, type PortSV, type SV } from './import-values';
+import { DocBuilder, describe, moduleOfParam, sanitizeName, scopeOf, type PortSV, type SV } from './import-values';
 import { attrValue, type ModelProto, type NodeProto } from './proto';
 import { tokenParams } from './import-tokens';
 import { encodeWeight } from '../doc/weights';
@@ -69,6 +69,7 @@ export class ImportRefused extends ImportError {
 const HANDLERS: Record<string, Handler> = { ...SHAPE_HANDLERS, ...LAYER_HANDLERS, ...PATTERN_HANDLERS, ...RECURRENT_HANDLERS, ...SCAN_HANDLERS };
 const STATE_AWARE = new Set(['Identity', 'Cast', 'Dropout', 'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Gather', 'Slice', 'LSTM', 'GRU', 'RNN', 'Shape']);
 const MAX_TRIES = 256;
+const WEIGHTED_OPS = new Set(['LSTM', 'GRU', 'RNN', 'Gemm', 'MatMul', 'Gather']);
 
 const nodeLabel = (n: NodeProto, i: number) => n.name || `${n.op_type} #${i}`;
 
@@ -182,6 +183,9 @@ function runOnce(
     },
   };
   for (const x of [...used, ...(g.output ?? [])]) st.ioNames.set(x.name ?? '', b.uniqueName(x.name ?? 'x'));
+  // the PyTorch modules that hold weights keep their names (a state_dict then loads by name)
+  for (const t of g.initializer ?? []) if (moduleOfParam(t.name)) b.wanted.add(sanitizeName(moduleOfParam(t.name)));
+  for (const i of order) if (WEIGHTED_OPS.has(g.node![i].op_type ?? '') && scopeOf(g.node![i].name)) b.wanted.add(sanitizeName(scopeOf(g.node![i].name)));
   const env = new Map<string, SV>(consts);
   const unmapped: Unmapped[] = [];
   const fail = (op: string, name: string, inputs: string[], why: string) => unmapped.push({ op, name, inputs, why });

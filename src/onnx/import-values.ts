@@ -76,6 +76,8 @@ export interface WeightArr {
   data: Float32Array;
 }
 
+const WEIGHTED = new Set(['Embedding', 'Dense', 'RNN', 'LSTM', 'GRU', 'Attention', 'Decoder']);
+
 /** The graph document under construction. */
 export class DocBuilder {
   readonly nodes: DocNode[] = [];
@@ -86,6 +88,8 @@ export class DocBuilder {
   /** edges made from recurrent ports, checked against the node's final layer count */
   readonly layeredRefs: { edge: string; ref: PortRef }[] = [];
   private readonly names = new Set<string>();
+  /** names layers with weights will want (their PyTorch modules): other nodes do not take them */
+  readonly wanted = new Set<string>();
   private n = 0;
 
   /** reserve a name (graph inputs and outputs first, so they keep the ONNX names) */
@@ -93,17 +97,18 @@ export class DocBuilder {
     this.names.add(name);
   }
 
-  uniqueName(hint: string): string {
+  uniqueName(hint: string, mayTakeWanted = true): string {
     const base = sanitizeName(hint);
     let name = base;
-    for (let k = 1; this.names.has(name); k++) name = `${base}_${k}`;
+    for (let k = 1; this.names.has(name) || (!mayTakeWanted && this.wanted.has(name)); k++) name = `${base}_${k}`;
     this.names.add(name);
     return name;
   }
 
   add(type: string, name: string, params: Record<string, unknown>, exactName = false): string {
     const id = `n${++this.n}`;
-    this.nodes.push({ id, type, name: exactName ? name : this.uniqueName(name), position: { x: 0, y: 0 }, params });
+    const weighted = WEIGHTED.has(type);
+    this.nodes.push({ id, type, name: exactName ? name : this.uniqueName(name, weighted), position: { x: 0, y: 0 }, params });
     return id;
   }
 
