@@ -145,7 +145,7 @@ export function importStructure(model: ModelProto, o: StructureOptions): Structu
       run.result!.notes.unshift(...unusedNote);
       return run.result!;
     }
-    if (!best || run.unmapped.length < best.unmapped.length) best = run;
+    if (!best || run.unmapped.length + run.skipped < best.unmapped.length + best.skipped) best = run;
   }
   throw new ImportRefused(o.file, best?.unmapped ?? [], best?.skipped ?? 0);
 }

@@ -118,7 +118,7 @@ export function createInput(st: ImportState, vi: ValueInfoProto, choice: Choice,
       return { k: 'port', ref: { node: id, port: 'tokens' }, ptype: 'Tokens', canon, layout };
     }
     case 'sequence': {
-      const lengths = lengthsFor.has(name);
+      const lengths = [...lengthsFor.values()].includes(name);
       const id = b.add('Input', nodeName, { kind: 'sequence', features: canon[2], ...(lengths ? { lengths: true } : {}) }, true);
       st.inputs.set(name, info(id, 'sequence', b.node(id).name));
       return { k: 'port', ref: { node: id, port: 'sequence' }, ptype: 'Sequence', canon, layout, ...(lengths ? { lengthsOf: id } : {}) };

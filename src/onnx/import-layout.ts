@@ -109,16 +109,24 @@ export function reshapeLayout(l: Layout, target: SymDim[], syms: Symbols, where:
       return fromEnd ? out.reverse() : out;
     }
     let need = want;
+    // a target 1 where the input has a symbol frozen to 1 (a batch traced with one row): that symbol
+    const n0 = next();
+    if (want === 1 && n0 && typeof n0.size === 'string' && syms.frozen.get(n0.size) === 1) {
+      syms.noteFrozen(n0.size, 1, where);
+      out.push(pop());
+      return out;
+    }
     while (need > 1) {
       const a = next();
       if (!a) return `the target dim ${want} is larger than what is left of the input`;
       if (typeof a.size === 'string') {
+        // a number the exporter froze from this symbol (alone, or times other dims: B·T = 14)
         const f = syms.frozen.get(a.size);
-        if (f !== undefined && f === need) {
+        if (f !== undefined && f > 1 && need % f === 0) {
           syms.noteFrozen(a.size, f, where);
           out.push(pop());
-          need = 1;
-          break;
+          need /= f;
+          continue;
         }
         return `the target dim ${want} would split or merge the dynamic dim ${a.size}`;
       }

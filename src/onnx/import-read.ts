@@ -69,8 +69,22 @@ export function badLocation(loc: string): string | null {
   return null;
 }
 
-/** Hands over the bytes of an external-data file named by a (checked) relative location. */
-export type ExternalFiles = (location: string) => Uint8Array | undefined;
+/** An external-data file: its size, and a way to read a range of it (the CLI reads only that range). */
+export interface ExternalFile {
+  size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+/** Hands over an external-data file named by a (checked) relative location, or undefined when there is none. */
+export type ExternalFiles = (location: string) => ExternalFile | undefined;
+
+/** external files held in memory (the editor's dropped files), found by their name */
+export function externalFromBytes(files: Record<string, Uint8Array>): ExternalFiles {
+  return (loc) => {
+    const base = loc.split('/').pop()!;
+    const bytes = files[loc] ?? files[base];
+    return bytes && { size: bytes.byteLength, read: (o, n) => bytes.subarray(o, o + n) };
+  };
+}
 
 export interface TensorReader {
   read(tp: TensorProto, what: string): Arr;
@@ -148,6 +162,6 @@ function externalBytes(tp: TensorProto, label: string, bytes: number, external: 
   const length = kv.has('length') ? Number(kv.get('length')) : bytes;
   if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length < 0) throw new ImportError(`${label}: external data offset ${kv.get('offset')} / length ${kv.get('length')} are not valid`);
   if (length !== bytes) throw new ImportError(`${label}: external data length ${length} does not match its dims (${bytes} bytes)`);
-  if (offset + length > data.byteLength) throw new ImportError(`${label}: external data [${offset}, ${offset + length}) lies past the end of '${loc}' (${data.byteLength} bytes): the file is truncated or not this model's`);
-  return data.subarray(offset, offset + length);
+  if (offset + length > data.size) throw new ImportError(`${label}: external data [${offset}, ${offset + length}) lies past the end of '${loc}' (${data.size} bytes): the file is truncated or not this model's`);
+  return data.read(offset, length);
 }

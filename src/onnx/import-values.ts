@@ -142,10 +142,9 @@ export function sanitizeName(s: string): string {
   return t.slice(0, 100) || '_';
 }
 
-/** '/encoder/lstm/LSTM_1' -> 'encoder.lstm' (PyTorch's module path), '' at the top */
+/** '/encoder/lstm/LSTM_1' -> 'encoder.lstm' (PyTorch's module path), 'gru_1/GRU' -> 'gru_1' (Keras' layer), '' at the top */
 export function scopeOf(nodeName: string | undefined): string {
-  if (!nodeName || !nodeName.startsWith('/')) return '';
-  const parts = nodeName.split('/').filter(Boolean);
+  const parts = (nodeName ?? '').split('/').filter(Boolean);
   return parts.slice(0, -1).join('.');
 }
 

@@ -1,6 +1,6 @@
 """Models made with real PyTorch, for the import tests (tests/unit/import-pytorch.test.ts).
 
-Usage: import_models.py <out_dir>
+Usage: import_models.py <out_dir>   (also writes import_helper_models.py's models there)
 
 Builds four small models with Debian's PyTorch (1.13), exports each with torch.onnx.export (the
 TorchScript exporter, at several opsets), saves its state_dict with torch.save (.pt) and as
@@ -134,6 +134,11 @@ def main():
             'outputs': {k: tensor(t) for k, t in zip(outs, y)},
             'state_dict': sorted(model.state_dict().keys()),
         }
+    # the other exporters' styles, built with the onnx helper API (one Python process for both)
+    import import_helper_models as other
+    result['keras_gru'] = other.keras_gru(out_dir)
+    result['keras_lstm'] = other.keras_lstm(out_dir)
+    result['dynamo_lstm'] = other.dynamo_lstm(out_dir)
     print(json.dumps(result))
 
 
