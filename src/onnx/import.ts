@@ -20,6 +20,7 @@ import { importStructure, ImportRefused, type IoMap } from './import-graph';
 import { decodeOnnx, ImportError, tensorReader, type ExternalFiles } from './import-read';
 import { importSeqgraph } from './import-seqgraph';
 import './import-patterns';
+import { META_GRAPH } from './export-graph';
 
 export interface ImportOptions {
   /** the file's name, for messages */
@@ -58,7 +59,15 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportR
   if (!result) {
     const constants: Record<string, Arr> = {};
     for (const [k, t] of Object.entries(opts.constants ?? {})) constants[k] = arr(t.dtype === 'int64' ? 'int' : 'float', t.shape, t.data);
-    result = { ...importStructure(model, { file, reader, constants, vocab: opts.vocab }), via: 'structure' };
+    const tampered = !opts.structure && model.metadata_props?.some((e) => e.key === META_GRAPH);
+    const why = `${file} carries a seqgraph graph in its metadata, but its ops or tensors are not what that graph exports (changed since it was written?), so it was read op by op`;
+    try {
+      result = { ...importStructure(model, { file, reader, constants, vocab: opts.vocab }), via: 'structure' };
+    } catch (e) {
+      if (tampered && e instanceof ImportError) throw new ImportError(`${why}. ${e.message}`);
+      throw e;
+    }
+    if (tampered) result.notes.unshift(why);
   }
   const c = compile(result.doc);
   const errors = c.diagnostics.filter((d) => d.severity === 'error');
