@@ -291,7 +291,9 @@ function runOnce(
     weights[id] = {};
     for (const [k, w] of Object.entries(ws)) weights[id][k] = encodeWeight(w.shape, w.data);
   }
-  const doc: GraphDoc = { format: 'seqgraph', version: VERSION, name: g.name || 'imported', nodes: b.nodes, edges: b.edges, samples: [], weights };
+  const generic = !g.name || ['torch_jit', 'torch-jit-export', 'main_graph', 'tf2onnx', 'graph', 'model'].includes(g.name);
+  const stem = o.file.split(/[\\/]/).pop()!.replace(/\.onnx$/i, '');
+  const doc: GraphDoc = { format: 'seqgraph', version: VERSION, name: generic ? stem || 'imported' : g.name!, nodes: b.nodes, edges: b.edges, samples: [], weights };
   return { ok: true, unmapped: [], skipped: 0, stale: [], result: { doc, notes, inputs, outputs } };
 }
 

@@ -158,6 +158,23 @@ export function execute(program: Program, feeds: Record<string, Tensor>, opts: E
   return { outputs, trace: opts.trace ? buildTrace(program, feeds, env, layerResults, decodeResults) : undefined };
 }
 
+/**
+ * The token input a sequence was embedded from (a token input without padding has no lengths to
+ * find it by): back through the ops that keep the time axis, to a Gather by a token input's ids.
+ */
+function tokenSource(program: Program, value: string): Program['inputs'][number] | undefined {
+  const keeps = new Set(['Identity', 'Linear', 'Tanh', 'Sigmoid', 'Relu', 'HardSigmoid', 'Concat', 'MaskSteps', 'MergeDirections', 'RNN', 'LSTM', 'GRU']);
+  let v = value;
+  for (let hop = 0; hop < 32; hop++) {
+    const op = program.ops.find((o) => o.outputs[0] === v);
+    if (!op) return undefined;
+    if (op.op === 'Gather') return program.inputs.find((i) => i.value === op.inputs[1] && i.info.kind === 'tokens');
+    if (!keeps.has(op.op)) return undefined;
+    v = op.inputs[0];
+  }
+  return undefined;
+}
+
 function nodeOf(program: Program, id: string): string {
   return `"${program.nodeNames[id] ?? id}"`;
 }
@@ -250,8 +267,8 @@ function buildTrace(program: Program, feeds: Record<string, Tensor>, env: Map<st
     // the time axis is labelled with the symbols of the token input the lengths came from
     let tokens: string[][] | undefined;
     const src = lenName ? program.ops.find((o) => o.op === 'SeqLengths' && o.outputs[0] === lenName) : undefined;
-    const inp = src && program.inputs.find((i) => i.value === src.inputs[0]);
-    if (inp && inp.info.kind === 'tokens') {
+    const inp = src ? program.inputs.find((i) => i.value === src.inputs[0]) : tokenSource(program, first.inputs[0]);
+    if (inp && inp.info.kind === 'tokens' && feeds[inp.name]?.shape[1] === T) {
       const ids = feeds[inp.name];
       const Ti = ids.shape[1];
       tokens = Array.from({ length: B }, (_, b) => decodeIds(ids.data.subarray(b * Ti, b * Ti + lengths[b]), (inp.info as { vocab: string[] }).vocab));
