@@ -134,6 +134,11 @@ def main():
             'outputs': {k: tensor(t) for k, t in zip(outs, y)},
             'state_dict': sorted(model.state_dict().keys()),
         }
+    # views that are not contiguous (a transpose, a slice at an offset), other dtypes, a checkpoint around a state_dict
+    base = torch.arange(24, dtype=torch.float32).reshape(4, 6) / 7
+    views = {'transposed': base.t(), 'sliced': base[1:3, 2:5], 'half': (base[0] * 3).half(), 'double': base[1].double(), 'steps': torch.arange(5)}
+    torch.save({'epoch': 3, 'model_state_dict': views}, f'{out_dir}/views.pt')
+    result['views'] = {k: tensor(v.float()) for k, v in views.items()}
     # the other exporters' styles, built with the onnx helper API (one Python process for both)
     import import_helper_models as other
     result['keras_gru'] = other.keras_gru(out_dir)

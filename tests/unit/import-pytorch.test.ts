@@ -131,6 +131,21 @@ describe('state_dicts (torch.save .pt and safetensors) load into hand-built grap
   }
 });
 
+describe('the .pt reader: views and dtypes as torch.save writes them', () => {
+  test('a transposed and a sliced view, float16, float64, an int64 tensor, inside a checkpoint', () => {
+    const { tensors, notes } = readWeights(bytesOf('views.pt'), 'views.pt');
+    expect(notes.join()).toMatch(/a checkpoint; read its 'model_state_dict'/);
+    const want = ref.views as unknown as Record<string, TJ>;
+    for (const name of ['transposed', 'sliced', 'half', 'double']) {
+      const t = tensors.find((x) => x.name === name)!;
+      expect(t.shape, name).toEqual(want[name].shape);
+      expect(maxDiff({ dtype: 'float32', shape: t.shape, data: t.data! }, want[name], name), name).toBeLessThanOrEqual(1e-6);
+    }
+    const steps = tensors.find((x) => x.name === 'steps')!;
+    expect(steps).toMatchObject({ dtype: 'int64', shape: [5], data: null });
+  });
+});
+
 describe('other exporters\' styles (onnx helper API) import and reproduce PyTorch', () => {
   test('Keras-converter GRU: layout=1, reverse, linear_before_reset=0, HardSigmoid gates, initial state as an input', () => {
     const r = importOnnx(bytesOf('keras_gru.onnx'), { file: 'keras_gru.onnx' });
