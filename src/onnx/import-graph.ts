@@ -293,8 +293,32 @@ function runOnce(
   }
   const generic = !g.name || ['torch_jit', 'torch-jit-export', 'main_graph', 'tf2onnx', 'graph', 'model'].includes(g.name);
   const stem = o.file.split(/[\\/]/).pop()!.replace(/\.onnx$/i, '');
-  const doc: GraphDoc = { format: 'seqgraph', version: VERSION, name: generic ? stem || 'imported' : g.name!, nodes: b.nodes, edges: b.edges, samples: [], weights };
+  const doc: GraphDoc = { format: 'seqgraph', version: VERSION, name: generic ? stem || 'imported' : g.name!, nodes: b.nodes, edges: b.edges, samples: exampleSample(b), weights };
   return { ok: true, unmapped: [], skipped: 0, stale: [], result: { doc, notes, inputs, outputs } };
+}
+
+/**
+ * A made-up example input for every Input, so an imported graph runs at once (`seqgraph run`, the
+ * editor's Run tab): a few of the vocabulary's symbols, a short float sequence, a vector, zero states.
+ */
+function exampleSample(b: DocBuilder): GraphDoc['samples'] {
+  const inputs: GraphDoc['samples'][number]['inputs'] = {};
+  for (const n of b.nodes) {
+    if (n.type !== 'Input') continue;
+    const p = n.params;
+    if (p.kind === 'state' && p.cell) return []; // a sample cannot give <name>_c
+
+    const F = (p.features as number) ?? 1;
+    const row = (k: number) => Array.from({ length: F }, (_, j) => Math.round(Math.sin(1 + k * 0.9 + j * 0.37) * 100) / 100);
+    if (p.kind === 'tokens') {
+      const vocab = p.vocab as string[];
+      const some = Array.from({ length: Math.min(5, vocab.length) }, (_, i) => vocab[(i * 3 + 1) % vocab.length]);
+      inputs[n.name] = p.tokenizer === 'chars' ? some.join('') : some.join(' ');
+    } else if (p.kind === 'sequence') inputs[n.name] = [0, 1, 2, 3].map(row);
+    else if (p.kind === 'vector') inputs[n.name] = row(0);
+    else inputs[n.name] = Array.from({ length: p.layers as number }, () => [new Array(F).fill(0)]);
+  }
+  return [{ name: 'example (made up at import)', inputs }];
 }
 
 export { A };
