@@ -9,10 +9,11 @@
 //   adds the Transposes and reorders the gates.
 // - integer tensors are called int64 but stored as Int32Array (see runtime/tensor.ts).
 //
-// Training (BPTT) comes later and needs no redesign: every op is a pure function of its inputs
-// and attributes (no hidden state; weights are ordinary inputs), so each can gain a backward
-// kernel beside its forward one in the runtime's kernel table, and the recurrent kernels already
-// record every timestep's gates and states (the Trace), which is what BPTT reads back.
+// Training: every op is a pure function of its inputs and attributes (no hidden state; weights
+// are ordinary inputs), and each has a backward kernel beside its forward one in the runtime's
+// kernel table (runtime/kernels/table.ts); the recurrent kernels' saved gates and states (what
+// the Trace shows) are what BPTT reads back. Dropout is the one op whose meaning depends on
+// training: identity in execute(), a seeded random mask in forwardTrain with dropout on.
 //
 // Every op declares how many inputs it takes (optional ones may be '' as in ONNX), how many
 // outputs it makes, and which attributes it needs; `verify` (ir/verify.ts) checks each op against
@@ -47,8 +48,15 @@ const rec = (cell: string): OpSpec => ({
 
 export const OPS = {
   // --- data
-  Gather: { group: 'data', inputs: ['data', 'indices'], outputs: ['output'], attrs: {}, doc: 'rows of data [N,D] picked by integer indices [...] -> [..., D] (axis 0)' },
-  Identity: { group: 'data', inputs: ['input'], outputs: ['output'], attrs: {}, doc: 'output = input (Dropout outside training)' },
+  Gather: {
+    group: 'data', inputs: ['data', 'indices'], outputs: ['output'], attrs: { padding_idx: { kind: 'int' } },
+    doc: 'rows of data [N,D] picked by integer indices [...] -> [..., D] (axis 0); padding_idx (an Embedding\'s): that row gets no gradient in training',
+  },
+  Identity: { group: 'data', inputs: ['input'], outputs: ['output'], attrs: {}, doc: 'output = input' },
+  Dropout: {
+    group: 'data', inputs: ['input'], outputs: ['output'], attrs: { ratio: { kind: 'float', required: true } },
+    doc: 'training with dropout on: each value zeroed with probability ratio, the rest scaled by 1/(1 − ratio) (seeded); otherwise output = input (ONNX Dropout in inference mode)',
+  },
 
   // --- linear
   MatMul: { group: 'linear', inputs: ['A', 'B'], outputs: ['Y'], attrs: {}, doc: 'A [...,K] · B [K,N]' },

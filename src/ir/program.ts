@@ -79,6 +79,14 @@ export interface TraceTarget {
   tokensFrom?: string;
 }
 
+/** Where a weight (an initializer the person can train) comes from: its node and PyTorch name. */
+export interface WeightRef {
+  /** the node's id */
+  node: string;
+  /** the weight's PyTorch state_dict name within the node (weight_ih_l0, bias, ...) */
+  name: string;
+}
+
 export interface Program {
   name: string;
   inputs: GraphInput[];
@@ -89,4 +97,10 @@ export interface Program {
   traced: TraceTarget[];
   /** node id -> node name, so run-time errors name nodes as the person named them */
   nodeNames: Record<string, string>;
+  /**
+   * IR initializer name -> the node and PyTorch name of the weight it holds. Only trainable
+   * weights appear (constants the lowering made, such as zero biases for bias=False, do not):
+   * these are what backward() returns gradients for.
+   */
+  weightRefs: Record<string, WeightRef>;
 }

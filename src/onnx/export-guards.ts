@@ -8,8 +8,8 @@
 // constant at index (ok ? 0 : 1) fails in onnxruntime when ok is false ("indices element out of
 // data bounds"). The failing node's name is the message, so onnxruntime's error says what was
 // refused and where, e.g. Name:'seqgraph refuses input "word": padding only at the end of a row'.
-// The Gather's result (0) is added to the input (or output), so the check sits on the data path
-// and no optimiser can drop it.
+// The Gather's result (0) is folded into the input (or output) — added to ids, x·(1 − 0) for
+// floats, which keeps every bit — so the check sits on the data path and no optimiser can drop it.
 //
 // What stays out of reach: a float overflow inside the graph that a later op saturates away
 // (tanh(Inf) = 1) is refused by the runtime, while the model, which only checks its inputs and
@@ -73,16 +73,20 @@ export function guardInputs(b: GraphBuilder, inputs: GraphInput[]): Map<string, 
     }
     let zeros = checks[0];
     for (const c of checks.slice(1)) zeros = b.op('Add', [zeros, c]);
-    const add = inp.dtype === 'float32' ? b.cast(zeros, DataType.FLOAT) : zeros;
-    out.set(inp.name, b.op('Add', [x, add]));
+    out.set(inp.name, inp.dtype === 'float32' ? timesOne(b, x, zeros) : b.op('Add', [x, zeros]));
   }
   return out;
+}
+
+/** x · (1 − zero): the same bits as x (−0 stays −0, which x + 0 would not keep), after the checks ran */
+function timesOne(b: GraphBuilder, x: string, zero: string, out?: string): string {
+  const one = b.op('Sub', [b.constFloat([1], [], 'one'), b.cast(zero, DataType.FLOAT)]);
+  return b.op('Mul', [x, one], [], out);
 }
 
 /** Guards a float output: `value` (what the graph computed) -> `name` (the graph output), refused when not finite. */
 export function guardOutput(b: GraphBuilder, output: GraphOutput, value: string): void {
   const rank = output.shape.length;
   const ok = none(b, b.op('Or', [b.op('IsNaN', [value]), b.op('IsInf', [value])]), rank);
-  const zero = b.cast(assertion(b, ok, `output "${output.name}": it holds NaN or Inf (the runtime refuses the non-finite result that made it)`), DataType.FLOAT);
-  b.op('Add', [value, zero], [], output.name);
+  timesOne(b, value, assertion(b, ok, `output "${output.name}": it holds NaN or Inf (the runtime refuses the non-finite result that made it)`), output.name);
 }

@@ -65,6 +65,13 @@ const EMIT: Record<OpName, Emit> = {
     b.op('Gather', [v(op.inputs[0]), v(op.inputs[1])], [attr.int('axis', 0)], v(op.outputs[0]));
   },
   Identity: unary('Identity'),
+  // ONNX Dropout with its ratio and no training_mode: identity when run, as execute() is; the
+  // ratio stays in the model for an importer
+  Dropout: ({ b, v, error }, op) => {
+    const ratio = op.attrs.ratio;
+    if (typeof ratio !== 'number') throw error(op, `attribute ratio must be a number, got ${String(ratio)}`);
+    b.op('Dropout', [v(op.inputs[0]), b.constFloat([ratio], [], 'ratio')], [], v(op.outputs[0]));
+  },
   MatMul: binary('MatMul'),
   Linear: emitLinear,
   Add: binary('Add'),

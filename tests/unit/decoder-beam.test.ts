@@ -9,6 +9,7 @@ import { decode, prepareDecoder, DecodeError } from '../../src/runtime/kernels/d
 import type { TokenInputInfo } from '../../src/ir/program';
 import { expectClose } from '../helpers/fixtures';
 import { build, compileDoc, EOS, feedsFor, PAD, seq2seqDoc, TGT_VOCAB, type Seq2Seq } from './decoder-helpers';
+import { describeEachBackend } from '../helpers/backends';
 
 const WORDS = ['hello', 'at', 'graphemes', 'cab'];
 const V = TGT_VOCAB.length;
@@ -21,7 +22,7 @@ const SEQ2SEQ: [string, Seq2Seq][] = [
 ];
 const codeFeed = (n: number, B: number) => floatTensor([B, n], Array.from({ length: B * n }, (_, i) => Math.cos(2.1 * i)));
 
-describe('beam search', () => {
+describeEachBackend('beam search', () => {
   for (const [name, cfg] of SEQ2SEQ) {
     it(`beam_width 1 with early_stopping gives exactly greedy's output: ${name}`, () => {
       const greedy = build(cfg);
@@ -103,7 +104,7 @@ function expectRowsAlone(run: (texts: string[]) => Record<string, Tensor>, texts
   });
 }
 
-describe('ragged source lengths: each row of a batch is decoded as if alone', () => {
+describeEachBackend('ragged source lengths: each row of a batch is decoded as if alone', () => {
   const raw = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8'));
   for (const strategy of ['greedy', 'beam']) {
     it(`graphs/g2p-attention.json, ${strategy}`, () => {

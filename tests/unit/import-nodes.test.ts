@@ -16,6 +16,7 @@ import { setKernelBackend } from '../../src/runtime/kernels/wasm/runtime';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
 import { graphDoc, programOf } from '../helpers/graph';
 import { maxDiff, runImported } from '../helpers/import';
+import { describeFailures, gradcheck, opProgram } from '../helpers/gradcheck';
 
 afterAll(() => setKernelBackend('auto'));
 
@@ -137,3 +138,29 @@ describe('Cumulative (running sum / product / max / min over time)', () => {
   }
 });
 
+
+describe('backward of what import added (float64 finite differences)', () => {
+  const t = (shape: number[], seed: number) => floatTensor(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(seed + i * 0.77) * 0.8 + (seed % 2 ? 0.1 : -0.05)));
+  for (const op of ['sum', 'prod', 'max', 'min']) {
+    it(`Cumulative ${op} with an initial value and ragged rows`, () => {
+      const p = opProgram('Cumulative', [t([3, 4, 2], op.length), t([3, 2], 9), intTensor([3], [4, 2, 3])], { op }, 2);
+      const r = gradcheck(p, {}, { tol: 1e-6 });
+      expect(r.ok, describeFailures(r)).toBe(true);
+    });
+  }
+  for (const [op, axis] of [['Softmax', 0], ['Softmax', 1], ['LogSoftmax', 1], ['LogSoftmax', 0]] as const) {
+    it(`${op} over axis ${axis}`, () => {
+      const r = gradcheck(opProgram(op, [t([3, 4, 5], axis + 2)], { axis }), {}, { tol: 1e-6 });
+      expect(r.ok, describeFailures(r)).toBe(true);
+    });
+  }
+  for (const cell of ['RNN', 'LSTM', 'GRU'] as const) {
+    it(`${cell} reverse-only with an initial state and ragged rows (BPTT right to left)`, () => {
+      const G = { RNN: 1, LSTM: 4, GRU: 3 }[cell], H = 3, I = 2, B = 2, T = 4;
+      const ins = [t([B, T, I], 1), t([G * H, I], 2), t([G * H, H], 3), t([G * H], 4), t([G * H], 5), undefined, undefined, undefined, undefined, t([1, B, H], 6), ...(cell === 'LSTM' ? [t([1, B, H], 7)] : []), intTensor([B], [4, 2])];
+      const p = opProgram(cell, ins, { hidden_size: H, direction: 'reverse' }, cell === 'LSTM' ? 3 : 2);
+      const r = gradcheck(p, {}, { tol: 1e-6 });
+      expect(r.ok, describeFailures(r)).toBe(true);
+    });
+  }
+});

@@ -9,6 +9,7 @@ import { encodeBatch } from '../../src/runtime/tokenize';
 import { floatTensor, intTensor } from '../../src/runtime/tensor';
 import { expectClose } from '../helpers/fixtures';
 import type { TokenInputInfo } from '../../src/ir/program';
+import { describeEachBackend } from '../helpers/backends';
 
 const program = (file: string, edit?: (g: any) => void) => {
   const raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -20,7 +21,7 @@ const program = (file: string, edit?: (g: any) => void) => {
   return c.program;
 };
 
-describe('ragged batches (padding mask)', () => {
+describeEachBackend('ragged batches (padding mask)', () => {
   for (const file of ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'graphs/sentiment-pooled.json']) {
     it(`${file}: each row of a padded batch equals that row run alone`, () => {
       const p = program(file);
@@ -52,7 +53,7 @@ describe('ragged batches (padding mask)', () => {
   }
 });
 
-describe('run-time errors name what and where', () => {
+describeEachBackend('run-time errors name what and where', () => {
   const p = program('graphs/name-classifier.json');
   const run = (feeds: Record<string, ReturnType<typeof intTensor>>) => {
     try {

@@ -4,7 +4,10 @@
 // batch sizes that differ — never a third answer. Compile-time problems (a special symbol the
 // vocabulary lacks, a pad symbol the input also writes as a real token, a mask edge from an input
 // without padding) are validate errors, not run-time surprises.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { execute, RunError } from '../../src/runtime/execute';
 import { exportOnnx } from '../../src/onnx/export';
 import { runOnnx } from '../../src/onnx/ort';
@@ -80,6 +83,9 @@ describe('a token input with padding (the default): runtime and ONNX agree or bo
 
   it('keeps the meaning old files had: <pad> 0, <unk> 1, <s> 2, </s> 3', () => {
     expect({ pad: info.pad, unk: info.unk, bos: info.bos, eos: info.eos }).toEqual({ pad: 0, unk: 1, bos: 2, eos: 3 });
+    // a version 1 file, which has none of the new params, reads the same
+    const v1 = programOf({ ...graphDoc(classifier({ vocab: ['<unk>', 'q', '<pad>', '</s>', '<s>'], add_eos: true }), EDGES), version: 1 });
+    expect(v1.inputs[0].info).toMatchObject({ pad: 2, unk: 0, bos: 4, eos: 3, add_eos: true });
   });
   it('a ragged batch with <s> and </s> added (padding at the end) gives the same numbers', async () => {
     const feeds = { x: encodeTexts(['abc', 'a', 'cbz'], info) as Tensor };
@@ -188,5 +194,37 @@ describe('special symbols are checked when the graph is compiled (what run would
     const p = programOf(graphDoc(classifier({ vocab: ['x', 'y', 'z'], pad_token: 'z', unk_token: '' }), EDGES));
     expect((p.inputs[0].info as TokenInputInfo).pad).toBe(2);
     expect(p.ops.find((o) => o.op === 'SeqLengths')!.attrs.pad).toBe(2);
+  });
+});
+
+describe('seqgraph validate reports what run would refuse; run and the samples honour the settings', () => {
+  const cli = async (...args: string[]) => {
+    const { main } = await import('../../src/cli/main');
+    let out = '', err = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    const code = await main(args);
+    o.mockRestore();
+    e.mockRestore();
+    return { code, out, err };
+  };
+  const write = (doc: unknown) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sg-pad-')), 'g.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+  it('a vocabulary without the padding symbol: validate fails naming the param; without padding it validates and runs', async () => {
+    const bad = write(graphDoc(classifier({ vocab: ['a', 'b', 'c'] }), EDGES, { samples: [{ name: 's', inputs: { x: ['abc', 'cab'] } }] }));
+    const v = await cli('validate', bad);
+    expect(v.code).toBe(1);
+    expect(v.err).toContain('x (pad_token): "<pad>" is not in the vocabulary, but padding is on');
+    const good = write(graphDoc(classifier({ vocab: ['a', 'b', 'c'], padding: false, unk_token: '' }), EDGES, { samples: [{ name: 's', inputs: { x: ['abc', 'cab'] } }, { name: 'ragged', inputs: { x: ['abc', 'ab'] } }] }));
+    expect((await cli('validate', good)).code).toBe(0);
+    const r = await cli('run', good);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).probs.shape).toEqual([2, 3]);
+    const ragged = await cli('run', good, '--sample', 'ragged');
+    expect(ragged.code).toBe(1);
+    expect(ragged.err).toContain('input "x" has no padding, so every row needs the same number of tokens: row 0 has 3, row 1 has 2');
   });
 });
