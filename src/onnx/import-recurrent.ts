@@ -60,7 +60,8 @@ function candidateFn(a: Act): string | null {
   if (a.name === 'Relu') return 'relu';
   return null;
 }
-const actText = (a: Act) => `${a.name}${a.alpha !== undefined ? `(alpha=${a.alpha}${a.beta !== undefined ? `, beta=${a.beta}` : ''})` : ''}`;
+const num = (x: number) => Number(x.toPrecision(6)); // float32 attributes read back as 0.30000001…
+const actText = (a: Act) => `${a.name}${a.alpha !== undefined ? `(alpha=${num(a.alpha)}${a.beta !== undefined ? `, beta=${num(a.beta)}` : ''})` : ''}`;
 
 /**
  * Peephole weights P [D, 3H] (p_i, p_o, p_f). seqgraph's LSTM has no peephole connections yet, so

@@ -48,7 +48,12 @@ export async function openFiles(app: AppState, list: FileList | File[] | null): 
     if (r) openImported(app, r, pending.file);
     return;
   }
-  app.ui.toast(`${files[0].name}: not a graph (.json), an ONNX model (.onnx) or weights (.pt, .pth, .safetensors). An external-data file goes together with its .onnx model.`, 'error', 10000);
+  if (/\.(data|bin)$/i.test(files[0].name)) {
+    app.ui.toast(`${files[0].name} looks like a model's external data: drop or open it together with its .onnx file`, 'error', 10000);
+    return;
+  }
+  // anything else is read as a graph file, whose checks say what is wrong with it
+  app.openText(await files[0].text(), files[0].name);
 }
 
 export function openImported(app: AppState, r: ImportResult, file: string): void {

@@ -44,6 +44,7 @@ export function kindOf(name: string, head: Uint8Array): WeightsKind {
   if (n.endsWith('.pt') || n.endsWith('.pth') || n.endsWith('.safetensors') || n.endsWith('.ckpt')) return 'weights';
   if (n.endsWith('.json')) return 'graph';
   if (head[0] === 0x50 && head[1] === 0x4b) return 'weights';
+  if (head[0] === 0x7b) return 'graph';
   return 'data';
 }
 
