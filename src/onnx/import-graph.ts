@@ -110,6 +110,7 @@ export function importStructure(model: ModelProto, o: StructureOptions): Structu
     for (const a of nodes[i].attribute ?? []) for (const sub of a.g ? [a.g] : []) for (const n of sub.node ?? []) for (const x of n.input ?? []) if (x && producer.has(x)) need.push(x);
   }
   const order = [...live].sort((a, b) => a - b);
+  const guards = guardNodes(nodes, order, outNames);
   const consumers = new Map<string, Consumer[]>();
   for (const i of order) (nodes[i].input ?? []).forEach((x, slot) => x && consumers.set(x, [...(consumers.get(x) ?? []), { node: nodes[i], slot }]));
   const useCount = (v: string) => (consumers.get(v)?.length ?? 0) + outNames.filter((n) => n === v).length;
@@ -137,7 +138,7 @@ export function importStructure(model: ModelProto, o: StructureOptions): Structu
     const noMerge = new Set<string>();
     let run: Run;
     for (;;) {
-      run = runOnce(model, o, opset, consts, used, combo, order, useCount, noMerge, lengthsFor);
+      run = runOnce(model, o, opset, consts, used, combo, order, useCount, noMerge, lengthsFor, guards);
       if (!run.stale.length || run.stale.every((s) => noMerge.has(s))) break;
       run.stale.forEach((s) => noMerge.add(s));
     }
@@ -162,7 +163,7 @@ function* combos(lists: Choice[][]): Generator<Choice[]> {
 
 function runOnce(
   model: ModelProto, o: StructureOptions, opset: number, consts: Map<string, SV>, used: NonNullable<ModelProto['graph']>['input'] & object,
-  combo: Choice[], order: number[], useCount: (v: string) => number, noMerge: Set<string>, lengthsFor: Map<string, string>,
+  combo: Choice[], order: number[], useCount: (v: string) => number, noMerge: Set<string>, lengthsFor: Map<string, string>, guards: Guards,
 ): Run {
   const g = model.graph!;
   const b = new DocBuilder();
@@ -202,6 +203,12 @@ function runOnce(
     const op = n.op_type ?? '';
     const label = nodeLabel(n, i);
     const inNames = n.input ?? [];
+    // seqgraph's own input/output checks: the check is seqgraph's runtime's; its 0 (or 1) is a constant
+    if (guards.checks.has(i)) continue;
+    if (guards.asserts.has(i)) {
+      env.set(n.output![0], { k: 'const', a: A.arr('int', [1], [0]) });
+      continue;
+    }
     const missing = inNames.filter((x) => x && !env.has(x));
     if (missing.length) {
       skipped++;
@@ -295,6 +302,33 @@ function runOnce(
   const stem = o.file.split(/[\\/]/).pop()!.replace(/\.onnx$/i, '');
   const doc: GraphDoc = { format: 'seqgraph', version: VERSION, name: generic ? stem || 'imported' : g.name!, nodes: b.nodes, edges: b.edges, samples: exampleSample(b), weights };
   return { ok: true, unmapped: [], skipped: 0, stale: [], result: { doc, notes, inputs, outputs } };
+}
+
+interface Guards {
+  /** the asserting Gathers seqgraph's exporter names 'seqgraph refuses …' */
+  asserts: Set<number>;
+  /** the nodes that only compute what those assert (Size, IsNaN, Equal, ReduceSum, …) */
+  checks: Set<number>;
+}
+
+/**
+ * seqgraph's exporter guards inputs and outputs (export-guards.ts): a condition computed from the
+ * value, a Gather named 'seqgraph refuses …' that fails when it does not hold, and the value
+ * multiplied by 1 − that Gather's 0. The runtime checks the same on its own, so the importer
+ * reads the Gather as the constant 0 and skips what only feeds it.
+ */
+function guardNodes(nodes: NonNullable<NonNullable<ModelProto['graph']>['node']>, order: number[], outNames: string[]): Guards {
+  const asserts = new Set(order.filter((i) => nodes[i].op_type === 'Gather' && (nodes[i].name ?? '').startsWith('seqgraph refuses')));
+  const checks = new Set<number>();
+  const readers = new Map<string, number[]>();
+  for (const i of order) for (const x of nodes[i].input ?? []) if (x) readers.set(x, [...(readers.get(x) ?? []), i]);
+  for (const i of [...order].reverse()) {
+    if (asserts.has(i)) continue;
+    const outs = (nodes[i].output ?? []).filter(Boolean);
+    const only = outs.length > 0 && outs.every((o) => !outNames.includes(o) && (readers.get(o) ?? []).length > 0 && readers.get(o)!.every((r) => checks.has(r) || (asserts.has(r) && nodes[r].input?.[1] === o)));
+    if (only) checks.add(i);
+  }
+  return { asserts, checks };
 }
 
 /**

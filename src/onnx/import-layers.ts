@@ -99,6 +99,10 @@ const matmulH: Handler = (c) => {
 /** Add(x, b) right after a MatMul made a bias-less Dense: that Dense's bias */
 const addH: Handler = (c) => {
   const [p, q] = c.ins;
+  // + 0 (a guard of seqgraph's exporter on int ids, or any constant zeros): the value itself
+  const zeros = (v: SV | undefined) => v?.k === 'const' && A.numel(v.a.shape) <= 1 && A.isAll(v.a, 0);
+  if ((p?.k === 'port' || p?.k === 'state') && zeros(q)) return [p];
+  if ((q?.k === 'port' || q?.k === 'state') && zeros(p)) return [q];
   const [x, b, xi] = p?.k === 'port' ? [p, q, 0] : [q, p, 1];
   if (x?.k !== 'port' || b?.k !== 'const') return `it adds ${describe(p)} and ${describe(q)}; seqgraph adds only a bias to a Dense`;
   const info = c.st.b.info.get(x.ref.node);
@@ -110,6 +114,20 @@ const addH: Handler = (c) => {
   info.fromMatMul = false;
   c.st.b.setWeight(node.id, 'bias', [N], f32(b.a));
   return [x];
+};
+
+// ---- RepeatVector: Expand(Unsqueeze(v, 1), [1, n, 1])
+
+const expandH: Handler = (c) => {
+  const [x, shape] = c.ins;
+  if (x?.k !== 'port' || x.ptype !== 'Vector' || shape?.k !== 'const') return `it expands ${describe(x)}`;
+  const to = Array.from(shape.a.data);
+  const ok = x.layout.length === 3 && axisIs(x.layout, 0, 0, x.canon) && x.layout[1].every((a) => a.size === 1) && axisIs(x.layout, 2, 1, x.canon) && to.length === 3 && to[0] === 1 && to[2] === 1 && to[1] >= 1;
+  if (!ok) return 'it expands a vector other than to [B, n, D] (a RepeatVector)';
+  const n = to[1];
+  const id = c.st.b.add('RepeatVector', c.scope || 'repeat', { n });
+  c.st.b.connect(x.ref, id, 'input');
+  return [{ k: 'port', ref: { node: id, port: 'output' }, ptype: 'Sequence', canon: [x.canon[0], n, x.canon[1]], layout: [x.layout[0], [{ axis: 1, stride: 1, size: n }], [{ axis: 2, stride: 1, size: x.canon[1] }]] }];
 };
 
 // ---- activations
@@ -247,4 +265,5 @@ export const LAYER_HANDLERS: Record<string, Handler> = {
   ReduceMax: reduceH,
   ReduceSum: reduceH,
   Concat: concatH,
+  Expand: expandH,
 };

@@ -102,6 +102,10 @@ const attentionMatMul: Handler = (c) => {
 
 const mulStep: Handler = (c) => {
   const [x, y] = c.ins;
+  // × 1 (a guard of seqgraph's exporter, or any constant ones): the value itself
+  const ones = (v: SV | undefined) => v?.k === 'const' && A.numel(v.a.shape) <= 1 && A.isAll(v.a, 1);
+  if ((x?.k === 'port' || x?.k === 'state') && ones(y)) return [x];
+  if ((y?.k === 'port' || y?.k === 'state') && ones(x)) return [y];
   const [s, k] = isPat(x, 'scores') ? [x, y] : [y, x];
   if (isPat(s, 'scores') && k?.k === 'const' && A.numel(k.a.shape) === 1) return scaleScores(s, k.a.data[0]);
   return `it multiplies ${describe(x)} by ${describe(y)}`;
