@@ -143,8 +143,9 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
   const one = sb.constInt64([1], [], 'one');
   const finished = P.forced ? sb.op('GreaterOrEqual', [sb.op('Add', [t, one]), o.tlen]) : sb.op('Equal', [y, sb.constInt64([P.eos], [], 'eos')]);
   const doneOut = sb.op('Or', [done, finished]);
-  const left = sb.reduce('ReduceSum', sb.cast(sb.op('Not', [doneOut]), I64), [0], false);
-  const condOut = sb.op('Greater', [left, sb.constInt64([0], [], 'zero')]);
+  // forced decoding runs all of the target's T steps (its output is [B, T, ·], as the runtime's and
+  // the inferred shape); greedy stops once every row is done
+  const condOut = P.forced ? sb.op('Identity', [sb.constBool(true, 'always')]) : sb.op('Greater', [sb.reduce('ReduceSum', sb.cast(sb.op('Not', [doneOut]), I64), [0], false), sb.constInt64([0], [], 'zero')]);
 
   const outs = [bodyValue(condOut, BOOL, []), bodyValue(prevOut, I64), bodyValue(doneOut, BOOL), bodyValue(lenOut, I64), bodyValue(scoreOut, F), ...hOut.map((h) => bodyValue(h, F)), ...cOut.map((c) => bodyValue(c, F))];
   outs.push(bodyValue(tokOut, I64), bodyValue(logpOut, F));
@@ -156,7 +157,7 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
  * One cell step from the input and hidden products xp = W_ih·x + b_ih, hh = W_hh·h + b_hh
  * (PyTorch's gate order). Returns the new h (and c for an LSTM).
  */
-function cellStep(sb: GraphBuilder, cell: DecodePlan['cell'], xp: string, hh: string, h: string, c: string | undefined): [string, string?] {
+export function cellStep(sb: GraphBuilder, cell: DecodePlan['cell'], xp: string, hh: string, h: string, c: string | undefined): [string, string?] {
   if (cell === 'RNN') return [sb.op('Tanh', [sb.op('Add', [xp, hh])])];
   if (cell === 'LSTM') {
     const [i, f, g, o] = sb.splitEqual(sb.op('Add', [xp, hh]), 1, 4);

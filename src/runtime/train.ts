@@ -97,6 +97,8 @@ export function forwardTrain(program: Program, feeds: Record<string, Tensor>, op
 export interface BackwardOptions {
   /** the gradient trace (∂loss/∂h_t, ∂loss/∂c_t per recurrent node, layer, direction, step) */
   trace?: boolean;
+  /** gradients of the float graph inputs too (default true; a trainer saves the first layer's dX with false) */
+  inputGrads?: boolean;
 }
 
 export interface BackwardResult {
@@ -107,17 +109,17 @@ export interface BackwardResult {
   gradTrace?: GradTrace;
 }
 
-/** values that carry a gradient: trainable weights, float graph inputs, and what is computed from them */
-const requiring = new WeakMap<Program, Set<string>>();
-function requiresGrad(p: Program): Set<string> {
-  let r = requiring.get(p);
+/** values that carry a gradient: trainable weights (and float graph inputs when wanted), and what is computed from them */
+const requiring = [new WeakMap<Program, Set<string>>(), new WeakMap<Program, Set<string>>()];
+function requiresGrad(p: Program, inputs: boolean): Set<string> {
+  let r = requiring[inputs ? 1 : 0].get(p);
   if (r) return r;
-  r = new Set<string>([...Object.keys(p.weightRefs), ...p.inputs.filter((i) => i.dtype === 'float32').map((i) => i.value)]);
+  r = new Set<string>([...Object.keys(p.weightRefs), ...(inputs ? p.inputs.filter((i) => i.dtype === 'float32').map((i) => i.value) : [])]);
   for (const op of p.ops) {
     if (!op.inputs.some((n) => n !== '' && r!.has(n))) continue;
     for (const o of op.outputs) if (p.values[o]?.dtype === 'float32') r.add(o);
   }
-  requiring.set(p, r);
+  requiring[inputs ? 1 : 0].set(p, r);
   return r;
 }
 
@@ -129,7 +131,7 @@ const inputName = (op: string, i: number) => {
 /** d(loss)/d(weights and inputs), given d(loss)/d(some values) (the seeds). */
 export function backward(tape: Tape, seeds: Map<string, Float32Array>, opts: BackwardOptions = {}): BackwardResult {
   const { program, values, prep, table } = tape;
-  const need = requiresGrad(program);
+  const need = requiresGrad(program, opts.inputGrads !== false);
   const grads = new Map<string, FArr>();
   const owned = new Set<FArr>();
   const add = (name: string, g: FArr) => {
@@ -167,7 +169,9 @@ export function backward(tape: Tape, seeds: Map<string, Float32Array>, opts: Bac
     cx.entry = entry;
     cx.need = needs;
     cx.gradTrace = opts.trace ? (B, T, H, D, withC) => {
-      const dirs = Array.from({ length: D }, () => ({ dh: allocLike(entry.ins[0]!.data, B * T * H), ...(withC ? { dc: allocLike(entry.ins[0]!.data, B * T * H) } : {}) }));
+      // in the precision of the op's float inputs (a Decode op may have no memory: its weights decide)
+      const like = entry.ins.find((t) => t?.dtype === 'float32')?.data;
+      const dirs = Array.from({ length: D }, () => ({ dh: allocLike(like, B * T * H), ...(withC ? { dc: allocLike(like, B * T * H) } : {}) }));
       collected.set(entry.k, dirs);
       return dirs;
     } : null;
@@ -228,6 +232,18 @@ function gradTraceOf(tape: Tape, collected: Map<number, { dh: FArr; dc?: FArr }[
       }
     }
     nodes.push({ node: target.node, name: target.name, type: target.type, batch: B, steps: T, hidden_size: H, lengths, ...(tokens ? { tokens } : {}), layers });
+  }
+  // Decoders trained with a target: one record per layer (kernels/decoder-op.ts), steps as the
+  // decoder's outputs (the target's T), each row's real steps = its target length
+  for (const e of tape.entries) {
+    const got = collected.get(e.k);
+    if (e.op.op !== 'Decode' || !got) continue;
+    const [B, T] = e.outs[1]!.shape;
+    const H = e.op.attrs.hidden_size as number;
+    nodes.push({
+      node: e.op.node, name: program.nodeNames[e.op.node] ?? e.op.node, type: 'Decoder', batch: B, steps: T, hidden_size: H, lengths: Array.from(e.outs[3]!.data),
+      layers: got.map((g, l) => ({ layer: l, direction: 'forward' as const, dh: g.dh as Float32Array, ...(g.dc ? { dc: g.dc as Float32Array } : {}) })),
+    });
   }
   return { nodes };
 }

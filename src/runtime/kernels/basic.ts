@@ -84,7 +84,7 @@ type Gemm = typeof gemmTS;
 /** Linear, Y = X·Wᵀ + b on the last axis, with W pre-transposed once per program (prepare). */
 export function linearEntry(product: Gemm): Entry {
   return {
-    prepare(op, weight, prev) {
+    prepare(_op, weight, prev) {
       const W = weight(1);
       if (!W) return undefined; // W computed at run time: transposed per run
       const [N, K] = W.shape;

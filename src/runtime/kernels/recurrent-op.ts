@@ -31,7 +31,7 @@ function specOf(op: Op, I: number): LayerSpec {
   };
 }
 
-function weightsOf(op: Op, weight: (i: number) => Tensor | undefined, spec: LayerSpec): { fwd: DirectionWeights<FArr>; bwd?: DirectionWeights<FArr> } {
+function weightsOf(weight: (i: number) => Tensor | undefined, spec: LayerSpec): { fwd: DirectionWeights<FArr>; bwd?: DirectionWeights<FArr> } {
   const GH = GATE_COUNT[spec.cell] * spec.hiddenSize;
   const w = (i: number) => (weight(i) ? fdata(weight(i)!) : undefined) as FArr;
   const bias = (i: number) => w(i) ?? new Float32Array(GH);
@@ -43,7 +43,7 @@ function prepare(op: Op, weight: (i: number) => Tensor | undefined, prev: unknow
   const W_ih = weight(1);
   if (!W_ih) throw new Error(`${op.op}: W_ih must be a weight (an initializer)`);
   const spec = specOf(op, W_ih.shape[1]);
-  const { fwd, bwd } = weightsOf(op, weight, spec);
+  const { fwd, bwd } = weightsOf(weight, spec);
   if (prev) {
     refreshLayer(prev as PreparedLayer<FArr>, fwd, bwd);
     return prev as PreparedLayer<FArr>;
