@@ -134,6 +134,24 @@ def main():
             'outputs': {k: tensor(t) for k, t in zip(outs, y)},
             'state_dict': sorted(model.state_dict().keys()),
         }
+    # one SGD step of the LSTM classifier (NLLLoss on its log-probabilities), from the exported weights:
+    # the imported graph must train as the PyTorch model does
+    model = models[0][1]
+    model.train()
+    targets = torch.tensor([0, 2, 1])
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    opt.zero_grad()
+    loss = nn.functional.nll_loss(model(tokens), targets)
+    loss.backward()
+    opt.step()
+    model.eval()
+    with torch.no_grad():
+        after = model(tokens)
+    result['lstm_classifier_sgd'] = {
+        'targets': targets.tolist(), 'lr': 0.5, 'loss': loss.item(),
+        'weights': {k: tensor(v) for k, v in model.state_dict().items()},
+        'outputs_after': tensor(after),
+    }
     # views that are not contiguous (a transpose, a slice at an offset), other dtypes, a checkpoint around a state_dict
     base = torch.arange(24, dtype=torch.float32).reshape(4, 6) / 7
     views = {'transposed': base.t(), 'sliced': base[1:3, 2:5], 'half': (base[0] * 3).half(), 'double': base[1].double(), 'steps': torch.arange(5)}

@@ -4,7 +4,8 @@
 // outputs match PyTorch's within 1e-5 on a batch with token id 0 and ragged rows (padded with 0,
 // which these models read as a real token), at a length and batch other than the traced ones.
 // The same script writes models in the styles of Keras converters and of the dynamo exporter
-// (import_helper_models.py), checked here against PyTorch too.
+// (import_helper_models.py), checked here against PyTorch too. An imported model trains: one SGD
+// step of the imported LSTM classifier gives PyTorch's loss and updated weights.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,12 +13,15 @@ import { beforeAll, describe, expect } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { checkGraph } from '../../src/doc/load';
 import type { GraphDoc } from '../../src/doc/schema';
+import { decodeWeightData } from '../../src/doc/weights';
 import { importOnnx, type ImportResult } from '../../src/onnx/import';
 import { externalFromBytes } from '../../src/onnx/import-read';
 import { exportGraph } from '../../src/onnx/export-graph';
+import { feedsFromOnnx, outputsToOnnx } from '../../src/onnx/import-io';
 import { runOnnx } from '../../src/onnx/ort';
 import { execute } from '../../src/runtime/execute';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
+import { createTrainer } from '../../src/train/index';
 import { applyWeights, matchWeights, readWeights } from '../../src/weights/index';
 import { graphDoc } from '../helpers/graph';
 import { maxDiff, nodeTypes, runImported } from '../helpers/import';
@@ -166,5 +170,33 @@ describe('other exporters\' styles (onnx helper API) import and reproduce PyTorc
     expect(r.notes.join('\n')).toMatch(/traced with length of 'ids' 7 .*dynamic T/);
     expectOutputs(runImported(r, tokens(ref.dynamo_lstm)), ref.dynamo_lstm, 'dynamo_lstm');
     expect(() => importOnnx(bytesOf('dynamo_lstm.onnx'), { file: 'dynamo_lstm.onnx' })).toThrow(/its data is in the external file 'dynamo_lstm.onnx.data', which was not given/);
+  });
+});
+
+describe('an imported model trains', () => {
+  // The ONNX file of PyTorch's LSTM classifier, imported, given a training section (NLLLoss on its
+  // log-probabilities, SGD lr 0.5): compile accepts it and one step gives PyTorch's loss, PyTorch's
+  // updated weights (every state_dict tensor) and PyTorch's outputs after the step.
+  test('the imported LSTM classifier takes one SGD step as PyTorch does', () => {
+    const want = (ref as unknown as Record<string, { targets: number[]; lr: number; loss: number; weights: Record<string, TJ>; outputs_after: TJ }>).lstm_classifier_sgd;
+    const r = importOnnx(bytesOf('lstm_classifier.onnx'), { file: 'lstm_classifier.onnx' });
+    const out = r.outputs.find((o) => o.onnx === 'logprobs')!.seqgraph;
+    const checked = checkGraph({ ...r.doc, training: { losses: [{ loss: 'NLLLoss', output: out }], optimizer: { type: 'SGD', lr: want.lr }, batch_size: 3 } });
+    if (!checked.ok) throw new Error(checked.diagnostics.map((d) => d.message).join('\n'));
+    const c = compile(checked.doc);
+    expect(c.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const feeds = feedsFromOnnx(r.inputs, tokens(ref.lstm_classifier));
+    const trainer = createTrainer(c.program!, checked.doc.training!);
+    const step = trainer.step({ feeds, targets: { [out]: intTensor([3], want.targets) }, size: 3 });
+    expect(Math.abs(step.loss - want.loss)).toBeLessThanOrEqual(1e-5);
+    const byName = new Map(checked.doc.nodes.map((n) => [n.name, n.id]));
+    const got = trainer.weights();
+    for (const [key, t] of Object.entries(want.weights)) {
+      const dot = key.lastIndexOf('.');
+      const w = got[byName.get(key.slice(0, dot))!][key.slice(dot + 1)];
+      expect(maxDiff({ shape: w.shape, data: decodeWeightData(w) as Float32Array }, t, key), key).toBeLessThanOrEqual(1e-5);
+    }
+    const after = outputsToOnnx(r.outputs, execute(c.program!, feeds).outputs);
+    expect(maxDiff(after.logprobs, want.outputs_after, 'after the step')).toBeLessThanOrEqual(1e-5);
   });
 });
