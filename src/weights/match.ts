@@ -20,6 +20,8 @@ export interface WeightMatch {
   leftover: { key: string; shape: number[]; why: string }[];
   /** weights of the graph the file does not give (they keep their values) */
   missing: { node: string; nodeName: string; name: string; shape: number[] }[];
+  /** prefix maps no tensor of the file starts with (a typo in "from" otherwise goes unseen) */
+  unusedPrefixes: string[];
 }
 
 /** "a=b" items -> prefix maps (state_dict prefix a goes to node b; an empty b strips a) */
@@ -31,9 +33,12 @@ export function parsePrefixes(items: string[]): PrefixMap[] {
   });
 }
 
-function rename(key: string, prefixes: PrefixMap[]): string {
+function rename(key: string, prefixes: PrefixMap[], used: Set<PrefixMap>): string {
   for (const p of prefixes) {
-    if (key.startsWith(p.from + '.')) return p.to ? `${p.to}.${key.slice(p.from.length + 1)}` : key.slice(p.from.length + 1);
+    if (key.startsWith(p.from + '.')) {
+      used.add(p);
+      return p.to ? `${p.to}.${key.slice(p.from.length + 1)}` : key.slice(p.from.length + 1);
+    }
   }
   return key;
 }
@@ -43,10 +48,11 @@ export function matchWeights(doc: GraphDoc, tensors: NamedTensor[], prefixes: Pr
   const nodes = doc.nodes
     .filter((n) => r.weightShapes[n.id] && Object.keys(r.weightShapes[n.id]).length)
     .sort((a, b) => b.name.length - a.name.length);
-  const m: WeightMatch = { matched: [], wrongShape: [], leftover: [], missing: [] };
+  const m: WeightMatch = { matched: [], wrongShape: [], leftover: [], missing: [], unusedPrefixes: [] };
   const taken = new Set<string>();
+  const used = new Set<PrefixMap>();
   for (const t of tensors) {
-    const key = rename(t.name, prefixes);
+    const key = rename(t.name, prefixes, used);
     const node = nodes.find((n) => key.startsWith(n.name + '.') && key.slice(n.name.length + 1) in r.weightShapes[n.id]);
     if (!node) {
       const owner = nodes.find((n) => key.startsWith(n.name + '.'));
@@ -69,12 +75,17 @@ export function matchWeights(doc: GraphDoc, tensors: NamedTensor[], prefixes: Pr
     } else m.matched.push({ key: t.name, node: node.id, nodeName: node.name, name, shape: t.shape });
   }
   for (const n of nodes) for (const [name, shape] of Object.entries(r.weightShapes[n.id])) if (!taken.has(`${n.id}/${name}`)) m.missing.push({ node: n.id, nodeName: n.name, name, shape });
+  m.unusedPrefixes = prefixes.filter((p) => !used.has(p)).map((p) => `${p.from}=${p.to}`);
   return m;
 }
 
 /** the document with the matched tensors as its weights; refuses while any tensor has the wrong shape */
 export function applyWeights(doc: GraphDoc, m: WeightMatch, tensors: NamedTensor[]): GraphDoc {
-  if (m.wrongShape.length) throw new WeightsError(`${m.wrongShape.length} tensor${m.wrongShape.length === 1 ? ' has' : 's have'} the wrong shape (${m.wrongShape.map((w) => `${w.key}: [${w.got.join(', ')}], ${w.nodeName}.${w.name} needs [${w.expected.join(', ')}]`).join('; ')}); nothing was loaded`);
+  if (m.wrongShape.length) {
+    const shown = m.wrongShape.slice(0, 4).map((w) => `${w.key}: [${w.got.join(', ')}], ${w.nodeName}.${w.name} needs [${w.expected.join(', ')}]`);
+    if (m.wrongShape.length > shown.length) shown.push(`and ${m.wrongShape.length - shown.length} more`);
+    throw new WeightsError(`${m.wrongShape.length} tensor${m.wrongShape.length === 1 ? ' has' : 's have'} the wrong shape (${shown.join('; ')}); nothing was loaded`);
+  }
   if (!m.matched.length) throw new WeightsError('no tensor matches a weight of the graph; nothing was loaded (map prefixes: <file prefix>=<node name>)');
   const byKey = new Map(tensors.map((t) => [t.name, t]));
   const weights: NonNullable<GraphDoc['weights']> = structuredClone(doc.weights ?? {});
@@ -99,5 +110,6 @@ export function formatMatch(m: WeightMatch): string[] {
     lines.push(`not in the file ${m.missing.length} (keep their values):`);
     for (const x of m.missing) lines.push(`  ${x.nodeName}.${x.name} [${x.shape.join(', ')}]`);
   }
+  for (const p of m.unusedPrefixes) lines.push(`prefix map ${p}: no tensor of the file starts with '${p.slice(0, p.indexOf('='))}.'`);
   return lines;
 }

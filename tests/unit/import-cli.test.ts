@@ -82,6 +82,9 @@ describe('seqgraph weights save | load', () => {
     const mapped = await cli('weights', 'load', f('renamed.json'), f('pos2.safetensors'), '-o', f('r3.json'), '--prefix', `${old}=table`, '--strict');
     expect(mapped.code, mapped.err).toBe(0);
     expect(mapped.err).toMatch(new RegExp(`${old}\\.weight -> table\\.weight`));
+    expect(mapped.err).not.toMatch(/prefix map/);
+    const typo = await cli('weights', 'load', f('renamed.json'), f('pos2.safetensors'), '-o', f('r4.json'), '--prefix', `${old}x=table`);
+    expect(typo.err).toContain(`prefix map ${old}x=table: no tensor of the file starts with '${old}x.'`);
   });
 
   it('a tensor of the wrong shape: exit 1, the mismatch listed, the graph file untouched', async () => {
@@ -94,7 +97,7 @@ describe('seqgraph weights save | load', () => {
     const r = await cli('weights', 'load', f('other.json'), f('pos.safetensors'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/wrong shape 9:\n(.|\n)* {2}lstm\.weight_ih_l0 \[192, 24\] -> lstm\.weight_ih_l0 needs \[196, 24\]/);
-    expect(r.err).toMatch(/have the wrong shape .*nothing was loaded/);
+    expect(r.err).toMatch(/have the wrong shape \(([^;]*; ){4}and 5 more\); nothing was loaded/);
     expect(readFileSync(f('other.json'), 'utf8')).toBe(before);
     expect(parseGraphText(before).ok).toBe(true);
   });

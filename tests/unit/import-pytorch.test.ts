@@ -194,7 +194,7 @@ describe('an imported model trains', () => {
     for (const [key, t] of Object.entries(want.weights)) {
       const dot = key.lastIndexOf('.');
       const w = got[byName.get(key.slice(0, dot))!][key.slice(dot + 1)];
-      expect(maxDiff({ shape: w.shape, data: decodeWeightData(w) as Float32Array }, t, key), key).toBeLessThanOrEqual(1e-5);
+      expect(maxDiff(floatTensor(w.shape, decodeWeightData(w) as Float32Array), t, key), key).toBeLessThanOrEqual(1e-5);
     }
     const after = outputsToOnnx(r.outputs, execute(c.program!, feeds).outputs);
     expect(maxDiff(after.logprobs, want.outputs_after, 'after the step')).toBeLessThanOrEqual(1e-5);

@@ -113,6 +113,11 @@ export const WeightsDialog = observer(function WeightsDialog() {
               spellCheck={false}
             />
           </label>
+          {m.unusedPrefixes.length > 0 && (
+            <p className="sg-diag is-warning" data-testid="weights-unused-prefix">
+              {m.unusedPrefixes.map((p) => `${p}: no tensor of the file starts with '${p.slice(0, p.indexOf('='))}.'`).join('; ')}
+            </p>
+          )}
           <div className="sg-import-tables">
             <Section title={`Matched (${m.matched.length})`} kind="ok" testId="weights-matched" rows={m.matched.map((x) => [x.key, `${x.nodeName}.${x.name}`, `[${x.shape.join(', ')}]`])} />
             {m.wrongShape.length > 0 && (
