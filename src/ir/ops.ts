@@ -5,7 +5,7 @@
 //
 // Conventions that differ from ONNX on purpose, because users think in PyTorch:
 // - recurrent ops are batch-first (X [B,T,I], Y [B,T,D*H]) and hold weights in PyTorch's layout
-//   and gate order (LSTM i,f,g,o; GRU r,z,n) with separate input and hidden biases; the exporter
+//   and gate order (LSTM i,f,g,o; GRU r,z,n; MGU f,h̃) with separate input and hidden biases; the exporter
 //   adds the Transposes and reorders the gates.
 // - integer tensors are called int64 but stored as Int32Array (see runtime/tensor.ts).
 //
@@ -31,16 +31,24 @@ export interface OpSpec {
   doc: string;
 }
 
+// MGU (the minimal gated unit) has no ONNX op; its IR op takes the same inputs and attributes as
+// ONNX's GRU family (X, weights per direction, initial_h, sequence lengths; direction, hidden_size,
+// activations), with W_ih [2H,I] rows f, h̃ — and exports to ONNX's GRU (export-recurrent.ts).
+// An LSTM's peepholes are ONNX's P input, one [3H] tensor per direction (order i, f, o as the
+// node's weight_peephole_l*; the exporter reorders to ONNX's i, o, f); present means peepholes on.
 const rec = (cell: string): OpSpec => ({
   group: 'recurrent',
-  inputs: ['X', 'W_ih', 'W_hh', 'B_ih', 'B_hh', 'W_ih_reverse?', 'W_hh_reverse?', 'B_ih_reverse?', 'B_hh_reverse?', 'initial_h?', ...(cell === 'LSTM' ? ['initial_c?'] : []), 'lengths?'],
+  inputs: [
+    'X', 'W_ih', 'W_hh', 'B_ih', 'B_hh', 'W_ih_reverse?', 'W_hh_reverse?', 'B_ih_reverse?', 'B_hh_reverse?', 'initial_h?',
+    ...(cell === 'LSTM' ? ['initial_c?'] : []), 'lengths?', ...(cell === 'LSTM' ? ['P?', 'P_reverse?'] : []),
+  ],
   outputs: cell === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'],
   attrs: {
     hidden_size: { kind: 'int', required: true },
     direction: { kind: 'string', required: true }, // forward | reverse | bidirectional
     activation: { kind: 'string' }, // tanh | relu
     recurrent_activation: { kind: 'string' }, // sigmoid | hard_sigmoid
-    ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const } } : {}),
+    ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const }, update_gate: { kind: 'string' as const } } : {}), // update_gate: pytorch (default) | paper
     layer: { kind: 'int' }, // which layer of the node, for the trace
   },
   doc: `${cell}, one layer, batch-first: X [B,T,I] -> Y [B,T,D*H], Y_h [D,B,H]${cell === 'LSTM' ? ', Y_c [D,B,H]' : ''}. Weights per direction in PyTorch layout.`,
@@ -102,6 +110,7 @@ export const OPS = {
   RNN: rec('RNN'),
   LSTM: rec('LSTM'),
   GRU: rec('GRU'),
+  MGU: rec('MGU'),
 
   // --- attention (ONNX has no single op for these; each exports to MatMul/Softmax subgraphs).
   // lengths: valid keys per row (keys at or past it get weight 0); query_lengths: valid query

@@ -116,6 +116,7 @@ const EMIT: Record<OpName, Emit> = {
   RNN: emitRecurrent,
   LSTM: emitRecurrent,
   GRU: emitRecurrent,
+  MGU: emitRecurrent,
   Attention: emitAttention,
   ConcatAttention: emitConcatAttention,
   MultiHeadAttention: emitMultiHeadAttention,
