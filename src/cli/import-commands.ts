@@ -53,12 +53,18 @@ export function externalBeside(model: string): ExternalFiles {
 
 function vocabOption(items: string[]): string[] | Record<string, string[]> | undefined {
   if (!items.length) return undefined;
-  const { parseVocab } = loadTokens;
+  const { parseVocab, checkVocab } = loadTokens;
+  const read = (file: string) => {
+    const v = parseVocab(readText(file), file);
+    const bad = checkVocab(v, file);
+    if (bad) throw new CliError(`${bad} (in a one-symbol-per-line file, id = line number − 1)`);
+    return v;
+  };
   const per: Record<string, string[]> = {};
   for (const it of items) {
     const i = it.indexOf('=');
-    if (i > 0 && !it.slice(0, i).includes('/')) per[it.slice(0, i)] = parseVocab(readText(it.slice(i + 1)), it.slice(i + 1));
-    else if (items.length === 1) return parseVocab(readText(it), it);
+    if (i > 0 && !it.slice(0, i).includes('/')) per[it.slice(0, i)] = read(it.slice(i + 1));
+    else if (items.length === 1) return read(it);
     else throw new CliError(`--vocab ${it}: with several vocabularies, name the input: --vocab <input>=<file>`);
   }
   return per;

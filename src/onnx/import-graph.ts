@@ -289,8 +289,14 @@ function runOnce(
     const rows = st.tokenRows.get(inf.node);
     const given = Array.isArray(o.vocab) ? o.vocab : o.vocab?.[inf.onnx];
     const r = tokenParams(inf.onnx, rows, given, st.metadata, notes);
-    if (typeof r === 'string') return { ok: false, unmapped: [{ op: 'input', name: inf.onnx, inputs: [], why: r }], skipped: 0, stale: [] };
+    // a problem of the vocabulary given, not of the model: said as such
+    if (typeof r === 'string') throw new ImportError(`${o.file}: input '${inf.onnx}': ${r}`);
     Object.assign(node.params, r);
+  }
+  if (o.vocab && !Array.isArray(o.vocab)) {
+    const tokenInputs = [...st.inputs.values()].filter((inf) => inf.kind === 'tokens').map((inf) => inf.onnx);
+    const stray = Object.keys(o.vocab).filter((k) => !tokenInputs.includes(k));
+    if (stray.length) throw new ImportError(`${o.file}: a vocabulary is given for ${stray.map((k) => `'${k}'`).join(', ')}, but the model has no such token input (its token inputs: ${tokenInputs.map((k) => `'${k}'`).join(', ') || 'none'})`);
   }
   const inputs = [...st.inputs.values()].map((inf) => ({ onnx: inf.onnx, seqgraph: inf.feed, layout: inf.layout, rank: inf.rank, dtype: inf.kind === 'tokens' || inf.feed.endsWith('_lengths') && inf.rank === 1 ? 'int64' as const : 'float32' as const }));
   const weights: GraphDoc['weights'] = {};

@@ -5,7 +5,7 @@
 // Every attribute is read: direction (forward / reverse / bidirectional), layout 0 (time-major)
 // and 1 (batch-first), linear_before_reset, activations with their alpha/beta (those seqgraph's
 // cells have are mapped; any other is refused naming the node and the activation), clip and
-// input_forget (refused: the cells have neither), peepholes P (refused when non-zero: see
+// input_forget (refused: the cells have neither), peepholes P (the LSTM's `peephole` param; see
 // mapPeepholes), sequence_lens (the lengths of the Input the sequence comes from) and initial
 // states (zeros, or the final states of another node or a State input).
 //
@@ -64,15 +64,23 @@ const num = (x: number) => Number(x.toPrecision(6)); // float32 attributes read 
 const actText = (a: Act) => `${a.name}${a.alpha !== undefined ? `(alpha=${num(a.alpha)}${a.beta !== undefined ? `, beta=${num(a.beta)}` : ''})` : ''}`;
 
 /**
- * Peephole weights P [D, 3H] (p_i, p_o, p_f). seqgraph's LSTM has no peephole connections yet, so
- * a non-zero P is refused. When the LSTM node gains them, map P here: reorder to the node's
- * weight names and set its param; nothing else in the importer changes.
+ * Peephole weights P [D, 3H], blocks in ONNX's order i, o, f -> the LSTM's `peephole` param and
+ * weight_peephole_l{k}(_reverse) [3H] in the node's order i, f, o. A P of zeros (what PyTorch's
+ * exporter and most converters write) or none means no peepholes. Returns the weights per
+ * direction, or why P cannot be mapped.
  */
-export function mapPeepholes(c: HCtx, P: SV | undefined): string | null {
+export function mapPeepholes(P: SV | undefined, D: number, H: number): Float32Array[] | null | string {
   if (!P) return null;
   if (P.k !== 'const') return `its peephole weights P are ${describe(P)}, not constants`;
+  if (P.a.shape.join() !== [D, 3 * H].join()) return `its P has shape [${P.a.shape.join(', ')}]; [${D}, ${3 * H}] is needed`;
   if (A.isAll(P.a, 0)) return null;
-  return `it has peephole weights P (non-zero); seqgraph's LSTM has no peephole connections yet`;
+  return Array.from({ length: D }, (_, d) => {
+    const src = P.a.data.subarray(d * 3 * H, (d + 1) * 3 * H);
+    const out = new Float32Array(3 * H);
+    // node block j (i, f, o) = ONNX block [0, 2, 1][j] (i, o, f)
+    [0, 2, 1].forEach((o, j) => out.set(src.subarray(o * H, (o + 1) * H), j * H));
+    return out;
+  });
 }
 
 /** ONNX [G*H, K] in ONNX gate order -> PyTorch gate order */
@@ -107,10 +115,8 @@ const recurrentH: Handler = (c) => {
   if (Bv && (Bv.k !== 'const' || Bv.a.shape.join() !== [D, 2 * G * H].join())) return `its B is ${describe(Bv)}; a constant [${D}, ${2 * G * H}] is needed`;
   if (c.attr('clip') !== undefined) return `it clips its cell at ${c.float('clip', 0)} (attribute clip); seqgraph's ${cell} does not clip`;
   if (cell === 'LSTM' && c.int('input_forget', 0) !== 0) return 'it couples the input and forget gates (input_forget=1); seqgraph\'s LSTM does not';
-  if (cell === 'LSTM') {
-    const why = mapPeepholes(c, P);
-    if (why) return why;
-  }
+  const peep = cell === 'LSTM' ? mapPeepholes(P, D, H) : null;
+  if (typeof peep === 'string') return peep;
   const acts = readActivations(c, cell, D);
   if (typeof acts === 'string') return acts;
   const params: Record<string, unknown> = { hidden_size: H, num_layers: 1, bidirectional: D === 2, ...(dir === 'reverse' ? { reverse: true } : {}), bias: !!Bv };
@@ -126,6 +132,7 @@ const recurrentH: Handler = (c) => {
     if (rec) params.recurrent_activation = rec;
   }
   if (cell === 'GRU') params.linear_before_reset = c.int('linear_before_reset', 0) === 1;
+  if (peep) params.peephole = true;
 
   // sequence lengths: those of the Input the sequence comes from
   if (lens) {
@@ -179,6 +186,7 @@ const recurrentH: Handler = (c) => {
     const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
     st.b.setWeight(id, `weight_ih${sfx}`, [G * H, I], reorder(Wa.data.subarray(d * G * H * I, (d + 1) * G * H * I), cell, H, I));
     st.b.setWeight(id, `weight_hh${sfx}`, [G * H, H], reorder(Ra.data.subarray(d * G * H * H, (d + 1) * G * H * H), cell, H, H));
+    if (peep) st.b.setWeight(id, `weight_peephole${sfx}`, [3 * H], peep[d]);
   }
   // biases: ONNX leaves B out for zeros; the node has biases when any of its layers has them
   if (info.hasBias.some(Boolean)) {

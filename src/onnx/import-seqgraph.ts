@@ -3,8 +3,8 @@
 // back as it was (names, positions, samples, vocabularies, decoder settings); the weights are
 // recovered by running the exporter on probe weights: every weight element gets a distinct
 // integer (k+1 in one probe, -(k+1) in a second, so constants the exporter adds, equal in both,
-// are told apart), and wherever a probe value lands in an initializer, the file's value there is
-// that weight element. The recovered graph is then exported once more and must give the file's
+// are told apart), and wherever a probe value ±(k+1) lands in an initializer, the file's value
+// there is that weight element (negated for −(k+1): the exporter negates some rows). The recovered graph is then exported once more and must give the file's
 // graph and initializers exactly; if anything differs (the file was edited, or another tool wrote
 // the metadata), this returns null and the op-by-op importer reads the ONNX graph instead.
 import { compile } from '../compiler/compile';
@@ -91,9 +91,11 @@ export function importSeqgraph(model: ModelProto, reader: TensorReader, file: st
       if (real.length !== a.length) return null;
       for (let e = 0; e < a.length; e++) {
         if (a[e] === b[e]) continue; // a constant of the exporter's
-        const k = Math.round(a[e]) - 1 + start;
+        // a weight element as it is, or negated (a GRU's paper update gate, an MGU's z = −f rows)
+        const sign = a[e] < 0 ? -1 : 1;
+        const k = Math.round(sign * a[e]) - 1 + start;
         if (b[e] !== -a[e] || k < start || k >= end) return null;
-        recovered[k] = real[e];
+        recovered[k] = sign * real[e];
         seen[k] = 1;
       }
     }

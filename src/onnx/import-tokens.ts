@@ -22,7 +22,8 @@ export function parseVocab(text: string, file: string): string[] {
   return lines;
 }
 
-function checkVocab(v: string[], what: string): string | null {
+/** why a vocabulary cannot be used (an empty or repeated symbol), naming `what`; null when it can */
+export function checkVocab(v: string[], what: string): string | null {
   const seen = new Map<string, number>();
   for (let i = 0; i < v.length; i++) {
     if (v[i] === '') return `${what}: symbol ${i} is empty`;

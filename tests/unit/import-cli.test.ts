@@ -44,6 +44,19 @@ describe('seqgraph import', () => {
     expect(existsSync(f('bad.json'))).toBe(false);
     expect((await cli('import', f('nowhere.onnx'), '-o', f('x.json'))).err).toMatch(/nowhere\.onnx: no such file/);
   });
+
+  it('a vocabulary file with a repeated symbol, or for an input the model lacks, is refused naming it', async () => {
+    copyFileSync('tests/fixtures/import/lstm_classifier.onnx', f('lc.onnx'));
+    writeFileSync(f('dup.txt'), 'a\nb\na\n');
+    const dup = await cli('import', f('lc.onnx'), '-o', f('lc.json'), '--vocab', f('dup.txt'));
+    expect(dup.code).toBe(1);
+    expect(dup.err).toMatch(/dup\.txt: symbol "a" appears twice \(ids 0 and 2\)/);
+    writeFileSync(f('v.txt'), 'a\nb\n');
+    const stray = await cli('import', f('lc.onnx'), '-o', f('lc.json'), '--vocab', `src=${f('v.txt')}`);
+    expect(stray.code).toBe(1);
+    expect(stray.err).toMatch(/lc\.onnx: a vocabulary is given for 'src', but the model has no such token input \(its token inputs: 'tokens'\)/);
+    expect(existsSync(f('lc.json'))).toBe(false);
+  });
 });
 
 describe('seqgraph weights save | load', () => {

@@ -4,9 +4,9 @@
 // the table of a Gather) are bound as constants, as a model's initializers would be; the rest are
 // fed, through the import's input layouts (time-major X, an LSTM's c fed apart, no batch axis).
 //
-// Known gap: test_lstm_with_peepholes (seqgraph's LSTM has no peephole connections yet). It is
-// refused with a message naming the node and P; with P zeroed it imports and matches
-// onnxruntime-web, which exercises its sequence_lens and initial h/c inputs.
+// test_lstm_with_peepholes: P becomes the LSTM's peephole weights. The case's P is one value
+// repeated, which cannot tell the i, o, f blocks apart, so it is also run with a P whose blocks
+// differ, ragged lengths and non-zero initial h, c against onnxruntime-web.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -48,7 +48,7 @@ const EXPECTED_TYPES: Record<string, string> = {
 
 describe('ONNX conformance cases imported and run in seqgraph', () => {
   it('covers all 32 cases', () => expect(CASES.length).toBe(32));
-  it.each(CASES.filter((c) => c !== 'test_lstm_with_peepholes'))('%s', (c) => {
+  it.each(CASES)('%s', (c) => {
     const { bytes, constants, feeds, outputs } = load(c);
     const r = importOnnx(bytes, { file: c, constants });
     const op = c.match(/^test_(gru|lstm|simple_rnn|rnn|softmax)/)?.[1];
@@ -60,15 +60,11 @@ describe('ONNX conformance cases imported and run in seqgraph', () => {
     for (const [name, t] of outputs) expect(maxDiff(got[name], t, `${c} ${name}`), `${c} ${name}`).toBeLessThanOrEqual(1e-5);
   });
 
-  it('test_lstm_with_peepholes: refused, naming the node and P (known gap: no peepholes yet)', () => {
-    const { bytes, constants } = load('test_lstm_with_peepholes');
-    expect(() => importOnnx(bytes, { file: 'peepholes.onnx', constants })).toThrow(/LSTM 'LSTM #0' \(inputs: X, W, R, B, sequence_lens, initial_h, initial_c, P\): it has peephole weights P \(non-zero\)/);
-  });
-
-  it('test_lstm_with_peepholes with P = 0: sequence_lens and initial h, c fed as inputs match onnxruntime-web', async () => {
+  it('test_lstm_with_peepholes with distinct i, o, f peepholes, sequence_lens and initial h, c fed as inputs: onnxruntime-web', async () => {
     const { bytes, constants, feeds } = load('test_lstm_with_peepholes');
     const P = constants.P;
-    const zeroP = { ...P, data: new Float32Array(P.data.length) };
+    expect(P.shape).toEqual([1, 9]);
+    const peep: Tensor = { ...P, data: Float32Array.from({ length: 9 }, (_, i) => 0.4 * Math.cos(1.7 * i) + (i < 3 ? 0.5 : i < 6 ? -0.6 : 0.2)) };
     // ragged lengths, non-zero initial states: more than the case's own data exercises
     const T = feeds.X.shape[0];
     const X: Tensor = { dtype: 'float32', shape: [3, 2, 4], data: Float32Array.from({ length: 24 }, (_, i) => Math.sin(i)) };
@@ -76,13 +72,15 @@ describe('ONNX conformance cases imported and run in seqgraph', () => {
     const c0: Tensor = { dtype: 'float32', shape: [1, 2, 3], data: Float32Array.from({ length: 6 }, (_, i) => 0.3 - 0.1 * i) };
     const lens: Tensor = { dtype: 'int64', shape: [2], data: Int32Array.from([3, 1]) };
     expect(T).toBe(1);
-    const r = importOnnx(bytes, { file: 'peepholes.onnx', constants: { ...constants, P: zeroP } });
+    const r = importOnnx(bytes, { file: 'peepholes.onnx', constants: { ...constants, P: peep } });
     expect(r.doc.nodes.find((n) => n.type === 'Input' && n.params.kind === 'state')?.params.cell).toBe(true);
+    expect(r.doc.nodes.find((n) => n.type === 'LSTM')?.params.peephole).toBe(true);
     const got = runImported(r, { X, initial_h: h0, initial_c: c0, sequence_lens: lens });
     // onnxruntime on the same model with W, R, B, P as feeds
     const m = decodeModel(bytes);
     m.graph!.input!.find((i) => i.name === 'X')!.type!.tensor_type!.shape!.dim![0] = { dim_param: 'T' }; // the case declares T = 1
-    const want = await runOnnx(encodeModel(m), { X, W: constants.W, R: constants.R, B: constants.B, P: zeroP, initial_h: h0, initial_c: c0, sequence_lens: { ...lens, shape: [2] } });
-    expect(maxDiff(got.Y_h, want.Y_h, 'Y_h')).toBeLessThanOrEqual(1e-5);
+    const want = await runOnnx(encodeModel(m), { X, W: constants.W, R: constants.R, B: constants.B, P: peep, initial_h: h0, initial_c: c0, sequence_lens: { ...lens, shape: [2] } });
+    expect(Object.keys(want)).toContain('Y_h');
+    for (const k of Object.keys(want)) expect(maxDiff(got[k], want[k], k), k).toBeLessThanOrEqual(1e-4);
   });
 });

@@ -77,3 +77,48 @@ describe('export -> import -> the same graph and outputs, for every example grap
     expect(() => importOnnx(encodeModel(m), { file: 'edited.onnx' })).toThrow(/carries a seqgraph graph in its metadata, but its ops or tensors are not what that graph exports/);
   });
 });
+
+// the cells' variants (LSTM peepholes, GRU's paper update gate, MGU): back through the metadata
+// with the same node and numbers; read op by op, the ONNX ops they export as give the same numbers
+// (an MGU is an ONNX GRU with tied gates, so it comes back as a GRU; the paper update gate as
+// PyTorch's with z's weights negated)
+describe('export -> import of the recurrent cell variants', () => {
+  const VARIANTS: [string, string, string, Record<string, unknown>][] = [
+    ['LSTM peepholes, 2 layers, bidirectional', 'gates-lstm.json', 'LSTM', { peephole: true, num_layers: 2, bidirectional: true }],
+    ['LSTM peepholes, reverse', 'gates-lstm.json', 'LSTM', { peephole: true, reverse: true }],
+    ['GRU update_gate paper', 'gates-gru.json', 'GRU', { update_gate: 'paper', linear_before_reset: false }],
+    ['MGU', 'gates-gru.json', 'MGU', {}],
+  ];
+  const variant = (f: string, type: string, params: Record<string, unknown>) => {
+    const raw = JSON.parse(readFileSync(`graphs/${f}`, 'utf8'));
+    const cell = raw.nodes.find((n: { id: string }) => n.id === 'cell');
+    cell.type = type;
+    cell.params = { hidden_size: cell.params.hidden_size, ...params };
+    delete raw.weights?.cell; // initialised from the graph's seed (PyTorch's U(-k, k)): non-zero peepholes
+    const r = parseGraphText(JSON.stringify(raw));
+    if (!r.ok) throw new Error(`${f}: ${r.diagnostics[0].message}`);
+    const program = compile(r.doc).program!;
+    return { doc: r.doc, program, bytes: exportGraph(program, r.doc) };
+  };
+  const same = (program: ReturnType<typeof compile>['program'], doc: { samples: { inputs: Record<string, unknown> }[] }, again: NonNullable<ReturnType<typeof compile>['program']>) => {
+    const feeds = sampleFeeds(program!, doc.samples[0].inputs as never);
+    const want = execute(program!, feeds).outputs;
+    const got = execute(again, feeds).outputs;
+    for (const [k, t] of Object.entries(want)) {
+      let d = 0;
+      for (let i = 0; i < t.data.length; i++) d = Math.max(d, Math.abs(got[k].data[i] - t.data[i]));
+      expect(d, k).toBeLessThanOrEqual(1e-6);
+    }
+  };
+  it.each(VARIANTS)('%s', (_, f, type, params) => {
+    const { doc, program, bytes } = variant(f, type, params);
+    const meta = importOnnx(bytes, { file: f });
+    expect(meta.via).toBe('seqgraph');
+    expect(meta.doc.nodes.find((n) => n.id === 'cell')).toMatchObject({ type, params: expect.objectContaining(params) });
+    same(program, doc, compile(meta.doc).program!);
+    const ops = importOnnx(bytes, { file: f, structure: true });
+    const cell = ops.doc.nodes.find((n) => n.type === (type === 'MGU' ? 'GRU' : type))!;
+    if (params.peephole) expect(cell.params.peephole).toBe(true);
+    same(program, doc, compile(ops.doc).program!);
+  });
+});
