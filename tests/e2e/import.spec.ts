@@ -63,7 +63,12 @@ test('drop a PyTorch ONNX model, give its vocabulary, see the graph, run it, ins
   await expect(page.getByTestId('weights-leftover')).toContainText('model.head.weight');
   await expect(page.getByTestId('weights-load')).toBeDisabled(); // a wrong shape blocks loading: nothing half-applied
   await shot(page, 'import-weights-dialog');
+  // a mistyped prefix is pointed out rather than silently matching nothing
+  await page.getByTestId('weights-prefixes').fill('model.emb=emb, model.fc=fc, modle.lstm=lstm');
+  await expect(page.getByTestId('weights-unused-prefix')).toContainText("modle.lstm=lstm: no tensor of the file starts with 'modle.lstm.'");
+  await page.screenshot({ path: 'test-results/import-weights-prefix.png' }); // looked at, not kept in docs
   await page.getByTestId('weights-prefixes').fill('model.emb=emb, model.fc=fc');
+  await expect(page.getByTestId('weights-unused-prefix')).toBeHidden();
   await expect(page.getByTestId('weights-matched').locator('tr')).toHaveCount(3);
   await page.getByTestId('weights-load').click();
   await expect(wd).toBeHidden();

@@ -10,7 +10,7 @@ import { compile } from '../../src/compiler/compile';
 import { exportGraph } from '../../src/onnx/export-graph';
 import { importOnnx } from '../../src/onnx/import';
 import { runOnnx } from '../../src/onnx/ort';
-import { decodeModel, decodeTensor, readTensor } from '../../src/onnx/proto';
+import { decodeModel, decodeTensor, encodeModel, readTensor } from '../../src/onnx/proto';
 import { execute } from '../../src/runtime/execute';
 import { setKernelBackend } from '../../src/runtime/kernels/wasm/runtime';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
@@ -39,6 +39,42 @@ describe('reverse-only layers on both kernel backends (ONNX reverse cases)', () 
         setKernelBackend('auto');
       });
     }
+  }
+});
+
+describe('LSTM peepholes imported from ONNX, reverse and bidirectional, on both kernel backends', () => {
+  // test_lstm_with_peepholes' model made reverse / bidirectional, with peepholes whose i, o, f
+  // blocks differ and ragged rows: onnxruntime-web is the reference
+  for (const direction of ['reverse', 'bidirectional'] as const) {
+    it(`${direction}: ts and simd match onnxruntime`, async () => {
+      const dir = `${DIR}test_lstm_with_peepholes/test_data_set_0/`;
+      const given = Object.fromEntries(readdirSync(dir).filter((f) => f.startsWith('input_')).map((f) => [decodeTensor(readFileSync(dir + f)).name!, readTensor(readFileSync(dir + f))] as const));
+      const D = direction === 'bidirectional' ? 2 : 1, H = 3;
+      const m = decodeModel(new Uint8Array(readFileSync(`${DIR}test_lstm_with_peepholes/model.onnx`)));
+      const lstm = m.graph!.node![0];
+      lstm.attribute = [...lstm.attribute!.filter((a) => a.name !== 'direction'), { name: 'direction', type: 3, s: new TextEncoder().encode(direction) }];
+      m.graph!.input!.find((i) => i.name === 'X')!.type!.tensor_type!.shape!.dim![0] = { dim_param: 'T' };
+      for (const i of m.graph!.input!) if (['W', 'R', 'B', 'P', 'initial_h', 'initial_c'].includes(i.name!)) i.type!.tensor_type!.shape!.dim![0] = { dim_value: D };
+      for (const o of m.graph!.output!) o.type!.tensor_type!.shape = undefined; // the declared D is 1
+      const twice = (x: Tensor): Tensor => ({ ...x, shape: [D, ...x.shape.slice(1)], data: Float32Array.from({ length: D * x.data.length }, (_, k) => x.data[k % x.data.length] * (k < x.data.length ? 1 : -0.7)) });
+      const constants = { W: twice(given.W), R: twice(given.R), B: twice(given.B), P: floatTensor([D, 3 * H], Array.from({ length: D * 3 * H }, (_, k) => 0.5 * Math.cos(1.3 * k) + [0.4, -0.5, 0.2][Math.floor(k / H) % 3])) };
+      const feeds = {
+        X: floatTensor([4, 2, 4], Array.from({ length: 32 }, (_, k) => Math.sin(0.9 * k))),
+        initial_h: floatTensor([D, 2, H], Array.from({ length: D * 2 * H }, (_, k) => 0.1 * k - 0.3)),
+        initial_c: floatTensor([D, 2, H], Array.from({ length: D * 2 * H }, (_, k) => 0.25 - 0.05 * k)),
+        sequence_lens: intTensor([2], [4, 2]),
+      };
+      const bytes = encodeModel(m);
+      const want = await runOnnx(bytes, { ...feeds, ...constants });
+      const r = importOnnx(bytes, { file: `peepholes_${direction}.onnx`, constants });
+      expect(r.doc.nodes.find((n) => n.type === 'LSTM')!.params).toMatchObject({ peephole: true, ...(D === 2 ? { bidirectional: true } : { reverse: true }) });
+      for (const backend of ['ts', 'simd'] as const) {
+        setKernelBackend(backend);
+        const got = runImported(r, feeds);
+        for (const k of Object.keys(want)) expect(maxDiff(got[k], want[k], `${backend} ${k}`), `${backend} ${k}`).toBeLessThanOrEqual(1e-4);
+      }
+      setKernelBackend('auto');
+    });
   }
 });
 
@@ -154,11 +190,15 @@ describe('backward of what import added (float64 finite differences)', () => {
       expect(r.ok, describeFailures(r)).toBe(true);
     });
   }
-  for (const cell of ['RNN', 'LSTM', 'GRU'] as const) {
-    it(`${cell} reverse-only with an initial state and ragged rows (BPTT right to left)`, () => {
-      const G = { RNN: 1, LSTM: 4, GRU: 3 }[cell], H = 3, I = 2, B = 2, T = 4;
+  // the cells' variants too (merged from the cells branch): LSTM peepholes, GRU's paper update gate, MGU
+  const CASES = [['RNN'], ['LSTM'], ['GRU'], ['LSTM', 'peephole'], ['GRU', 'paper'], ['MGU']] as const;
+  for (const [cell, variant] of CASES) {
+    it(`${cell}${variant ? ` ${variant}` : ''} reverse-only with an initial state and ragged rows (BPTT right to left)`, () => {
+      const G = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 }[cell], H = 3, I = 2, B = 2, T = 4;
       const ins = [t([B, T, I], 1), t([G * H, I], 2), t([G * H, H], 3), t([G * H], 4), t([G * H], 5), undefined, undefined, undefined, undefined, t([1, B, H], 6), ...(cell === 'LSTM' ? [t([1, B, H], 7)] : []), intTensor([B], [4, 2])];
-      const p = opProgram(cell, ins, { hidden_size: H, direction: 'reverse' }, cell === 'LSTM' ? 3 : 2);
+      if (variant === 'peephole') ins.push(t([3 * H], 8), undefined);
+      const attrs = { hidden_size: H, direction: 'reverse', ...(variant === 'paper' ? { update_gate: 'paper' } : {}) };
+      const p = opProgram(cell, ins, attrs, cell === 'LSTM' ? 3 : 2);
       const r = gradcheck(p, {}, { tol: 1e-6 });
       expect(r.ok, describeFailures(r)).toBe(true);
     });
