@@ -108,7 +108,11 @@ export function unpickle(bytes: Uint8Array, file: string, persistentLoad: (pid: 
   };
   const global = (module: string, name: string): PGlobal => {
     const full = `${module}.${name}`;
-    if (!ALLOWED.has(full)) fail(`the pickle refers to ${full}, which seqgraph never runs: only tensor rebuilds (torch._utils) and collections.OrderedDict are allowed in a weights file`);
+    if (!ALLOWED.has(full)) {
+      // a whole module (torch.save(model), or TorchScript's torch.jit.save) rather than its weights
+      const hint = /^(__torch__\.)?torch\.nn\.modules\./.test(full) || full.startsWith('__torch__.') ? '; this file holds a whole model, not a state_dict: save model.state_dict() with torch.save' : '';
+      fail(`the pickle refers to ${full}, which seqgraph never runs: only tensor rebuilds (torch._utils) and collections.OrderedDict are allowed in a weights file${hint}`);
+    }
     return new PGlobal(module, name);
   };
   const setItem = (d: PV, k: PV, v: PV) => {

@@ -128,6 +128,11 @@ describe('hostile weights files', () => {
     expect(() => readWeights(torchZip(cat([0x80, 2, 0x58, 0xff, 0xff])), 't.pt')).toThrow(/the pickle is truncated/);
   });
 
+  it('a whole model (torch.save(model)) is refused with the fix: save its state_dict', () => {
+    const whole = cat([0x80, 2], enc.encode('ctorch.nn.modules.linear\nLinear\n'), [0x29, 0x81, 0x2e]);
+    expect(() => readWeights(torchZip(whole), 'model.pt')).toThrow(/refers to torch\.nn\.modules\.linear\.Linear, which seqgraph never runs.*; this file holds a whole model, not a state_dict: save model\.state_dict\(\) with torch\.save/);
+  });
+
   it('a zip bomb is refused by its ratio; a member declaring more than the limit by its size', () => {
     const bomb = zipSync({ 'archive/data.pkl': new Uint8Array(8), 'archive/data/0': new Uint8Array(4 * 1024 * 1024) }, { level: 6 });
     expect(bomb.length).toBeLessThan(100_000);
