@@ -53,7 +53,7 @@ const CELL_DOC: Record<Cell, string> = {
   GRU:
     'GRU, as nn.GRU: r,z = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); n = tanh(W_in x_t + b_in + r⊙(W_hn h_{t-1} + b_hn)); h_t = (1−z)⊙n + z⊙h_{t-1}. ' +
     'linear_before_reset off applies r before the product instead, n = tanh(W_in x_t + b_in + W_hn (r⊙h_{t-1}) + b_hn), as the original paper and ONNX\'s default. ' +
-    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Cho et al. (2014) and several textbooks write it.',
+    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Chung et al. (2014), Wikipedia and many tutorials write it.',
   MGU:
     'Minimal gated unit (Zhou et al. 2016), one gate: f = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf); h̃ = tanh(W_ih̃ x_t + b_ih̃ + W_hh̃ (f⊙h_{t-1}) + b_hh̃); h_t = (1−f)⊙h_{t-1} + f⊙h̃. ' +
     'Weights as nn.GRU lays them out, with two blocks: weight_ih_l0 [2H, I] and weight_hh_l0 [2H, H] rows f then h̃, bias_ih_l0 / bias_hh_l0 [2H]; ' +
@@ -83,7 +83,7 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
       { name: 'last', types: ['Vector'], help: 'top layer\'s final h, directions merged [B,D·H] (Keras return_sequences=False)' },
     ],
     params: { ...commonParams(), ...extra } as Record<string, ParamSpec>,
-    summary: (p) => `${cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.bidirectional ? ` bi${p.merge_mode !== 'concat' ? ' ' + p.merge_mode : ''}` : p.reverse ? ' rev' : ''}`,
+    summary: (p) => `${cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.bidirectional ? ` bi${p.merge_mode !== 'concat' ? ' ' + p.merge_mode : ''}` : p.reverse ? ' rev' : ''}${p.peephole ? ' peephole' : ''}${p.update_gate === 'paper' ? ' z paper' : ''}`, // the variants PyTorch lacks show on the canvas
     infer({ params: p, inputs, error }) {
       const x = inputs.input;
       if (!x) return null;

@@ -28,7 +28,7 @@ export interface CellSpec {
   linearBeforeReset: boolean;
   /**
    * GRU only: how z mixes the old state and the candidate. 'pytorch' (default): h' = (1 − z) ⊙ n + z ⊙ h
-   * (nn.GRU, cuDNN, ONNX, Keras); 'paper': h' = z ⊙ n + (1 − z) ⊙ h (Cho et al. 2014, several textbooks).
+   * (nn.GRU, cuDNN, ONNX, Keras); 'paper': h' = z ⊙ n + (1 − z) ⊙ h (Chung et al. 2014, Wikipedia, many tutorials; Cho et al. 2014 wrote the PyTorch form).
    */
   updateGate?: UpdateGate;
   /**
