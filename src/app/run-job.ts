@@ -7,7 +7,7 @@ import type { Diagnostic } from '../doc/diagnostics';
 import type { GraphDoc, SampleValue } from '../doc/schema';
 import type { GraphOutput } from '../ir/program';
 import { execute, RunError } from '../runtime/execute';
-import { decodeIds, sampleToTensor } from '../runtime/tokenize';
+import { decodeIds, defaultLengths, sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import type { Trace } from '../runtime/trace';
 
@@ -77,6 +77,11 @@ export function runJob(req: RunRequest): RunResponse {
   const echoes: InputEcho[] = [];
   for (const inp of program.inputs) {
     const v = req.inputs[inp.name];
+    const lengths = v === undefined ? defaultLengths(program, inp, feeds) : undefined;
+    if (lengths) {
+      feeds[inp.name] = lengths;
+      continue;
+    }
     if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) {
       return fail('input', `input "${inp.name}" is empty: ${inp.info.kind === 'tokens' ? 'type some text' : 'type some numbers'}`, { where: { input: inp.name } });
     }

@@ -10,6 +10,7 @@ import { traceToJSON } from '../runtime/trace';
 import { CliError, readFeeds, readGraph, tensorsToJSON, writeText } from './io';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
+import { registerImportCommands } from './import-commands';
 
 function printProblems(file: string, problems: Diagnostic[]): void {
   for (const p of problems) process.stderr.write(`${file}: ${formatDiagnostic(p)}\n`);
@@ -124,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
       writeText(opts.output, bytes);
       process.stderr.write(`${opts.output}: written\n`);
     });
+
+  registerImportCommands(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -16,6 +16,7 @@ export interface RecurrentParams {
   hidden_size: number;
   num_layers: number;
   bidirectional: boolean;
+  reverse?: boolean;
   merge_mode: 'concat' | 'sum' | 'mul' | 'ave';
   bias: boolean;
   dropout: number;
@@ -36,6 +37,7 @@ function commonParams(): Record<string, ParamSpec> {
     hidden_size: { kind: 'int', default: 64, min: 1, max: 16384, required: true, inline: true, help: 'units per layer and direction (H)' },
     num_layers: { kind: 'int', default: 1, min: 1, max: 16, inline: true, help: 'stacked layers; layer l+1 reads layer l\'s output sequence' },
     bidirectional: { kind: 'bool', default: false, inline: true, help: 'also run right to left; outputs of both directions are merged by merge_mode' },
+    reverse: { kind: 'bool', default: false, when: (p) => !bi(p), help: 'run right to left only (ONNX direction=reverse): output[t] is h after reading x[T−1] … x[t], aligned with the input as PyTorch\'s reverse direction; last is h after x[0]. Weights keep the plain names (weight_ih_l0, …)' },
     merge_mode: { kind: 'enum', options: ['concat', 'sum', 'mul', 'ave'], default: 'concat', when: bi, help: 'how the node\'s output and last merge the two directions (as Keras Bidirectional); between stacked layers the directions are always concatenated, as PyTorch does' },
     bias: { kind: 'bool', default: true, help: 'learned biases b_ih and b_hh' },
     dropout: { kind: 'float', default: 0, min: 0, max: 1, help: 'dropout between stacked layers while training (none at inference)', when: (p) => (p.num_layers as number) > 1 },
@@ -81,7 +83,7 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
       { name: 'last', types: ['Vector'], help: 'top layer\'s final h, directions merged [B,D·H] (Keras return_sequences=False)' },
     ],
     params: { ...commonParams(), ...extra } as Record<string, ParamSpec>,
-    summary: (p) => `${cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.bidirectional ? ` bi${p.merge_mode !== 'concat' ? ' ' + p.merge_mode : ''}` : ''}${p.peephole ? ' peephole' : ''}${p.update_gate === 'paper' ? ' z paper' : ''}`, // the variants PyTorch lacks show on the canvas
+    summary: (p) => `${cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.bidirectional ? ` bi${p.merge_mode !== 'concat' ? ' ' + p.merge_mode : ''}` : p.reverse ? ' rev' : ''}${p.peephole ? ' peephole' : ''}${p.update_gate === 'paper' ? ' z paper' : ''}`, // the variants PyTorch lacks show on the canvas
     infer({ params: p, inputs, error }) {
       const x = inputs.input;
       if (!x) return null;
@@ -157,7 +159,7 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
         if (cell === 'LSTM' && p.peephole) ins.push(ctx.weight(`weight_peephole_l${l}`), D === 2 ? ctx.weight(`weight_peephole_l${l}_reverse`) : '');
         const attrs: Record<string, string | number | boolean> = {
           hidden_size: H,
-          direction: p.bidirectional ? 'bidirectional' : 'forward',
+          direction: p.bidirectional ? 'bidirectional' : p.reverse ? 'reverse' : 'forward',
           activation: (cell === 'RNN' ? p.nonlinearity : p.activation) ?? 'tanh',
           layer: l,
         };

@@ -45,7 +45,7 @@ const rec = (cell: string): OpSpec => ({
   outputs: cell === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'],
   attrs: {
     hidden_size: { kind: 'int', required: true },
-    direction: { kind: 'string', required: true }, // forward | bidirectional
+    direction: { kind: 'string', required: true }, // forward | reverse | bidirectional
     activation: { kind: 'string' }, // tanh | relu
     recurrent_activation: { kind: 'string' }, // sigmoid | hard_sigmoid
     ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const }, update_gate: { kind: 'string' as const } } : {}), // update_gate: pytorch (default) | paper
@@ -79,8 +79,8 @@ export const OPS = {
   Sigmoid: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'logistic sigmoid' },
   Relu: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'max(0, x)' },
   HardSigmoid: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'max(0, min(1, 0.2x + 0.5)) (ONNX defaults)' },
-  Softmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'softmax over the last axis' },
-  LogSoftmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'log-softmax over the last axis' },
+  Softmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int' } }, doc: 'softmax over axis (default: the last)' },
+  LogSoftmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int' } }, doc: 'log-softmax over axis (default: the last)' },
 
   // --- shape
   Slice: { group: 'shape', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int', required: true }, start: { kind: 'int', required: true }, end: { kind: 'int', required: true } }, doc: 'X[start:end] along axis' },
@@ -88,12 +88,21 @@ export const OPS = {
 
   // --- sequence (ONNX lacks them as single ops; each exports to a short subgraph)
   SeqLengths: { group: 'sequence', inputs: ['tokens'], outputs: ['lengths'], attrs: { pad: { kind: 'int', required: true } }, doc: 'tokens [B,T] -> number of non-pad tokens per row [B] (padding must be at the end)' },
+  CheckLengths: { group: 'sequence', inputs: ['X', 'lengths'], outputs: ['lengths'], attrs: {}, doc: 'fed lengths [B] of a float sequence X [B,T,F], checked to lie in 1..T (exports as Identity)' },
   LastStep: { group: 'sequence', inputs: ['X', 'lengths?'], outputs: ['Y'], attrs: {}, doc: 'X [B,T,D] -> X[b, len_b - 1] [B,D]' },
   SeqPool: { group: 'sequence', inputs: ['X', 'lengths?'], outputs: ['Y'], attrs: { mode: { kind: 'string', required: true } }, doc: 'mean or max over the valid steps: [B,T,D] -> [B,D]' },
   RepeatVector: { group: 'sequence', inputs: ['V'], outputs: ['Y'], attrs: { n: { kind: 'int', required: true } }, doc: 'V [B,D] -> [B,n,D]' },
   MaskSteps: { group: 'sequence', inputs: ['X', 'lengths'], outputs: ['Y'], attrs: {}, doc: 'zero the steps t >= len_b of X [B,T,D] (keeps padded steps at 0 after an elementwise op)' },
   /** bidirectional output [B,T,2H] (or final state [.., 2H]) -> [.., H] by sum | mul | ave over the two halves */
   MergeDirections: { group: 'sequence', inputs: ['X'], outputs: ['Y'], attrs: { mode: { kind: 'string', required: true } }, doc: 'merge the forward and reverse halves of the last axis: sum | mul | ave' },
+  /** running reduction over time (ONNX Scan with an elementwise body; torch.cumsum/cumprod) */
+  Cumulative: {
+    group: 'sequence',
+    inputs: ['X', 'initial?', 'lengths?'],
+    outputs: ['Y', 'Y_last'],
+    attrs: { op: { kind: 'string', required: true } },
+    doc: 'X [B,T,D] -> Y [B,T,D] with Y_t = Y_{t-1} op X_t (Y_{-1} = initial [B,D], or the identity of op), Y_last [B,D] = Y at each row\'s last valid step; op sum | prod | max | min',
+  },
   /** [D,B,H] final states of one layer (D = 1 or 2) -> [B, D*H] (concat of directions) */
   StateToVector: { group: 'sequence', inputs: ['S'], outputs: ['Y'], attrs: {}, doc: 'final states [D,B,H] -> [B,D*H]' },
 

@@ -69,7 +69,7 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   const updateGate = op.attrs.update_gate ?? 'pytorch';
   if (updateGate !== 'pytorch' && updateGate !== 'paper') throw error(op, `update_gate must be pytorch or paper, got ${String(updateGate)}`);
   const direction = op.attrs.direction;
-  if (direction !== 'forward' && direction !== 'bidirectional') throw error(op, `direction must be forward or bidirectional, got ${String(direction)}`);
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw error(op, `direction must be forward, reverse or bidirectional, got ${String(direction)}`);
   const D = direction === 'bidirectional' ? 2 : 1;
 
   // --- weights, re-laid out

@@ -31,7 +31,7 @@ export const openFile = defineAction({
   label: 'Open a file…',
   group: 'File',
   keys: ['Mod+O'],
-  gesture: 'or drop a .json file on the page',
+  gesture: 'or drop a .json graph, an .onnx model or weights on the page',
   perform: () => {
     document.querySelector<HTMLInputElement>('[data-testid="file-input"]')?.click();
     return null;

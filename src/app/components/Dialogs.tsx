@@ -7,7 +7,7 @@ import { keyLabel, type ActionGroup } from '../actions/types';
 import { GALLERY, loadGalleryEntry } from '../store/gallery';
 import { Icon, useApp } from './ui';
 
-function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId: string; wide?: boolean }) {
+export function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId: string; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (

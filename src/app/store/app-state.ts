@@ -12,12 +12,15 @@ import { GraphStore } from './graph-store';
 import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
 import { UiStore } from './ui-store';
+import { ImportStore } from './import-store';
 
 export class AppState {
   readonly graph: GraphStore;
   readonly ui = new UiStore();
   readonly run = new RunStore();
   readonly onnx = new OnnxStore();
+  /** ONNX import and weights loading in progress (their dialogs) */
+  readonly imports = new ImportStore();
   readonly view: FlowView;
   /** the canvas, once it is mounted (for fit view, screen ↔ flow coordinates) */
   flow: ReactFlowInstance<SeqFlowNode, SeqFlowEdge> | null = null;

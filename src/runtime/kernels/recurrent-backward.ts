@@ -78,7 +78,7 @@ export function bpttLayer(p: BpttArgs): BpttResult {
   if (p.needC0 && lstm) res.dc0 = alloc(D * B * H);
 
   for (let d = 0; d < D; d++) {
-    const w = p.dirs[d], sv = p.saved[d], reverse = d === 1;
+    const w = p.dirs[d], sv = p.saved[d], reverse = d === 1 || (D === 1 && spec.reverse === true);
     // previous state of every (row, step): h0 (c0) at a row's first processed step, else the saved step before
     const hp = ws.zeros('bp.hprev', BT * H), cp = lstm ? ws.zeros('bp.cprev', BT * H) : hp;
     for (let b = 0; b < B; b++) {

@@ -28,6 +28,7 @@ export function specOf(op: Op, I: number): LayerSpec {
     inputSize: I,
     hiddenSize: op.attrs.hidden_size as number,
     bidirectional: op.attrs.direction === 'bidirectional',
+    reverse: op.attrs.direction === 'reverse',
     activation: (op.attrs.activation as 'tanh' | 'relu') ?? 'tanh',
     recurrentActivation: (op.attrs.recurrent_activation as 'sigmoid' | 'hard_sigmoid') ?? 'sigmoid',
     linearBeforeReset: (op.attrs.linear_before_reset as boolean | undefined) ?? true,

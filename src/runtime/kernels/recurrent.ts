@@ -42,6 +42,8 @@ export interface LayerSpec {
   inputSize: number;
   hiddenSize: number;
   bidirectional: boolean;
+  /** one direction only, run right to left (ONNX direction=reverse): y[t] is the state after x[T-1..t] */
+  reverse?: boolean;
   activation: Activation;
   recurrentActivation: RecurrentActivation;
   linearBeforeReset: boolean;
@@ -291,7 +293,7 @@ export function runLayerTS<A extends FArr>(layer: PreparedLayer<A>, x: A, B: num
     }
     const args: StepArgs = {
       xp, xOff: d * GH, DGH, y, yOff: d * H, DH, T, B, H, G,
-      hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1,
+      hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1 || (D === 1 && spec.reverse === true),
       whhT: layer.whhT[d], bh: layer.bh[d], whnT: layer.whnT[d] ?? null, peep: layer.peep[d] ?? null,
       paperUpdate: spec.updateGate === 'paper', actCode, ractCode, tr: tr ?? null,
     };

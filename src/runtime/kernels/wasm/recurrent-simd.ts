@@ -150,7 +150,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
   const hN = new Float32Array(D * B * H);
   const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
   for (let d = 0; d < D; d++) {
-    const reverse = d === 1;
+    const reverse = d === 1 || (D === 1 && layer.spec.reverse === true);
     // initial state in sorted row order; padded lanes must be 0 (they multiply zero weights)
     for (let i = 0; i < B; i++) {
       const src = (d * B + perm[i]) * H, hRow = (pH >> 2) + i * Hp, cRow = (pC >> 2) + i * Hp;
