@@ -10,6 +10,7 @@ import { execute, RunError } from '../runtime/execute';
 import { decodeIds, sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import type { Trace } from '../runtime/trace';
+import { count } from './plural';
 
 export interface RunRequest {
   id: number;
@@ -70,7 +71,7 @@ export function runJob(req: RunRequest): RunResponse {
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !compiled.program) {
     const n = errors.length;
-    return fail('compile', `the graph has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
+    return fail('compile', `the graph has ${count(n, 'error')}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
   }
   const program = compiled.program;
   const feeds: Record<string, Tensor> = {};

@@ -13,6 +13,7 @@ import { nameProblem } from '../store/doc-ops';
 import { paramCount } from '../store/analysis';
 import { ParamField } from './ParamField';
 import { cx, useApp } from './ui';
+import { count } from '../plural';
 
 const NameField = observer(function NameField({ node }: { node: DocNode }) {
   const app = useApp();
@@ -178,7 +179,7 @@ const GraphOverview = observer(function GraphOverview() {
       {doc.description && <DocText text={doc.description} />}
       {sel.nodes.length + sel.edges.length > 1 && (
         <p className="sg-note" data-testid="multi-selection">
-          {sel.nodes.length} nodes and {sel.edges.length} edges selected. Delete, copy or duplicate them together; select one node to edit its params.
+          {count(sel.nodes.length, 'node')} and {count(sel.edges.length, 'edge')} selected. Delete, copy or duplicate them together; select one node to edit its params.
         </p>
       )}
       <dl className="sg-stats">
@@ -189,12 +190,12 @@ const GraphOverview = observer(function GraphOverview() {
         <dt>params</dt>
         <dd>{total.toLocaleString('en-US')}</dd>
         <dt>weights</dt>
-        <dd>{doc.weights && Object.keys(doc.weights).length ? `from the file for ${Object.keys(doc.weights).length} nodes` : `fresh, seed ${doc.seed ?? 0}`}</dd>
+        <dd>{doc.weights && Object.keys(doc.weights).length ? `from the file for ${count(Object.keys(doc.weights).length, 'node')}` : `fresh, seed ${doc.seed ?? 0}`}</dd>
         <dt>samples</dt>
         <dd>{doc.samples.map((s) => s.name).join(', ') || 'none'}</dd>
       </dl>
       <h4 className="sg-section">
-        Problems <span className="sg-section-meta">{a.errorCount} errors · {a.warningCount} warnings</span>
+        Problems <span className="sg-section-meta">{count(a.errorCount, 'error')} · {count(a.warningCount, 'warning')}</span>
       </h4>
       {a.all.length ? <DiagnosticList items={a.all} onPick={pick} /> : <p className="sg-ok">No problems: the graph compiles.</p>}
       <p className="sg-hint">Select a node to edit its params. Double-click the canvas to add a node; drag from a port to connect.</p>

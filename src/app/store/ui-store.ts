@@ -12,6 +12,13 @@ export interface Toast {
   id: number;
   kind: 'info' | 'error' | 'success';
   text: string;
+  /** a button in the message (e.g. Undo); pressing it also dismisses the message */
+  action?: ToastAction;
+}
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 export interface ProblemReport {
@@ -124,9 +131,9 @@ export class UiStore {
     this.quickAdd = q;
   }
 
-  toast(text: string, kind: Toast['kind'] = 'info', ms = 6000): void {
+  toast(text: string, kind: Toast['kind'] = 'info', ms = 6000, action?: ToastAction): void {
     const id = ++toastSeq;
-    this.toasts = [...this.toasts.slice(-3), { id, kind, text }];
+    this.toasts = [...this.toasts.slice(-3), { id, kind, text, action }];
     if (ms > 0) setTimeout(() => this.dismiss(id), ms);
   }
 
