@@ -17,8 +17,19 @@ import {
 } from '../store/doc-ops';
 import { connectionIssue, endpointsOf, portsOf, type HandleRef } from '../store/connections';
 import { NO_SELECTION } from '../store/history';
+import type { AppState } from '../store/app-state';
+import type { GraphDoc } from '../../doc/schema';
+import { count } from '../plural';
 
 const hasSelection = (s: { selection: { nodes: readonly string[]; edges: readonly string[] } }) => s.selection.nodes.length + s.selection.edges.length > 0;
+
+/** Undoing (or redoing) an open brings back a whole other graph: show all of it. */
+function refitIfReplaced(app: AppState, before: GraphDoc): void {
+  const now = app.graph.doc;
+  const ids = new Set(before.nodes.map((n) => n.id));
+  const shared = now.nodes.filter((n) => ids.has(n.id)).length;
+  if (shared < Math.max(now.nodes.length, before.nodes.length) / 2) app.fitWhenMeasured();
+}
 
 export const undo = defineAction({
   name: 'undo',
@@ -27,7 +38,8 @@ export const undo = defineAction({
   keys: ['Mod+Z'],
   enabled: (_, app) => app.graph.history.canUndo,
   perform: (_, app) => {
-    app.graph.undo();
+    const before = app.graph.doc;
+    if (app.graph.undo()) refitIfReplaced(app, before);
     return null;
   },
 });
@@ -39,7 +51,8 @@ export const redo = defineAction({
   keys: ['Mod+Shift+Z', 'Mod+Y'],
   enabled: (_, app) => app.graph.history.canRedo,
   perform: (_, app) => {
-    app.graph.redo();
+    const before = app.graph.doc;
+    if (app.graph.redo()) refitIfReplaced(app, before);
     return null;
   },
 });
@@ -83,7 +96,7 @@ export const copy = defineAction({
     if (!frag) return null;
     app.clipboard = { fragment: frag, pastes: 0 };
     void navigator.clipboard?.writeText(JSON.stringify(frag)).catch(() => undefined);
-    app.ui.toast(`Copied ${frag.nodes.length} node${frag.nodes.length === 1 ? '' : 's'}`, 'info', 2000);
+    app.ui.toast(`Copied ${count(frag.nodes.length, 'node')}`, 'info', 2000);
     return null;
   },
 });

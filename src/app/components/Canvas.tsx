@@ -1,7 +1,7 @@
 // The canvas: React Flow as a controlled view of the store. Moves are gestures (one undo step
 // when the drag ends); selection lives in the store; connections go through the one central
 // check in store/connections.ts; palette drops and double-clicks add nodes.
-import { useCallback } from 'react';
+import { useCallback, useRef } from 'react';
 import { observer } from 'mobx-react-lite';
 import { runInAction } from 'mobx';
 import {
@@ -24,6 +24,7 @@ import { moveNodes, type XY } from '../store/doc-ops';
 import { useApp } from './ui';
 import { SeqNode } from './SeqNode';
 import { ConnectionLine, TypedEdge } from './TypedEdge';
+import { useKeepInView } from './use-keep-in-view';
 
 const nodeTypes = { seq: SeqNode };
 const edgeTypes = { typed: TypedEdge };
@@ -47,6 +48,8 @@ function refOf(p: { nodeId: string | null; handleId: string | null; handleType: 
 export const Canvas = observer(function Canvas() {
   const app = useApp();
   const { graph, ui, view } = app;
+  const canvasRef = useRef<HTMLDivElement>(null);
+  useKeepInView(app, canvasRef);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<SeqFlowNode>[]) => {
@@ -166,7 +169,7 @@ export const Canvas = observer(function Canvas() {
   );
 
   return (
-    <div className="sg-canvas" onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
+    <div ref={canvasRef} className="sg-canvas" onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
       <ReactFlow<SeqFlowNode, SeqFlowEdge>
         nodes={view.nodes}
         edges={view.edges}

@@ -1,7 +1,7 @@
 // Edges coloured by the port type they carry, labelled with the inferred shape ([B, T, 256]),
 // and the line drawn while a connection is dragged, which says why a port can't take it.
 import { observer } from 'mobx-react-lite';
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, type ConnectionLineComponentProps, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, getSmoothStepPath, type ConnectionLineComponentProps, type EdgeProps } from '@xyflow/react';
 import { shapeStr } from '../../runtime/tensor';
 import type { SeqFlowEdge, SeqFlowNode } from '../store/flow-view';
 import { handlePairIssue, type HandleRef } from '../store/connections';
@@ -13,7 +13,12 @@ export const TypedEdge = observer(function TypedEdge(props: EdgeProps<SeqFlowEdg
   const edge = graph.edge(id);
   const shape = graph.edgeShape(id);
   const problems = graph.analysis.byEdge.get(id);
-  const [path, lx, ly] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  // an edge that runs back to the left (a graph laid out in rows) goes round, not through, the
+  // nodes between its ends: down, across the gap between the rows, and in from the left
+  const backward = targetX < sourceX - 40;
+  const [path, lx, ly] = backward
+    ? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 14, offset: 22 })
+    : getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const type = shape?.type ?? data?.portType;
   const color = problems?.length ? 'var(--danger)' : type ? `var(--pt-${type})` : 'var(--pt-any)';
   const src = edge && graph.node(edge.source.node);
