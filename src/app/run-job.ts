@@ -37,6 +37,8 @@ export interface InputEcho {
   dims: (number | string)[];
   /** token inputs: the symbols each row was read as (padding left out) */
   tokens?: string[][];
+  /** float inputs: the values fed (so outputs can be charted against them) */
+  values?: Float32Array;
 }
 
 export interface RunSuccess {
@@ -85,6 +87,7 @@ export function runJob(req: RunRequest): RunResponse {
     if (typeof t === 'string') return fail('input', t, { where: { input: inp.name } });
     feeds[inp.name] = t;
     const echo: InputEcho = { name: inp.name, shape: t.shape, dims: [...inp.shape] };
+    if (t.dtype === 'float32') echo.values = t.data as Float32Array;
     if (inp.info.kind === 'tokens') {
       const [B, T] = t.shape;
       const pad = inp.info.pad;

@@ -5,8 +5,9 @@ import { EDIT_ACTIONS } from './edit-actions';
 import { VIEW_ACTIONS } from './view-actions';
 import { FILE_ACTIONS } from './file-actions';
 import { ONNX_ACTIONS } from './onnx-actions';
+import { ANNOTATION_ACTIONS } from './annotation-actions';
 
-export const ACTIONS: Action<never>[] = [...FILE_ACTIONS, ...ONNX_ACTIONS, ...EDIT_ACTIONS, ...VIEW_ACTIONS];
+export const ACTIONS: Action<never>[] = [...FILE_ACTIONS, ...ONNX_ACTIONS, ...EDIT_ACTIONS, ...ANNOTATION_ACTIONS, ...VIEW_ACTIONS];
 
 const byName = new Map(ACTIONS.map((a) => [a.name, a]));
 

@@ -85,6 +85,8 @@ export const TopBar = observer(function TopBar() {
       <div className="sg-toolgroup" role="group" aria-label="Edit">
         <ActionButton action="undo" icon="undo" />
         <ActionButton action="redo" icon="redo" />
+        <ActionButton action="groupSelection" icon="group" />
+        <ActionButton action="addNote" icon="note" />
       </div>
       <div className="sg-toolgroup" role="group" aria-label="View">
         <ActionButton action="autoLayout" icon="layout" text="Layout" />

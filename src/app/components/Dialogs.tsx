@@ -113,7 +113,9 @@ export const GalleryDialog = observer(function GalleryDialog() {
             <span className="sg-gallery-name">{g.name}</span>
             <span className="sg-gallery-desc">{g.description || g.file}</span>
             <span className="sg-gallery-meta">
-              {count(g.nodeCount, 'node')} · {g.nodeTypes.filter((t) => t !== 'Input' && t !== 'Output').join(' → ')}
+              {count(g.nodeCount, 'node')}
+              {g.groupCount > 0 && ` · ${count(g.groupCount, 'group')}`}
+              {g.commentCount > 0 && ` · ${count(g.commentCount, 'note')}`} · {g.nodeTypes.filter((t) => t !== 'Input' && t !== 'Output').join(' → ')}
             </span>
           </button>
         ))}

@@ -12,6 +12,8 @@ import type { DocNode } from '../../doc/schema';
 import { nameProblem } from '../store/doc-ops';
 import { paramCount } from '../store/analysis';
 import { ParamField } from './ParamField';
+import { GroupDetails, NoteDetails } from './AnnotationDetails';
+import { commentOfNote, groupOfFrame } from '../store/annotation-ops';
 import { cx, useApp } from './ui';
 import { count } from '../plural';
 
@@ -205,6 +207,11 @@ const GraphOverview = observer(function GraphOverview() {
 
 export const ParamsPanel = observer(function ParamsPanel() {
   const { graph } = useApp();
+  const sole = graph.selection.nodes.length === 1 && !graph.selection.edges.length ? graph.selection.nodes[0] : null;
+  const group = sole && groupOfFrame(sole);
+  if (group) return <GroupDetails key={group} id={group} />;
+  const note = sole && commentOfNote(sole);
+  if (note) return <NoteDetails key={note} id={note} />;
   const node = graph.soleSelectedNode;
   return node && graph.selection.edges.length === 0 ? <NodeDetails key={node.id} node={node} /> : <GraphOverview />;
 });

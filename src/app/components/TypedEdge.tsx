@@ -3,7 +3,7 @@
 import { observer } from 'mobx-react-lite';
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, getSmoothStepPath, type ConnectionLineComponentProps, type EdgeProps } from '@xyflow/react';
 import { shapeStr } from '../../runtime/tensor';
-import type { SeqFlowEdge, SeqFlowNode } from '../store/flow-view';
+import type { CanvasNode, SeqFlowEdge } from '../store/flow-view';
 import { handlePairIssue, type HandleRef } from '../store/connections';
 import { cx, useApp } from './ui';
 
@@ -44,7 +44,7 @@ export const TypedEdge = observer(function TypedEdge(props: EdgeProps<SeqFlowEdg
 });
 
 /** The line while dragging a connection; over a port that can't take it, it says why. */
-export const ConnectionLine = observer(function ConnectionLine(props: ConnectionLineComponentProps<SeqFlowNode>) {
+export const ConnectionLine = observer(function ConnectionLine(props: ConnectionLineComponentProps<CanvasNode>) {
   const { fromX, fromY, toX, toY, fromPosition, toPosition, fromHandle, toHandle, fromNode, connectionStatus } = props;
   const { graph, ui } = useApp();
   const from: HandleRef | null = ui.connecting;

@@ -7,7 +7,7 @@ import type { GraphDoc } from '../../doc/schema';
 import { getAction } from '../actions/registry';
 import type { ActionResult, EditorState } from '../actions/types';
 import type { Fragment } from './doc-ops';
-import { FlowView, type SeqFlowEdge, type SeqFlowNode } from './flow-view';
+import { FlowView, type CanvasNode, type SeqFlowEdge } from './flow-view';
 import { GraphStore } from './graph-store';
 import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
@@ -28,7 +28,7 @@ export class AppState {
   readonly layout = new LayoutStore();
   readonly view: FlowView;
   /** the canvas, once it is mounted (for fit view, screen ↔ flow coordinates) */
-  flow: ReactFlowInstance<SeqFlowNode, SeqFlowEdge> | null = null;
+  flow: ReactFlowInstance<CanvasNode, SeqFlowEdge> | null = null;
   clipboard: { fragment: Fragment; pastes: number } | null = null;
   /** the document as last opened or saved to a file (null: restored from autosave, never saved) */
   savedDoc: GraphDoc | null;

@@ -66,6 +66,8 @@ export class UiStore {
   savedAt: number | null = null;
   /** what the palette's search box holds */
   paletteFilter = '';
+  /** the comment note whose text is being edited on the canvas */
+  editingNote: string | null = null;
 
   constructor() {
     makeObservable(this, {
@@ -80,6 +82,8 @@ export class UiStore {
       saveStatus: observable,
       savedAt: observable,
       paletteFilter: observable,
+      editingNote: observable,
+      setEditingNote: action,
       setTheme: action,
       setTab: action,
       setHelp: action,
@@ -156,6 +160,10 @@ export class UiStore {
   setSaveStatus(s: SaveStatus): void {
     this.saveStatus = s;
     if (s === 'saved') this.savedAt = Date.now();
+  }
+
+  setEditingNote(id: string | null): void {
+    this.editingNote = id;
   }
 
   setPaletteFilter(f: string): void {
