@@ -212,11 +212,15 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     stack.push(...(prev.get(id) ?? []));
   }
   const stray = (id: string | undefined) => !!id && outputs.length > 0 && !reaches.has(id);
+  // first in the list: why a stray node's own problems do not stop the graph
+  const strayNotes: Diagnostic[] = [];
   for (const id of nodes.keys()) {
     if (!stray(id)) continue;
     const n = nodes.get(id)!;
-    warn(n.type === 'Output' ? `${n.name} has nothing connected, so it is not an output of the model` : `${label(id)} does not lead to any Output, so it does not run`, { node: id });
+    const message = n.type === 'Output' ? `${n.name} has nothing connected, so it is not an output of the model` : `${label(id)} does not lead to any Output, so it does not run`;
+    strayNotes.push({ severity: 'warning', message, node: id });
   }
+  diagnostics.unshift(...strayNotes);
 
   // --- 3. weights
   const weights: Record<string, Record<string, Tensor>> = {};

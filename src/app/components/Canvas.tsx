@@ -47,7 +47,8 @@ const CATEGORY_COLOR: Record<string, string> = {
 /** A node in its category's colour; a frame or note in its own, faintly. */
 function minimapColour(app: ReturnType<typeof useApp>, id: string): string {
   const g = groupOfFrame(id);
-  if (g) return `color-mix(in srgb, ${app.graph.doc.groups?.find((x) => x.id === g)?.color ?? '#4c7be8'} 30%, transparent)`;
+  const group = g && app.graph.doc.groups?.find((x) => x.id === g);
+  if (group) return `color-mix(in srgb, ${group.color ?? '#4c7be8'} ${group.collapsed ? 85 : 30}%, transparent)`;
   if (commentOfNote(id)) return 'color-mix(in srgb, #c9a227 35%, transparent)';
   return CATEGORY_COLOR[getNodeDef(app.graph.node(id)?.type ?? '')?.category ?? ''] ?? 'var(--muted)';
 }

@@ -38,7 +38,9 @@ export function nodesThatRun(doc: GraphDoc): Set<string> {
 /** The inputs the run panel asks for, one per model input. */
 export function runInputFields(doc: GraphDoc): RunInputField[] {
   const out: RunInputField[] = [];
-  const runs = doc.nodes.some((n) => n.type === 'Output') ? nodesThatRun(doc) : null;
+  // until an Output is connected nothing runs: then every Input keeps its field
+  const fed = doc.edges.some((e) => doc.nodes.some((n) => n.id === e.target.node && n.type === 'Output'));
+  const runs = fed ? nodesThatRun(doc) : null;
   for (const n of doc.nodes) {
     if (n.type !== 'Input' || (runs && !runs.has(n.id))) continue;
     const p = nodeParams(n) as { kind: RunInputField['kind']; features: number; layers: number; cell: boolean; tokenizer: string };
