@@ -74,7 +74,7 @@ test('the selected node stays in view when the inspector opens wide, and when it
   await look(page, 'inspector-resized');
 });
 
-test('the "does not compile" box leaves the Run panel once the graph is fixed', async ({ page }) => {
+test('the "does not compile" box leaves the Run panel once the graph is fixed; Output port types follow upstream fixes', async ({ page }) => {
   await openEditor(page);
   await selectNode(page, 'embed');
   await page.getByTestId('param-padding_idx').fill('99');
@@ -87,11 +87,9 @@ test('the "does not compile" box leaves the Run panel once the graph is fixed', 
   await page.getByTestId('param-padding_idx').fill('0');
   await page.getByTestId('tab-run').click();
   await expect(page.getByTestId('run-error')).toHaveCount(0);
-});
 
-test('an Output’s port type follows an upstream error and its fix without being selected', async ({ page }) => {
-  await openEditor(page);
-  await selectNode(page, 'embed');
+  // an Output's port type follows an upstream error and its fix, without the Output selected
+  await page.getByTestId('tab-params').click();
   await page.getByTestId('param-padding_idx').fill('99');
   await expect(page.getByTestId('node-error-embed')).toBeVisible();
   await expect(page.getByTestId('in-probs-value')).toHaveAttribute('data-port-type', 'Sequence|Vector|Tokens|State');
@@ -117,7 +115,7 @@ test('one stray node does not stop Run, the ONNX check or Export; it shows as a 
   await look(page, 'stray-node');
 });
 
-test('a new graph reads printable ASCII; the run panel shows what the vocabulary lacks', async ({ page }) => {
+test('a new graph reads printable ASCII; the run panel shows what the vocabulary lacks; "1 node", "1 error"', async ({ page }) => {
   await openEditor(page);
   // the name classifier's vocabulary is lower-case letters and a few marks
   await page.getByTestId('tab-run').click();
@@ -132,11 +130,8 @@ test('a new graph reads printable ASCII; the run panel shows what the vocabulary
   await expect(page.getByTestId('run-unknown-text')).toHaveCount(0);
   await page.getByTestId('run-input-text').fill('naïve');
   await expect(page.getByTestId('run-unknown-text')).toHaveAttribute('data-symbols', 'ï');
-});
 
-test('counts are singular when they are one: "1 node", "1 error"', async ({ page }) => {
-  await openEditor(page);
-  await page.getByTestId('action-newGraph').click();
+  // counts are singular when they are one: "1 node", "1 error"
   await selectNode(page, 'output');
   await page.keyboard.press('Delete');
   await expect(page.getByTestId('status-bar')).toContainText('1 node · 0 edges');

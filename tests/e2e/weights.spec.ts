@@ -8,7 +8,7 @@ import type { GraphDoc } from '../../src/doc/schema';
 import { encodeWeight } from '../../src/doc/weights';
 import { pruneWeights } from '../../src/app/store/analysis';
 import { removeItems, setParam, renameNode } from '../../src/app/store/doc-ops';
-import { node, openEditor, selectNode, shot } from './helpers';
+import { look, node, openEditor, selectNode } from './helpers';
 
 /** The name classifier with its (seeded) weights written into the file. */
 function weightedDoc(): GraphDoc {
@@ -68,7 +68,7 @@ test('a loaded graph keeps its weights through edits and saving; stale ones are 
   const ask = page.getByTestId('param-confirm-hidden_size');
   await expect(ask).toContainText('the trained weights of encoder and classify would no longer fit');
   await expect(page.getByTestId('summary-encoder')).toHaveText('GRU 32 bi');
-  await shot(page, 'weights-confirm');
+  await look(page, 'weights-confirm');
   await page.getByTestId('param-confirm-keep').click();
   await expect(ask).toHaveCount(0);
   await expect(page.getByTestId('param-hidden_size')).toHaveValue('32');

@@ -36,6 +36,9 @@ const CANVAS_GESTURES: [string, string][] = [
   ['Drag from a port', 'connect; ports that can’t take it dim'],
   ['Drop a connection on the canvas', 'add a node that fits, connected'],
   ['Arrow keys (node focused)', 'nudge the selection'],
+  ['Drag a group’s title bar', 'move the group with its nodes'],
+  ['Double-click a note or a group’s name', 'write in it, rename it'],
+  ['Drag the right panel’s left edge', 'resize the panel'],
 ];
 
 export const HelpOverlay = observer(function HelpOverlay() {

@@ -135,7 +135,8 @@ export class AppState {
 
   /** Fits the graph in view once the canvas has measured every node of it. */
   fitWhenMeasured(): void {
-    const measured = () => !!this.flow && this.graph.doc.nodes.every((n) => this.ui.measured.has(n.id));
+    // (a node inside a folded group is not drawn, so never measured)
+    const measured = () => !!this.flow && this.graph.doc.nodes.every((n) => this.ui.measured.has(n.id) || this.view.annotations.hidden.has(n.id));
     void when(measured, { timeout: 5000 })
       .then(() => requestAnimationFrame(() => this.fitReadable()))
       .catch(() => undefined);
@@ -149,7 +150,7 @@ export class AppState {
   fitReadable(minZoom = READABLE_ZOOM): void {
     const flow = this.flow;
     const el = document.querySelector('.sg-canvas');
-    const ids = this.view.nodes.filter((n) => !n.hidden).map((n) => n.id);
+    const ids = this.view.items.filter((n) => !n.hidden).map((n) => n.id); // nodes, frames and notes
     if (!flow || !el || !ids.length) return;
     const { width, height } = el.getBoundingClientRect();
     const b = flow.getNodesBounds(ids);
