@@ -158,6 +158,13 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
         continue;
       }
       const src = nodeShapes[e.source.node]?.[e.source.port];
+      const srcDef = defs.get(e.source.node);
+      if (!src && srcDef && !activePorts(srcDef.outputs, params.get(e.source.node)!).some((x) => x.name === e.source.port)) {
+        // e.g. an Input's mask after its padding was turned off: say so rather than stall silently
+        error(`${label(e.source.node)} has no output "${e.source.port}" with these params, so ${node.name}.${port.name} gets nothing: reconnect or remove the edge`, { node: id, port: port.name, edge: e.id });
+        blocked = true;
+        continue;
+      }
       if (!src) {
         blocked = true; // the upstream node has its own error
         continue;

@@ -2,7 +2,7 @@
 // types, registers weights as initializers and keeps the graph's inputs, outputs and traced ops.
 import type { DocNode } from '../doc/schema';
 import type { LowerCtx, NodeDef, PortShape, PortValue, Params } from './node-def';
-import type { Op, Program, ValueInfo, GraphInput, GraphOutput, TraceTarget } from '../ir/program';
+import type { Op, Program, ValueInfo, GraphInput, GraphOutput, TraceTarget, WeightRef } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 
 export function createLowering(graphName: string) {
@@ -12,6 +12,7 @@ export function createLowering(graphName: string) {
   const inputs: GraphInput[] = [];
   const outputs: GraphOutput[] = [];
   const traced: TraceTarget[] = [];
+  const weightRefs: Record<string, WeightRef> = {};
   const used = new Set<string>();
   const nodeNames: Record<string, string> = {};
   const unique = (base: string) => {
@@ -38,6 +39,7 @@ export function createLowering(graphName: string) {
           used.add(irName);
           initializers[irName] = t;
           values[irName] = { name: irName, dtype: 'float32', shape: [...t.shape] };
+          weightRefs[irName] = { node: node.id, name };
         }
         return irName;
       },
@@ -82,7 +84,7 @@ export function createLowering(graphName: string) {
   }
 
   function finish(): Program {
-    return { name: graphName, inputs, outputs, ops, values, initializers, traced, nodeNames };
+    return { name: graphName, inputs, outputs, ops, values, initializers, traced, nodeNames, weightRefs };
   }
   return { context, finish };
 }

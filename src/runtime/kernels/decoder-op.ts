@@ -1,7 +1,8 @@
 // Glue between the executor (runtime/execute.ts) and the attention and decoder kernels: reads an
 // op's inputs by their position in ir/ops.ts, calls the kernel, and after a traced run turns the
-// attention weights and decoder steps into Trace records. Kept out of execute.ts so the executor's
-// dispatch stays one line per op.
+// attention weights and decoder steps into Trace records; and the four ops' kernel-table entries
+// (ATTENTION_KERNELS). Their backward slots are the attention/decoder training work (train-attn):
+// until filled they stop a backward pass that reaches them with an error naming the op.
 import type { Op, Program } from '../../ir/program';
 import { floatTensor, intTensor, type Tensor } from '../tensor';
 import { decodeIds } from '../tokenize';
@@ -10,6 +11,8 @@ import { attentionOp, concatAttentionOp, multiHeadAttentionOp, type ScoreRule } 
 import { beamSearch } from './beam';
 import { decode, prepareDecoder, type DecodeAttention, type DecodeResult, type PreparedDecoder } from './decoder';
 import type { CellKind } from './recurrent';
+import { KernelError, type KernelEntry } from './types';
+import { preparedChanged } from './gemm';
 
 type Get = (i: number) => Tensor | undefined;
 const f = (t: Tensor | undefined) => t?.data as Float32Array | undefined;
@@ -31,7 +34,8 @@ export function runAttentionOp(op: Op, get: Get, must: (i: number) => Tensor): T
 /** Index of the first per-layer cell weight among the Decode op's inputs. */
 const CELL_WEIGHTS = 19;
 
-function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder {
+/** The Decode op's weights re-laid out (the kernel table's prepare: again after markWeightsChanged). */
+export function prepareDecodeOp(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder {
   const a = op.attrs;
   const L = a.num_layers as number;
   const cells = Array.from({ length: L }, (_, l) => {
@@ -44,6 +48,7 @@ function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder
       cell: a.cell as CellKind, H: a.hidden_size as number, L, attention: a.attention as DecodeAttention,
       style: (a.attention_style as 'luong' | 'bahdanau') ?? 'bahdanau', bos: a.bos as number, eos: a.eos as number, pad: a.pad as number,
       maxLen: a.max_len as number, strategy: a.strategy as 'greedy' | 'beam', beamWidth: (a.beam_width as number) ?? 1, lengthPenalty: (a.length_penalty as number) ?? 0,
+      earlyStopping: a.early_stopping === true, concatOrder: a.concat_order === 'h_context' ? 'h_context' : 'context_h',
     },
     {
       embedding: f(emb)!, V: emb.shape[0], outW: f(must(10))!, outB: f(must(11))!,
@@ -53,10 +58,9 @@ function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder
   );
 }
 
-/** The Decode op. Prepared weights are cached per op index (they are initializers). */
-export function runDecodeOp(op: Op, k: number, get: Get, must: (i: number) => Tensor, cache: Map<number, PreparedDecoder>, trace: boolean): { outs: Tensor[]; result: DecodeResult } {
-  let P = cache.get(k);
-  if (!P) cache.set(k, (P = prepare(op, get, must)));
+/** The Decode op, on its prepared weights (prepareDecodeOp; made again when they are not given). */
+export function runDecodeOp(op: Op, P: PreparedDecoder | undefined, get: Get, must: (i: number) => Tensor, trace: boolean): { outs: Tensor[]; result: DecodeResult } {
+  P ??= prepareDecodeOp(op, get, must);
   const memory = get(0), target = get(7), h0 = get(2), init = get(4);
   const B = memory?.shape[0] ?? target?.shape[0] ?? h0?.shape[1] ?? init?.shape[0];
   if (B === undefined) throw new Error('the decoder needs a memory, a state or a target to know the batch size');
@@ -144,3 +148,61 @@ export function attentionTraces(program: Program, feeds: Record<string, Tensor>,
   });
   return { nodes, attention };
 }
+
+// ---- kernel-table entries
+
+const backwardMissing = (name: string) => (): never => {
+  throw new KernelError(`training through ${name} is not available yet (its backward pass is not written)`);
+};
+const getter = (ins: (Tensor | undefined)[]) => (i: number) => ins[i];
+const musts = (ins: (Tensor | undefined)[]) => (i: number) => {
+  const t = ins[i];
+  if (!t) throw new KernelError(`input ${i} is missing`);
+  return t;
+};
+
+const attentionEntry = (name: string): KernelEntry => ({
+  forward: (cx, ins) => ({ outs: runAttentionOp(cx.op, getter(ins), musts(ins)) }),
+  backward: backwardMissing(name),
+});
+
+/**
+ * After a weight update: the new transposed matrices copied over the old ones (same arrays, so
+ * their wasm packing is refreshed in place rather than made anew and the gemm keeps its path).
+ */
+function refreshInto(prev: PreparedDecoder, next: PreparedDecoder): PreparedDecoder {
+  const keep = (a: Float32Array | null, b: Float32Array | null): Float32Array | null => {
+    if (a === null || b === null || a.length !== b.length) return b;
+    a.set(b);
+    preparedChanged(a);
+    return a;
+  };
+  next.outT = keep(prev.outT, next.outT)!;
+  next.attnT = keep(prev.attnT, next.attnT);
+  next.combT = keep(prev.combT, next.combT);
+  next.bridgeT = keep(prev.bridgeT, next.bridgeT);
+  next.layers.forEach((l, i) => {
+    const o = prev.layers[i];
+    if (!o) return;
+    l.wihT = keep(o.wihT, l.wihT)!;
+    l.whhT = keep(o.whhT, l.whhT)!;
+  });
+  return Object.assign(prev, next);
+}
+
+export const ATTENTION_KERNELS = {
+  Attention: attentionEntry('Attention'),
+  ConcatAttention: attentionEntry('ConcatAttention'),
+  MultiHeadAttention: attentionEntry('MultiHeadAttention'),
+  Decode: {
+    prepare(op, weight, prev) {
+      const next = prepareDecodeOp(op, weight, (i) => weight(i)!);
+      return prev ? refreshInto(prev as PreparedDecoder, next) : next;
+    },
+    forward(cx, ins) {
+      const { outs, result } = runDecodeOp(cx.op, cx.prepared as PreparedDecoder | undefined, getter(ins), musts(ins), cx.trace);
+      return { outs, traced: cx.trace ? result : undefined };
+    },
+    backward: backwardMissing('Decode'),
+  } satisfies KernelEntry,
+};

@@ -10,6 +10,8 @@
 //   h_l, c_l = cell_l(x_l, h_l, c_l) for every layer (x_0 = x, x_l = h_{l−1}); PyTorch's cell maths
 //            and gate orders (LSTM i,f,g,o; GRU r,z,n with r·(W_hn h + b_hn); RNN tanh)
 //   luong:   context = attend(h_top(t), memory); feat = tanh(combine_W·[context; h_top] + combine_b)
+//            ([h_top; context] with concatOrder 'h_context', as the PyTorch chatbot tutorial's
+//            cat((rnn_output, context)) — the same weights read in the other order give other numbers)
 //   bahdanau: feat = [h_top; context];   none / concat: feat = h_top
 //   logp   = log_softmax(out_W·feat + out_b)                                  [n, V]
 // Why: the input-side and recurrent products are gemms over all rows, memory-side attention
@@ -17,7 +19,10 @@
 // allocated before the step loop, so greedy decoding allocates nothing per step. Rows never mix:
 // a row of a batch gets bit-for-bit what it gets alone.
 import { gemm, transpose } from './gemm';
+import { bannedIds, fillId } from '../../ir/decode-ids';
+export { bannedIds, fillId };
 import type { CellKind } from './recurrent';
+import { act, ract, SIGMOID, TANH } from './cells';
 import { attendRow, attnScratch, contextInto, keyLengths, prepareKeys, softmaxInto, type AttnKeys, type AttnScratch, type RuleWeights, type ScoreRule } from './attention';
 
 export type DecodeAttention = 'none' | ScoreRule | 'concat';
@@ -28,13 +33,20 @@ export interface DecodeSpec {
   L: number;
   attention: DecodeAttention;
   style: 'luong' | 'bahdanau';
+  /** the start symbol fed first (always present) */
   bos: number;
+  /** the end symbol (−1: none, every row runs to maxLen) */
   eos: number;
+  /** the padding symbol (−1: none); never written, and what fills a row after its end (see fillId) */
   pad: number;
   maxLen: number;
   strategy: 'greedy' | 'beam';
   beamWidth: number;
   lengthPenalty: number;
+  /** beam: stop a row at beamWidth finished hypotheses (true), or only once no live one can beat the best finished (false, the default) */
+  earlyStopping?: boolean;
+  /** luong: the output layer reads [context; h] (default) or [h; context] */
+  concatOrder?: 'context_h' | 'h_context';
 }
 
 /** The op's weights, PyTorch layout (see the Decode entry of ir/ops.ts). */
@@ -219,7 +231,7 @@ export interface RunBufs {
   au: Float32Array;
   scores: Float64Array;
   feat: Float32Array;
-  /** luong: [context; h] per row */
+  /** luong: [context; h] (or [h; context]) per row */
   stage: Float32Array;
   logp: Float32Array;
   sc: AttnScratch | null;
@@ -273,8 +285,6 @@ export function initState(P: PreparedDecoder, io: DecodeInputs, R: RunBufs): voi
   }
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
 /** One decoder step for all R.n rows: reads prev tokens and the state in R, leaves logp in R.logp. */
 export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: Int32Array, t: number): void {
   const { H, L, attention: a, style } = P.spec;
@@ -323,10 +333,13 @@ export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: I
   let fs = feat, fOff = 0;
   if (rules && style === 'luong') {
     const cat = R.feat, stage = R.stage, DH = Dm + H;
+    // where context and h sit in the output layer's input: [context; h] or [h; context]
+    const hFirst = P.spec.concatOrder === 'h_context';
+    const cOff = hFirst ? H : 0, hOff = hFirst ? 0 : Dm;
     for (let i = 0; i < n; i++) {
       attendRow(mem!.keys!, memRow[i], h, top + i * H, H, R.sc!, aw, i * Sw, ctx, i * Dm);
-      for (let j = 0; j < Dm; j++) stage[i * DH + j] = ctx[i * Dm + j];
-      for (let j = 0; j < H; j++) stage[i * DH + Dm + j] = h[top + i * H + j];
+      for (let j = 0; j < Dm; j++) stage[i * DH + cOff + j] = ctx[i * Dm + j];
+      for (let j = 0; j < H; j++) stage[i * DH + hOff + j] = h[top + i * H + j];
     }
     gemm(stage, 0, n, DH, P.combT!, H, P.combB, cat, 0);
     for (let k = 0; k < n * H; k++) cat[k] = Math.tanh(cat[k]);
@@ -343,28 +356,35 @@ export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: I
   for (let i = 0; i < n; i++) logSoftmaxRow(logp, i * V, V, memRow[i], t);
 }
 
-function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: Float32Array, h: Float32Array, c: Float32Array, hOff: number, gates: Float32Array, gOff: number): void {
+/**
+ * One step of the stacked cell for n rows: xp = W_ih·x + b_ih, hh = W_hh·h + b_hh ([n, G·H] each,
+ * PyTorch's gate order); updates h (and c) at hOff in place, writes the gate activations. The
+ * decoder uses PyTorch's cells (tanh, sigmoid, GRU with linear_before_reset); the activation codes
+ * (cells.ts) are parameters so tests/unit/cells.test.ts checks this copy of the maths against the
+ * reference for every activation pair.
+ */
+export function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: Float32Array, h: Float32Array, c: Float32Array, hOff: number, gates: Float32Array, gOff: number, a = TANH, ra = SIGMOID): void {
   const GH = (cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1) * H;
   for (let i = 0; i < n; i++) {
     const xo = i * GH, so = hOff + i * H, go = gOff + i * GH;
     for (let j = 0; j < H; j++) {
       if (cell === 'LSTM') {
-        const ig = sigmoid(xp[xo + j] + hh[xo + j]);
-        const fg = sigmoid(xp[xo + H + j] + hh[xo + H + j]);
-        const gg = Math.tanh(xp[xo + 2 * H + j] + hh[xo + 2 * H + j]);
-        const og = sigmoid(xp[xo + 3 * H + j] + hh[xo + 3 * H + j]);
+        const ig = ract(xp[xo + j] + hh[xo + j], ra);
+        const fg = ract(xp[xo + H + j] + hh[xo + H + j], ra);
+        const gg = act(xp[xo + 2 * H + j] + hh[xo + 2 * H + j], a);
+        const og = ract(xp[xo + 3 * H + j] + hh[xo + 3 * H + j], ra);
         c[so + j] = fg * c[so + j] + ig * gg;
-        h[so + j] = og * Math.tanh(c[so + j]);
+        h[so + j] = og * act(c[so + j], a);
         gates[go + j] = ig; gates[go + H + j] = fg; gates[go + 2 * H + j] = gg; gates[go + 3 * H + j] = og;
       } else if (cell === 'GRU') {
-        const rg = sigmoid(xp[xo + j] + hh[xo + j]);
-        const zg = sigmoid(xp[xo + H + j] + hh[xo + H + j]);
-        const ng = Math.tanh(xp[xo + 2 * H + j] + rg * hh[xo + 2 * H + j]);
+        const rg = ract(xp[xo + j] + hh[xo + j], ra);
+        const zg = ract(xp[xo + H + j] + hh[xo + H + j], ra);
+        const ng = act(xp[xo + 2 * H + j] + rg * hh[xo + 2 * H + j], a);
         h[so + j] = ng + zg * (h[so + j] - ng);
         gates[go + j] = rg; gates[go + H + j] = zg; gates[go + 2 * H + j] = ng;
       } else {
         const pre = xp[xo + j] + hh[xo + j];
-        h[so + j] = Math.tanh(pre);
+        h[so + j] = act(pre, a);
         gates[go + j] = pre;
       }
     }
@@ -384,7 +404,8 @@ function logSoftmaxRow(x: Float32Array, off: number, V: number, row: number, t: 
 
 /** Greedy decoding, or forced decoding when io.target is given. */
 export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boolean } = {}): DecodeResult {
-  const { H, L, eos, pad, bos } = P.spec;
+  const { H, L, eos, bos } = P.spec;
+  const pad = fillId(P.spec);
   const { B } = io;
   const V = P.V, GH = P.G * H;
   const forced = io.target !== undefined;
@@ -402,6 +423,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
   const score = new Float64Array(B);
   const done = new Uint8Array(B);
   const prev = new Int32Array(B).fill(bos);
+  const banned = bannedIds(P.spec, V);
+  let firstAllowed = 0;
+  while (firstAllowed < V - 1 && banned[firstAllowed]) firstAllowed++;
   const names = DECODER_GATE_NAMES[P.spec.cell];
   const tr = opts.trace ? Array.from({ length: L }, () => ({ h: new Float32Array(B * steps * H), c: P.spec.cell === 'LSTM' ? new Float32Array(B * steps * H) : undefined, g: new Float32Array(B * steps * GH) })) : null;
   let active = B;
@@ -419,9 +443,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
       let y: number;
       if (forced) y = io.target![b * io.T + t];
       else {
-        // the most likely token, lowest id on ties; never <pad>, which marks the end of a row
-        y = pad === 0 ? 1 : 0;
-        for (let v = y + 1; v < V; v++) if (v !== pad && R.logp[lo + v] > R.logp[lo + y]) y = v;
+        // the most likely token, lowest id on ties; never <pad> (it marks the end of a row) nor <s>
+        y = firstAllowed;
+        for (let v = y + 1; v < V; v++) if (!banned[v] && R.logp[lo + v] > R.logp[lo + y]) y = v;
       }
       const st = b * steps + t;
       for (let v = 0; v < V; v++) lp[st * V + v] = R.logp[lo + v];
