@@ -68,11 +68,13 @@ const UnknownSymbols = observer(function UnknownSymbols({ field, text }: { field
   const params = nodeParams(node);
   const unknown = unknownSymbols(params, text);
   if (!unknown.length) return null;
-  const unk = (params.vocab as string[]).includes('<unk>');
+  // unknown symbols become unk_token; with none (empty), the run refuses them
+  const unkToken = typeof params.unk_token === 'string' ? params.unk_token : '<unk>';
+  const unk = unkToken !== '' && (params.vocab as string[]).includes(unkToken);
   const shown = unknown.slice(0, 24);
   return (
     <p className="sg-field-warn" data-testid={`run-unknown-${field.name}`} data-symbols={unknown.join('')}>
-      {count(unknown.length, params.tokenizer === 'words' ? 'word' : 'symbol')} not in {node.name}’s vocabulary{unk ? ', read as <unk>' : ''}:{' '}
+      {count(unknown.length, params.tokenizer === 'words' ? 'word' : 'symbol')} not in {node.name}’s vocabulary{unk ? `, read as ${unkToken}` : ' (no unk_token: the run refuses them)'}:{' '}
       {shown.map((s, i) => (
         <code key={i}>{show(s)}</code>
       ))}
