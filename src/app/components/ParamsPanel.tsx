@@ -164,6 +164,14 @@ const NodeDetails = observer(function NodeDetails({ node }: { node: DocNode }) {
   );
 });
 
+/** "3 nodes, 1 group and 2 edges": what a multiple selection holds. */
+function selectionText(ids: readonly string[], edges: number): string {
+  const groups = ids.filter((id) => groupOfFrame(id)).length;
+  const notes = ids.filter((id) => commentOfNote(id)).length;
+  const parts = [count(ids.length - groups - notes, 'node'), groups && count(groups, 'group'), notes && count(notes, 'note'), count(edges, 'edge')].filter(Boolean) as string[];
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
 const GraphOverview = observer(function GraphOverview() {
   const app = useApp();
   const { graph } = app;
@@ -181,7 +189,7 @@ const GraphOverview = observer(function GraphOverview() {
       {doc.description && <DocText text={doc.description} />}
       {sel.nodes.length + sel.edges.length > 1 && (
         <p className="sg-note" data-testid="multi-selection">
-          {count(sel.nodes.length, 'node')} and {count(sel.edges.length, 'edge')} selected. Delete, copy or duplicate them together; select one node to edit its params.
+          {selectionText(sel.nodes, sel.edges.length)} selected. Delete, copy or duplicate them together; select one node to edit its params.
         </p>
       )}
       <dl className="sg-stats">
