@@ -51,6 +51,14 @@ describe('groups and comments in the file', () => {
     // an empty section is left out of the file
     expect(docToText(ungroup(doc, ['g_encoder']))).not.toContain('"groups"');
   });
+
+  it('keeps the sections it does not edit (a training setup) when it saves', () => {
+    const r = parseGraphText(readFileSync('graphs/seq2seq-teacher-forcing.json', 'utf8'));
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    expect(r.doc.training).toBeDefined();
+    const again = parseGraphText(docToText(r.doc));
+    expect(again.ok && again.doc.training).toEqual(r.doc.training);
+  });
 });
 
 describe('group and comment edits', () => {

@@ -233,15 +233,18 @@ export function setGraphName(doc: GraphDoc, name: string): GraphDoc {
   return doc.name === name ? doc : { ...doc, name };
 }
 
-/** The document as a file: stable key order, two-space indent. */
+/** The document as a file: stable key order, two-space indent. Sections this function does not
+ *  name (training, and whatever later versions add) are kept, after the known ones and before
+ *  the bulky weights, so saving in the editor never drops part of a file. */
 export function docToText(doc: GraphDoc): string {
-  const { format, version, name, description, seed, nodes, edges, samples, weights, groups, comments } = doc;
+  const { format, version, name, description, seed, nodes, edges, samples, weights, groups, comments, ...rest } = doc;
   const out: Record<string, unknown> = { format, version, name };
   if (description !== undefined) out.description = description;
   if (seed !== undefined) out.seed = seed;
   Object.assign(out, { nodes, edges, samples });
   if (groups?.length) out.groups = groups;
   if (comments?.length) out.comments = comments;
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
   if (weights && Object.keys(weights).length) out.weights = weights;
   return JSON.stringify(out, null, 2) + '\n';
 }
