@@ -50,22 +50,46 @@ function Head({ first, names }: { first: string; names: string[] }) {
   );
 }
 
-/** [B, F]: one line per row, a column per feature. */
+/** Wide vectors (a hidden state of 64 units) for a few rows read down, not across: a column per
+ *  row would otherwise run off the panel after three or four numbers. */
+const TRANSPOSE_ROWS = 4;
+
+/** [B, F]: one line per row and a column per feature, or (few rows, many features) the other way round. */
 function VectorTable({ out, rowText }: { out: OutputResult; rowText: (b: number) => string | undefined }) {
   const [B, F] = out.shape;
   const names = featureNames(out.name, F, out.labels);
+  const rowName = (b: number) => rowText(b) ?? `row ${b + 1}`;
+  if (B <= TRANSPOSE_ROWS && F > B && F > 4) {
+    return (
+      <div className="sg-floats-scroll">
+        <table className="sg-floats" data-testid={`floats-${out.name}`} data-layout="features-down">
+          <Head first="feature" names={Array.from({ length: B }, (_, b) => rowName(b))} />
+          <tbody>
+            {names.map((n, f) => (
+              <tr key={f} data-testid="float-feature">
+                <th>{n}</th>
+                <Cells values={Array.from({ length: B }, (_, b) => out.data[b * F + f])} n={B} />
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    );
+  }
   return (
-    <table className="sg-floats" data-testid={`floats-${out.name}`}>
-      <Head first="row" names={names} />
-      <tbody>
-        {Array.from({ length: Math.min(B, 64) }, (_, b) => (
-          <tr key={b} data-testid="float-row">
-            <th>{rowText(b) ?? `row ${b + 1}`}</th>
-            <Cells values={out.data.subarray(b * F, (b + 1) * F)} n={F} />
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="sg-floats-scroll">
+      <table className="sg-floats" data-testid={`floats-${out.name}`}>
+        <Head first="row" names={names} />
+        <tbody>
+          {Array.from({ length: Math.min(B, 64) }, (_, b) => (
+            <tr key={b} data-testid="float-row">
+              <th>{rowName(b)}</th>
+              <Cells values={out.data.subarray(b * F, (b + 1) * F)} n={F} />
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
