@@ -41,7 +41,9 @@ export const GroupDetails = observer(function GroupDetails({ id }: { id: string 
         </span>
         <span className="sg-panel-sub">{count(g.nodes.length, 'node')}</span>
       </header>
-      <p className="sg-doc">A frame around nodes, for the eye only: it moves with them and folds to one box. The model does not change.</p>
+      <div className="sg-doc-wrap">
+        <p className="sg-doc">A frame around nodes, for the eye only: it moves with them and folds to one box. The model does not change.</p>
+      </div>
       <div className="sg-field">
         <div className="sg-field-head">
           <label htmlFor="sg-group-name" className="sg-field-label">

@@ -48,14 +48,16 @@ export function SeriesChart({ steps, series, theme, testId, height = 170 }: { st
         { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 46 },
       ],
       series: [
-        { label: 'step', value: (_u, v) => (v == null ? '' : (steps[v] ?? String(v))) },
+        // until the pointer is on the chart, the legend names the series and says how to read them
+        // (not a row of "—")
+        { label: 'step', value: (_u, v) => (v == null ? 'hover to read' : (steps[v] ?? String(v))) },
         ...series.map((s) => ({
           label: s.label,
           stroke: paint(s.emphasis ? OUTPUT_COLOURS[outputs++ % OUTPUT_COLOURS.length] : INPUT_COLOURS[inputs++ % INPUT_COLOURS.length]),
           width: s.emphasis ? 2.25 : 1.25,
           dash: s.emphasis ? undefined : [4, 3],
           points: { show: steps.length <= 40, size: s.emphasis ? 5 : 3 },
-          value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toFixed(4)),
+          value: (_u: uPlot, v: number | null) => (v == null ? '' : v.toFixed(4)),
         })),
       ],
     };
