@@ -82,6 +82,7 @@ test('the "does not compile" box leaves the Run panel once the graph is fixed; O
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-error')).toContainText('The graph does not compile');
   await expect(page.getByTestId('run-error')).toContainText('padding_idx');
+  await look(page, 'run-does-not-compile');
   // fixed: the box goes (the next run would compile)
   await page.getByTestId('tab-params').click();
   await page.getByTestId('param-padding_idx').fill('0');
@@ -93,6 +94,7 @@ test('the "does not compile" box leaves the Run panel once the graph is fixed; O
   await page.getByTestId('param-padding_idx').fill('99');
   await expect(page.getByTestId('node-error-embed')).toBeVisible();
   await expect(page.getByTestId('in-probs-value')).toHaveAttribute('data-port-type', 'Sequence|Vector|Tokens|State');
+  await look(page, 'output-port-upstream-error');
   await page.getByTestId('param-padding_idx').fill('0');
   await expect(page.getByTestId('node-error-embed')).toHaveCount(0);
   await expect(page.getByTestId('in-probs-value')).toHaveAttribute('data-port-type', 'Vector');

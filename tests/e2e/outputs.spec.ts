@@ -44,11 +44,16 @@ test('a beam-search decoder exports and checks in onnxruntime as greedy, from th
   await openGalleryGraph(page, 'g2p-attention', false);
   await selectNode(page, 'decoder');
   await page.getByTestId('param-strategy').selectOption('beam');
+  // the node's summary says so, whole (it wraps rather than ending in "b…")
+  const summary = page.getByTestId('summary-decoder');
+  await expect(summary).toHaveText('GRU 48 · additive · beam 4');
+  expect(await summary.evaluate((e) => e.scrollWidth <= e.clientWidth + 1)).toBe(true);
   await page.getByTestId('tab-run').click();
   await expect(page.getByTestId('onnx-greedy')).not.toBeChecked();
   await page.getByTestId('action-exportOnnx').click();
   const refused = page.getByTestId('toast').filter({ hasText: 'uses beam search' });
   await expect(refused.getByTestId('toast-action')).toHaveText('Export as greedy');
+  await look(page, 'export-beam-refused');
   const [download] = await Promise.all([page.waitForEvent('download'), refused.getByTestId('toast-action').click()]);
   expect(download.suggestedFilename()).toBe('g2p-attention.onnx');
   expect(readFileSync(await download.path()).includes(Buffer.from('requested_strategy'))).toBe(true);
@@ -60,6 +65,7 @@ test('a beam-search decoder exports and checks in onnxruntime as greedy, from th
   await expect(page.getByTestId('onnx-greedy')).toBeChecked();
   expect(Number(await page.getByTestId('onnx-result').getAttribute('data-max-diff'))).toBeLessThanOrEqual(1e-4);
   await expect(page.getByTestId('onnx-result')).toContainText('beam search checked as greedy decoding');
+  await look(page, 'onnx-greedy-check');
 });
 
 /** Titles whose text does not fit their box (scrollWidth beyond clientWidth). */
