@@ -25,6 +25,14 @@ test('a float forecast is charted against its input series, with its steps and f
   await expect(table.getByTestId('float-step')).toHaveCount(16);
   await expect(table.getByTestId('float-step').nth(3).locator('th')).toHaveText('3');
   await page.getByTestId('output-forecast').scrollIntoViewIfNeeded();
+  // the legend names the series and how to read them, not a row of dashes; hovered, it reads values
+  const legend = chart.locator('.u-legend');
+  await expect(legend).toContainText('hover to read');
+  await expect(legend).not.toContainText('—');
+  const box = (await chart.locator('.u-over').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+  await expect(legend).toContainText(/forecast\s*:?\s*-?\d\.\d{4}/);
+  await page.mouse.move(box.x - 40, box.y - 40);
   await shot(page, 'run-forecast-chart');
 });
 
