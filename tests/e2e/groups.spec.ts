@@ -64,6 +64,8 @@ test('group nodes in a named, coloured frame that moves with them, folds, copies
   await expect(page.getByTestId('group-Encoder')).toContainText('encoder.output');
   await expect(page.getByTestId('edge-name.tokens-embed.tokens')).toHaveText('[B, T]');
   await expect(page.getByTestId('edge-encoder.output-last.input')).toHaveText('[B, T, 64]');
+  // the minimap draws the folded box in place of its two nodes (5 nodes + 1 box)
+  await expect(page.locator('.react-flow__minimap-node')).toHaveCount(6);
   await look(page, 'group-folded');
   let doc = await saved(page);
   expect(doc.groups).toEqual([{ id: expect.any(String), name: 'Encoder', color: '#16a085', nodes: ['emb', 'gru'], collapsed: true }]);

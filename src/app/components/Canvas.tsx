@@ -75,7 +75,7 @@ export const Canvas = observer(function Canvas() {
             moves.set(c.id, { x: Math.round(c.position.x), y: Math.round(c.position.y) });
             dragging ||= !!c.dragging;
           } else if (c.type === 'dimensions' && c.dimensions) {
-            if (graph.node(c.id)) ui.setMeasured(c.id, c.dimensions);
+            if (graph.node(c.id) || groupOfFrame(c.id)) ui.setMeasured(c.id, c.dimensions); // a folded frame too: the minimap draws it
           } else if (c.type === 'select') {
             selection ??= { add: [], remove: [] };
             (c.selected ? selection.add : selection.remove).push(c.id);

@@ -112,7 +112,7 @@ export class AnnotationView {
         prev.selected === selected &&
         prev.position.x === box.x &&
         prev.position.y === box.y &&
-        (folded ? prev.width === undefined : prev.width === box.width && prev.height === box.height)
+        (folded ? prev.width === undefined && prev.measured === this.ui.measured.get(id) : prev.width === box.width && prev.height === box.height)
       ) {
         out.push(prev);
         continue;
@@ -124,7 +124,8 @@ export class AnnotationView {
         data: { groupId: g.id },
         selected,
         // expanded: a fixed box behind its nodes; folded: sized by what it shows, among the nodes
-        ...(folded ? { zIndex: 1 } : { width: box.width, height: box.height, zIndex: -1 }),
+        // (a folded one gets its measured size back, as controlled nodes must, or the minimap skips it)
+        ...(folded ? { zIndex: 1, measured: this.ui.measured.get(id) } : { width: box.width, height: box.height, zIndex: -1 }),
         dragHandle: '.sg-frame-drag',
         className: folded ? 'sg-frame-node is-folded' : 'sg-frame-node',
         ariaLabel: `group ${g.name}`,
