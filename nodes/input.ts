@@ -45,7 +45,8 @@ export const Input = defineNode<{
     kind: { kind: 'enum', options: ['tokens', 'sequence', 'vector', 'state'], default: 'tokens', inline: true, help: 'tokens (text), a float sequence, a float vector, or a recurrent state' },
     vocab: {
       kind: 'strings',
-      default: [...SPECIALS, ...'abcdefghijklmnopqrstuvwxyz'.split('')],
+      // printable ASCII (space to ~), so a space, a digit or a capital is not silently <unk>
+      default: [...SPECIALS, ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))],
       minItems: 2,
       help: 'the symbols, in id order (id = position); must hold the special symbols named below',
       when: isTokens,

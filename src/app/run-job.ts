@@ -10,6 +10,7 @@ import { execute, RunError } from '../runtime/execute';
 import { decodeIds, defaultLengths, sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import type { Trace } from '../runtime/trace';
+import { count } from './plural';
 
 export interface RunRequest {
   id: number;
@@ -36,6 +37,8 @@ export interface InputEcho {
   dims: (number | string)[];
   /** token inputs: the symbols each row was read as (padding left out) */
   tokens?: string[][];
+  /** float inputs: the values fed (so outputs can be charted against them) */
+  values?: Float32Array;
 }
 
 export interface RunSuccess {
@@ -70,7 +73,7 @@ export function runJob(req: RunRequest): RunResponse {
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !compiled.program) {
     const n = errors.length;
-    return fail('compile', `the graph has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
+    return fail('compile', `the graph has ${count(n, 'error')}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
   }
   const program = compiled.program;
   const feeds: Record<string, Tensor> = {};
@@ -89,6 +92,7 @@ export function runJob(req: RunRequest): RunResponse {
     if (typeof t === 'string') return fail('input', t, { where: { input: inp.name } });
     feeds[inp.name] = t;
     const echo: InputEcho = { name: inp.name, shape: t.shape, dims: [...inp.shape] };
+    if (t.dtype === 'float32') echo.values = t.data as Float32Array;
     if (inp.info.kind === 'tokens') {
       const [B, T] = t.shape;
       const pad = inp.info.pad;

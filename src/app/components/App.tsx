@@ -68,7 +68,10 @@ export const App = observer(function App({ app }: { app: AppState }) {
           }}
         >
           <TopBar />
-          <main className="sg-main">
+          <main
+            className="sg-main"
+            style={{ '--palette-w': `${app.layout.paletteWidth}px`, '--panel-w': `${app.layout.panelWidth}px`, '--inspector-w': `${app.layout.inspectorWidth}px` } as React.CSSProperties}
+          >
             <Palette />
             <Canvas />
             <RightPanel />
