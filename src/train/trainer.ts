@@ -10,7 +10,7 @@ import type { TrainingSettings } from '../doc/training';
 import type { WeightJSON } from '../doc/schema';
 import { encodeWeight, decodeWeightData } from '../doc/weights';
 import { positionOf } from '../runtime/tensor';
-import { forwardTrain, backward, markWeightsChanged, type RecurrentState, type GradTrace } from './runtime';
+import { forwardTrain, backward, markWeightsChanged, type RecurrentState, type GradTrace, type Trace } from './runtime';
 import { planLosses, computeLoss, TrainError, type LossPlan } from './plan';
 import { chunkBatch, timedInputs } from './bptt';
 import { Updater } from './update';
@@ -36,7 +36,8 @@ export interface Trainer {
 }
 
 export interface StepOptions {
-  /** record the gradient trace (∂loss/∂h_t per recurrent node, layer, direction, step) in the result */
+  /** record the forward trace (h, c, gates per step) and the gradient trace (∂loss/∂h_t per
+   *  recurrent node, layer, direction, step) of the (last) update in the result */
   trace?: boolean;
   /** sees every update's gradients after clipping, before the optimiser (IR weight name -> values; program.weightRefs names them) */
   onGradients?: (grads: ReadonlyMap<string, Float32Array>) => void;
@@ -68,12 +69,13 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
   const shapeOf = (name: string) => program.initializers[name].shape;
 
   /** forward + losses on one chunk; the seeds for backward when `train` */
-  function forwardLosses(b: Batch, seed: number, train: boolean, carried: Map<number, RecurrentState> | undefined) {
+  function forwardLosses(b: Batch, seed: number, train: boolean, carried: Map<number, RecurrentState> | undefined, trace = false) {
     const fw = forwardTrain(program, b.feeds, {
       seed,
       dropout: train,
       teacherForcingRatio: train ? settings.teacher_forcing_ratio : 1,
       initialStates: carried,
+      trace,
     });
     const seeds = new Map<string, Float32Array>();
     const results = plans.map((p) => {
@@ -122,17 +124,19 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
     let last = { gradNorm: 0, clippedNorm: 0, lr: updater.lr };
     let chunkLabel = '';
     let gradTrace: GradTrace | undefined;
+    let trace: Trace | undefined;
     try {
       checkTargetsForBptt(batch);
       const chunks = chunkBatch(program, plans, batch, settings.bptt_steps);
       chunks.forEach((c, k) => {
         chunkLabel = chunks.length > 1 ? ` (BPTT chunk ${k + 1} of ${chunks.length}, time steps ${c.t0}..${c.t1 - 1})` : '';
-        const { fw, seeds, results } = forwardLosses(c.batch, stepSeed(settings.seed, stepCount), true, carried);
-        const bw = backward(fw.tape, seeds, { trace: opts.trace });
+        const { fw, seeds, results } = forwardLosses(c.batch, stepSeed(settings.seed, stepCount), true, carried, opts.trace);
+        const bw = backward(fw.tape, seeds, { trace: opts.trace, inputGrads: false });
         const grads = bw.grads;
         checkFinite(grads, 'gradient');
         last = updater.apply(params, grads, opts.onGradients);
         if (bw.gradTrace) gradTrace = bw.gradTrace;
+        if (fw.trace) trace = fw.trace;
         checkFinite(grads, 'updated weight');
         markWeightsChanged(program, params.map((p) => p.name));
         carried = fw.finalStates;
@@ -143,7 +147,7 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
           total += (plans[i].spec.loss_weight * r.loss) / chunks.length;
         });
       });
-      return { loss: total, losses: per, ...last, step: stepCount, updates: chunks.length, ...(gradTrace ? { gradTrace } : {}) };
+      return { loss: total, losses: per, ...last, step: stepCount, updates: chunks.length, ...(gradTrace ? { gradTrace } : {}), ...(trace ? { trace } : {}) };
     } catch (e) {
       params.forEach((p, i) => p.data.set(backup[i]));
       updater.rollback();

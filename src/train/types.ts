@@ -2,7 +2,7 @@
 // (which read StepResults and Metrics). See docs/training.md.
 import type { WeightJSON } from '../doc/schema';
 import type { UpdaterStateJSON } from './update';
-import type { GradTrace } from './runtime';
+import type { GradTrace, Trace } from './runtime';
 
 /** feeds by graph input name (as execute() takes them), targets by graph output name: int64 class
  *  ids ([B] or [B,T]) for CrossEntropyLoss/NLLLoss, float32 values (the output's shape) for
@@ -26,6 +26,8 @@ export interface StepResult {
   updates: number;
   /** with step(batch, { trace: true }): ∂loss/∂h_t (and ∂loss/∂c_t) of the (last) update */
   gradTrace?: GradTrace;
+  /** with step(batch, { trace: true }): the forward trace (h, c, gates) of the (last) update */
+  trace?: Trace;
 }
 
 export interface OutputMetrics {

@@ -39,7 +39,7 @@ const CASES: Case[] = [];
 // every recurrent cell, bidirectional and 2 layers, over ragged batches
 for (const [cell, head] of [['RNN', 'last'], ['LSTM', 'steps'], ['GRU', 'last']] as const) {
   const model = recurrentSpec({ cell, head, layers: 2, bidirectional: true, vocab: 10, emb: 5, hidden: 6, classes: 3 });
-  CASES.push({ name: `${cell} (tanh) bidirectional 2-layer, ${head === 'last' ? 'N→1' : 'N→N'}, Adam`, model, training: { losses: [ce()], optimizer: { type: 'Adam', lr: 0.02 } }, batches: tokenBatches(rand, model, 3, 4, 6) });
+  CASES.push({ name: `${cell}${cell === 'RNN' ? ' (tanh)' : ''} bidirectional 2-layer, ${head === 'last' ? 'N→1' : 'N→N'}, Adam`, model, training: { losses: [ce()], optimizer: { type: 'Adam', lr: 0.02 } }, batches: tokenBatches(rand, model, 3, 4, 6) });
 }
 // every optimiser, with a schedule and clipping
 const opt = (model: RecurrentSpec) => tokenBatches(rand, model, 3, 4, 6);

@@ -144,3 +144,54 @@ describe('trainer state, weights and evaluation', () => {
     expect(a.trainer.step(batches[0]).loss).toBeCloseTo(m1.loss, 6);
   });
 });
+
+describe('traces, dropout and epoch schedules', () => {
+  it('step(batch, { trace: true }) returns the forward trace and ∂loss/∂h_t of every layer and direction', () => {
+    const { trainer } = setup(tagger, ceTraining());
+    const r = trainer.step(batches[0], { trace: true });
+    const g = r.gradTrace!.nodes.find((n) => n.name === 'encoder')!;
+    expect(g.layers.map((l) => `${l.layer} ${l.direction} ${!!l.dc}`)).toEqual(['0 forward true', '0 reverse true', '1 forward true', '1 reverse true']);
+    expect(g.layers[0].dh.length).toBe(5 * 7 * tagger.hidden);
+    expect(r.trace!.nodes.find((n) => n.name === 'encoder')!.layers).toHaveLength(4);
+    expect(trainer.step(batches[1]).gradTrace).toBeUndefined();
+  });
+
+  it('dropout masks follow the seed and the step counter: same seed, same run; state/restore keeps them', () => {
+    const m = recurrentSpec({ cell: 'GRU', head: 'steps', classes: 4, layers: 2, bidirectional: false });
+    const withDropout = (seed: number) => {
+      const doc = recurrentGraph(m, ceTraining({ seed }));
+      doc.nodes.find((n) => n.id === 'rnn')!.params.dropout = 0.5;
+      const program = compile(doc).program!;
+      return { program, trainer: createTrainer(program, TrainingSchema.parse(ceTraining({ seed }))) };
+    };
+    const run = (t: ReturnType<typeof withDropout>, from: number, to: number) => batches.concat(batches).slice(from, to).map((b) => t.trainer.step(b).loss);
+    const a = withDropout(1);
+    const b = withDropout(1);
+    const c = withDropout(2);
+    const la = run(a, 0, 6);
+    expect(run(b, 0, 6)).toEqual(la);
+    expect(run(c, 0, 6)).not.toEqual(la);
+    // a new mask every step: the same batch twice through unchanged weights gives two losses
+    const f = withDropout(1);
+    const frozen = createTrainer(f.program, TrainingSchema.parse(ceTraining({ seed: 1, optimizer: { type: 'SGD', lr: 1e-30 }, schedule: undefined })));
+    expect(frozen.step(batches[0]).loss).not.toBe(frozen.step(batches[0]).loss);
+    // evaluation has no dropout: the same loss twice
+    expect(a.trainer.evaluate([batches[0]]).loss).toBe(a.trainer.evaluate([batches[0]]).loss);
+    // resumed mid-way in a fresh program, the masks continue where they were
+    const d = withDropout(1);
+    expect(run(d, 0, 3)).toEqual(la.slice(0, 3));
+    const e = withDropout(1);
+    e.trainer.restore(JSON.parse(JSON.stringify(d.trainer.state())));
+    expect(run(e, 3, 6)).toEqual(la.slice(3));
+  });
+
+  it('a schedule with interval "epoch" steps at endEpoch(), not per update', () => {
+    const { trainer } = setup(tagger, ceTraining({ schedule: { type: 'StepLR', step_size: 1, gamma: 0.5, interval: 'epoch' } }));
+    const lrs = [0, 1, 2].map((i) => trainer.step(batches[i]).lr);
+    trainer.endEpoch();
+    const next = trainer.step(batches[3]).lr;
+    expect(lrs).toEqual([0.01, 0.01, 0.01]);
+    expect(next).toBe(0.005);
+    expect(trainer.state().epoch).toBe(1);
+  });
+});
