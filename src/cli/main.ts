@@ -1,4 +1,4 @@
-// seqgraph validate | sample | run | export — the same core the app uses, from a terminal.
+// seqgraph validate | sample | run | export | train | evaluate — the same core the app uses, from a terminal.
 // Every failure is a readable message on stderr and exit code 1; stdout carries only results.
 import { Command, CommanderError } from 'commander';
 import { compile, type CompileResult } from '../compiler/compile';
@@ -10,6 +10,9 @@ import { traceToJSON } from '../runtime/trace';
 import { CliError, readFeeds, readGraph, tensorsToJSON, writeText } from './io';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
+import { registerTrainCommands } from './train';
+import { TrainError } from '../train/plan';
+import { SessionError } from '../train/session';
 
 function printProblems(file: string, problems: Diagnostic[]): void {
   for (const p of problems) process.stderr.write(`${file}: ${formatDiagnostic(p)}\n`);
@@ -116,12 +119,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${opts.output}: written\n`);
     });
 
+  let exit = 0;
+  registerTrainCommands(program, argv, (code) => (exit = code));
+
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exit;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    if (e instanceof CliError || e instanceof RunError) {
+    if (e instanceof CliError || e instanceof RunError || e instanceof TrainError || e instanceof SessionError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }
