@@ -227,6 +227,27 @@ async function evaluate(file: string, o: DataOptions & { split: 'train' | 'valid
 }
 
 export function registerTrainCommands(program: Command, argv: string[], setExit: (code: number) => void): void {
+  program
+    .command('generate <graph>')
+    .description('draw samples from a trained language model (e.g. graphs/name-generator.json), one per line')
+    .option('-n, --count <n>', 'how many', intArg('--count', 1), 10)
+    .option('--seed <n>', 'the same seed gives the same samples', intArg('--seed', 0), 1)
+    .option('-t, --temperature <x>', 'below 1: safer choices; above 1: more varied', numArg('--temperature'), 1)
+    .option('--prefix <text>', 'start every sample with this', '')
+    .action(async (file: string, o: { count: number; seed: number; temperature: number; prefix: string }) => {
+      const { compileOrThrow } = await import('./train-setup');
+      const { sampleLanguageModel } = await import('../train/lm-sample');
+      const doc = readGraphOrThrow(file);
+      let out: string[];
+      try {
+        out = sampleLanguageModel(compileOrThrow(file, doc), { count: o.count, seed: o.seed, temperature: o.temperature, prefix: o.prefix });
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`${file}: ${(e as Error).message}`);
+      }
+      process.stdout.write(out.join('\n') + '\n');
+    });
+
   const dataOpts = (c: Command) =>
     c
       .option('-d, --data <name|file>', 'a built-in data set (cmudict-g2p, cmudict-stress, names-gender, names, spam-assassin, co2-concentration, seattle-weather) or a CSV/TSV/JSONL/text file; default: the graph\'s training.data')
