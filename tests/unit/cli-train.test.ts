@@ -124,3 +124,20 @@ describe('seqgraph train: errors name what is wrong', () => {
     expect(col.err).toMatch(/has no column "body" \(columns: text, label\)/);
   }, 60_000);
 });
+
+describe('seqgraph generate', () => {
+  it('draws names from the trained name generator: seeded, letters only, a refusal for a classifier', async () => {
+    const a = await cli('generate', 'graphs/name-generator.json', '-n', '8', '--seed', '5', '-t', '0.8');
+    expect(a.code).toBe(0);
+    const names = a.out.trim().split('\n');
+    expect(names.length).toBe(8);
+    for (const n of names) expect(n).toMatch(/^[a-z'-]{1,30}$/);
+    expect(new Set(names).size).toBeGreaterThan(4);
+    expect((await cli('generate', 'graphs/name-generator.json', '-n', '8', '--seed', '5', '-t', '0.8')).out).toBe(a.out);
+    expect((await cli('generate', 'graphs/name-generator.json', '-n', '8', '--seed', '6', '-t', '0.8')).out).not.toBe(a.out);
+    const bad = await cli('generate', 'graphs/name-gender.json');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/sampling needs an Output of the next symbol at every step over "name"'s \d+ symbols/);
+  }, 60_000);
+});
+
