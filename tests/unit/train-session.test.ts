@@ -123,3 +123,67 @@ describe('training session', () => {
     expect(() => createSession({ ...setup(), settings, resume: {} as SessionCheckpoint })).toThrow(/not a seqgraph training checkpoint/);
   });
 });
+
+describe('training session: a Decoder is scored by PER/WER on free greedy decoding', async () => {
+  const { loadBuiltin, suggestSpec } = await import('../../src/data');
+  const { withoutDecoderTargets } = await import('../../src/train/inference-doc');
+  const { execute } = await import('../../src/runtime/execute');
+  const { encodeBatch } = await import('../../src/runtime/tokenize');
+  const raw = JSON.parse(readFileSync('graphs/g2p-cmudict.json', 'utf8'));
+  delete raw.weights;
+  delete raw.trained;
+  const r = checkGraph(raw);
+  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  const doc = r.doc;
+  const program = programOf(doc);
+  const inference = programOf(withoutDecoderTargets(doc));
+  const table = await loadBuiltin('cmudict-g2p');
+  const spec = { ...suggestSpec(program, table, { builtin: 'cmudict-g2p' }), max_rows: 400 };
+  const data = prepareData(program, table, spec);
+  const g2pSettings = TrainingSchema.parse({ losses: [{ loss: 'NLLLoss', output: 'logprobs' }], optimizer: { type: 'Adam', lr: 0.01 }, batch_size: 32, epochs: 1, seed: 1 });
+
+  it('PER = Σ edit distance / Σ reference phonemes, WER = share of words wrong, on what the graph without its target decodes', () => {
+    const s = createSession({ program, settings: g2pSettings, data, inference });
+    for (let e = s.next(); e.kind !== 'done'; e = s.next());
+    expect(s.task.kind).toBe('decode');
+    const rep = s.evaluate('test', { examples: 1000 });
+    expect(rep.metrics.metric.name).toBe('per');
+    expect(rep.rows).toBe(data.splits.test.length);
+    // independently: Levenshtein over the listed phoneme strings
+    const lev = (a: string[], b: string[]) => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      return d[a.length][b.length];
+    };
+    const words = (t: string) => (t ? t.split(' ') : []);
+    let edits = 0;
+    let ref = 0;
+    let wrong = 0;
+    for (const e of rep.examples) {
+      const d = lev(words(e.target), words(e.prediction));
+      edits += d;
+      ref += words(e.target).length;
+      if (d) wrong++;
+      expect(e.correct).toBe(d === 0);
+    }
+    expect(rep.examples.length).toBe(rep.rows);
+    expect(rep.metrics.metric.value).toBeCloseTo(edits / ref, 12);
+    expect(rep.metrics.extra!.wer).toBeCloseTo(wrong / rep.rows, 12);
+    // the predictions are what the trained weights decode greedily in a graph loaded fresh
+    const fresh = programOf(withoutDecoderTargets({ ...doc, weights: s.trainer.weights() }));
+    const some = rep.examples.slice(0, 8);
+    const info = fresh.inputs[0].info as import('../../src/ir/program').TokenInputInfo;
+    const y = execute(fresh, { word: encodeBatch(some.map((e) => e.input), info) }).outputs.phonemes;
+    const M = y.shape[1] as number;
+    const V = (fresh.outputs.find((o) => o.name === 'phonemes')!.labels ?? []) as string[];
+    some.forEach((e, i) => {
+      const toks: string[] = [];
+      for (let t = 0; t < M; t++) {
+        const w = V[y.data[i * M + t]];
+        if (w === '</s>' || w === '<pad>') break;
+        toks.push(w);
+      }
+      expect(toks.join(' ')).toBe(e.prediction);
+    });
+  }, 120_000);
+});
