@@ -11,7 +11,7 @@ import type { Program, TokenInputInfo } from '../ir/program';
 import type { TrainingSettings } from '../doc/training';
 import type { DataBatch } from '../data/batches';
 import type { PreparedData } from '../data/prepare';
-import { forecastRMSE } from '../data/series';
+import { denormalise, forecastRMSE } from '../data/series';
 import { IGNORE_INDEX } from '../data/vocab';
 import { execute } from '../runtime/execute';
 import { forwardTrain, markWeightsChanged } from './runtime';
@@ -120,7 +120,7 @@ export function measure(a: MeasureArgs): EvaluationReport {
   const inputText = (ex: DataBatch['examples'][number]) => {
     if (textInput) return textOf(ex.feeds[textInput[0]], textInfo);
     const f = Object.values(ex.feeds)[0];
-    return f ? `[${f.length} values]` : '';
+    return f ? `row ${ex.row}: ${ex.length > 1 ? `${ex.length} steps, ` : ''}${f.length} values` : '';
   };
   const rows: Row[] = [];
   let index = 0;
@@ -242,7 +242,9 @@ export function measure(a: MeasureArgs): EvaluationReport {
     }
     exs.forEach((ex, i) => {
       const err = forecastRMSE(data, task.output, [ex], [preds[i]]);
-      rows.push({ index: index++, input: inputText(ex), target: Array.from(ex.targets[task.output], (v) => v.toFixed(3)).join(' '), prediction: Array.from(preds[i], (v) => v.toFixed(3)).join(' '), correct: true, loss: err });
+      // in the data's units (a differenced series: the change from the step before)
+      const shown = (v: ArrayLike<number>) => Array.from(denormalise(data, task.output, v), (x) => x.toFixed(3)).join(' ');
+      rows.push({ index: index++, input: inputText(ex), target: shown(ex.targets[task.output]), prediction: shown(preds[i]), correct: true, loss: err });
     });
   }
   const worst = rows
