@@ -1,4 +1,4 @@
-// seqgraph validate | sample | run | export — the same core the app uses, from a terminal.
+// seqgraph validate | sample | run | export | train | evaluate — the same core the app uses, from a terminal.
 // Every failure is a readable message on stderr and exit code 1; stdout carries only results.
 import { Command, CommanderError } from 'commander';
 import { compile, type CompileResult } from '../compiler/compile';
@@ -11,6 +11,9 @@ import { CliError, readFeeds, readGraph, tensorsToJSON, writeText } from './io';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import { registerImportCommands } from './import-commands';
+import { registerTrainCommands } from './train';
+import { TrainError } from '../train/plan';
+import { SessionError } from '../train/session';
 
 function printProblems(file: string, problems: Diagnostic[]): void {
   for (const p of problems) process.stderr.write(`${file}: ${formatDiagnostic(p)}\n`);
@@ -127,13 +130,15 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerImportCommands(program);
+  let exit = 0;
+  registerTrainCommands(program, argv, (code) => (exit = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exit;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    if (e instanceof CliError || e instanceof RunError) {
+    if (e instanceof CliError || e instanceof RunError || e instanceof TrainError || e instanceof SessionError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }

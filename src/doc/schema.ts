@@ -1,6 +1,7 @@
 // The graph file format: types, the zod schema that checks a file, and the current version.
 // Behaviour lives elsewhere; this file only says what a valid document looks like.
 import { z } from 'zod';
+import { TrainedSchema } from './trained';
 import { TrainingSchema } from './training';
 
 export const FORMAT = 'seqgraph';
@@ -100,6 +101,8 @@ export const GraphDocSchema = z
     comments: z.array(CommentSchema).optional(),
     /** how to train the graph again: losses, optimiser, schedule, clipping, ... (doc/training.ts) */
     training: TrainingSchema.optional(),
+    /** how the weights were trained and what they reach on the test split (doc/trained.ts) */
+    trained: TrainedSchema.optional(),
   })
   .strict();
 
