@@ -15,6 +15,7 @@ import './styles/panels.css';
 import './styles/run.css';
 import './styles/dialogs.css';
 import './styles/onnx.css';
+import './styles/train.css';
 
 function exampleDoc(): GraphDoc {
   const entry = GALLERY.find((g) => g.id === DEFAULT_GALLERY_ID) ?? GALLERY[0];

@@ -1,15 +1,17 @@
-// The right-hand panel: Params, Run and Inspector tabs. The inspector (../inspector/) draws the
+// The right-hand panel: Params, Run, Train and Inspector tabs. The inspector (../inspector/) draws the
 // last run's Trace, which the run store keeps.
 import { observer } from 'mobx-react-lite';
 import type { RightTab } from '../store/ui-store';
 import { ParamsPanel } from './ParamsPanel';
 import { RunPanel } from './RunPanel';
+import { TrainPanel } from './TrainPanel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { cx, useApp } from './ui';
 
 const TABS: { id: RightTab; label: string }[] = [
   { id: 'params', label: 'Params' },
   { id: 'run', label: 'Run' },
+  { id: 'train', label: 'Train' },
   { id: 'inspector', label: 'Inspector' },
 ];
 
@@ -33,7 +35,7 @@ export const RightPanel = observer(function RightPanel() {
         ))}
       </div>
       <div className="sg-right-body" role="tabpanel">
-        {ui.rightTab === 'params' ? <ParamsPanel /> : ui.rightTab === 'run' ? <RunPanel /> : <InspectorPanel />}
+        {ui.rightTab === 'params' ? <ParamsPanel /> : ui.rightTab === 'run' ? <RunPanel /> : ui.rightTab === 'train' ? <TrainPanel /> : <InspectorPanel />}
       </div>
     </aside>
   );

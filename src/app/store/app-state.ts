@@ -11,13 +11,17 @@ import { FlowView, type SeqFlowEdge, type SeqFlowNode } from './flow-view';
 import { GraphStore } from './graph-store';
 import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
+import { TrainStore } from './train-store';
 import { UiStore } from './ui-store';
+import { lossesFor, trainingOf, withTraining } from './train-settings';
+import type { DoneMsg, Prepared } from '../train-protocol';
 
 export class AppState {
   readonly graph: GraphStore;
   readonly ui = new UiStore();
   readonly run = new RunStore();
   readonly onnx = new OnnxStore();
+  readonly train = new TrainStore();
   readonly view: FlowView;
   /** the canvas, once it is mounted (for fit view, screen ↔ flow coordinates) */
   flow: ReactFlowInstance<SeqFlowNode, SeqFlowEdge> | null = null;
@@ -26,7 +30,25 @@ export class AppState {
   constructor(doc: GraphDoc) {
     this.graph = new GraphStore(doc);
     this.view = new FlowView(this.graph, this.ui);
-    makeObservable(this, { apply: action });
+    makeObservable(this, { apply: action, adoptPrepared: action, adoptTrained: action });
+    this.train.onPrepared = (p) => this.adoptPrepared(p);
+  }
+
+  /** A data set was prepared: its mapping (and a loss per target) go into the graph's training section. */
+  adoptPrepared(p: Prepared): void {
+    const doc = this.graph.doc;
+    const t = trainingOf(doc);
+    const shapes = this.graph.analysis.nodeShapes;
+    const next = { ...t, data: p.spec, losses: lossesFor(doc, p.spec, (id) => shapes[id]?.value, t.losses) };
+    if (JSON.stringify(next) !== JSON.stringify(doc.training)) this.graph.commit(withTraining(doc, next), { coalesce: 'training-data' });
+  }
+
+  /** Training ended: its weights go into the graph (Save writes them, with the training section, to the file). */
+  adoptTrained(m: DoneMsg): void {
+    const doc = this.graph.doc;
+    this.graph.commit({ ...doc, weights: { ...(doc.weights ?? {}), ...(m.weights ?? {}) } });
+    this.run.reset();
+    this.ui.toast(`${m.stopped ? 'Stopped' : 'Trained'} at step ${m.step}: the weights are in the graph now (Save keeps them in the file)`, 'success', 5000);
   }
 
   get state(): EditorState {
@@ -79,6 +101,7 @@ export class AppState {
   afterOpen(): void {
     this.run.reset();
     this.onnx.reset();
+    if (!this.train.running) this.train.reset();
     this.ui.closeOverlays();
     setTimeout(() => this.fitWhenMeasured(), 0);
   }
