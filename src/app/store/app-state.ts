@@ -38,8 +38,10 @@ export class AppState {
   adoptPrepared(p: Prepared): void {
     const doc = this.graph.doc;
     const t = trainingOf(doc);
-    const shapes = this.graph.analysis.nodeShapes;
-    const next = { ...t, data: p.spec, losses: lossesFor(doc, p.spec, (id) => shapes[id]?.value, t.losses) };
+    const shapes = this.graph.analysis.edgeShapes;
+    // what an Output receives is the shape on the edge into it
+    const into = (id: string) => doc.edges.find((e) => e.target.node === id);
+    const next = { ...t, data: p.spec, losses: lossesFor(doc, p.spec, (id) => shapes[into(id)?.id ?? ''], t.losses) };
     if (JSON.stringify(next) !== JSON.stringify(doc.training)) this.graph.commit(withTraining(doc, next), { coalesce: 'training-data' });
   }
 
