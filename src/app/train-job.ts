@@ -8,6 +8,7 @@ import type { Program } from '../ir/program';
 import { DataError, graphChanges, loadBuiltin, parseTable, prepareData, previewRows, suggestSpec, type PreparedData, type Table } from '../data';
 import { BUILTIN_NAMES, type BuiltinName, type DataSpecInput } from '../data/spec';
 import type { Prepared, TrainRequest, TrainResponse, TrainSource } from './train-protocol';
+import { TrainLoop } from './train-loop';
 
 export type Post = (msg: TrainResponse, transfer?: Transferable[]) => void;
 /** runs fn soon, after pending messages (a worker: a MessageChannel hop; a test: a microtask) */
@@ -89,7 +90,7 @@ export async function prepare(doc: GraphDoc, source: TrainSource, specIn?: DataS
 
 /** The worker's state: at most one training loop, fed by messages. */
 export class TrainJob {
-  private loop: { run(): void; pause(): void; resume(): void; stop(): void } | null = null;
+  private loop: TrainLoop | null = null;
 
   constructor(
     private readonly post: Post,
@@ -104,10 +105,11 @@ export class TrainJob {
           return;
         case 'start': {
           this.loop?.stop();
-          compileOrThrow(req.doc);
-          await loadTable(req.source);
-          // WIP: the loop (train-loop.ts) drives src/train/session.ts, which branch train-cli is writing
-          throw new JobError('train', 'training needs the shared training session (src/train/session.ts), not merged into this build yet');
+          const program = compileOrThrow(req.doc);
+          const table = await loadTable(req.source);
+          this.loop = new TrainLoop(program, table, req, this.post, this.later);
+          this.loop.run();
+          return;
         }
         case 'pause':
           this.loop?.pause();

@@ -53,9 +53,14 @@ export interface Prepared {
 
 export interface StepMsg {
   type: 'step';
+  /** 0-based epoch, and of how many */
   epoch: number;
-  step: number;
+  epochs: number;
+  /** steps of this epoch done (1-based), of stepsPerEpoch */
+  stepInEpoch: number;
   stepsPerEpoch: number;
+  /** optimiser steps over the whole run so far, and planned in all */
+  step: number;
   totalSteps: number;
   loss: number;
   gradNorm: number;

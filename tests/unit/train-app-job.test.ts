@@ -80,3 +80,71 @@ describe('train job: prepare', () => {
     expect(lossesFor(doc, p.spec, () => ({ type: 'Vector', dtype: 'float32', shape: ['B', 1] }) as never)).toEqual([{ loss: 'MSELoss', output: 'probs' }]);
   });
 });
+
+describe('train job: the loop in the worker', () => {
+  it('steps the shared session, pauses between steps, resumes at the next step, stops with test results and weights', async () => {
+    const doc = namesGenderDoc();
+    const p = await prepare(doc, { builtin: 'names-gender' });
+    const training = { losses: [{ loss: 'CrossEntropyLoss' as const, output: 'probs' }], optimizer: { type: 'Adam' as const, lr: 0.01 }, batch_size: 16, epochs: 2, seed: 3, data: { ...p.spec, max_rows: 240 } };
+    const posts: TrainResponse[] = [];
+    // a yield the test controls: steps run only when the test lets them
+    const queue: (() => void)[] = [];
+    const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
+    const turn = (n: number) => {
+      for (let i = 0; i < n && queue.length; i++) queue.shift()!();
+    };
+    await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 4 });
+    turn(5);
+    const steps = () => posts.filter((m) => m.type === 'step') as Extract<TrainResponse, { type: 'step' }>[];
+    expect(steps().map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(steps()[0].totalSteps).toBe(steps()[0].stepsPerEpoch * 2);
+    expect(posts.some((m) => m.type === 'checkpoint' && m.step === 4)).toBe(true);
+    await job.handle({ type: 'pause' });
+    turn(10); // nothing runs while paused
+    expect(steps()).toHaveLength(5);
+    expect(posts.at(-1)).toEqual({ type: 'paused', step: 5 });
+    await job.handle({ type: 'resume' });
+    turn(1);
+    expect(steps().at(-1)!.step).toBe(6);
+    // to the end: two epochs, each with validation metrics, then the test split
+    while (queue.length) turn(1);
+    const epochs = posts.filter((m) => m.type === 'epoch');
+    expect(epochs).toHaveLength(2);
+    const done = posts.at(-1)!;
+    expect(done.type).toBe('done');
+    if (done.type !== 'done') return;
+    expect(done.stopped).toBe(false);
+    expect(done.test!.metrics.metric.name).toBe('accuracy');
+    expect(done.test!.confusion!.labels).toEqual(['female', 'male']);
+    expect(done.weights!.dense.weight.shape).toEqual([2, 64]);
+    const wrongFirst = done.test!.examples.findIndex((e) => e.correct);
+    expect(done.test!.examples.slice(wrongFirst).every((e) => e.correct)).toBe(true);
+    // the losses fell
+    const l = steps().map((s) => s.loss);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(l.slice(-5))).toBeLessThan(mean(l.slice(0, 5)));
+  });
+
+  it('a checkpoint resumes the same run: the step after it has the same loss', async () => {
+    const doc = namesGenderDoc();
+    const p = await prepare(doc, { builtin: 'names-gender' });
+    const training = { losses: [{ loss: 'CrossEntropyLoss' as const, output: 'probs' }], optimizer: { type: 'Adam' as const, lr: 0.01 }, batch_size: 16, epochs: 1, seed: 3, data: { ...p.spec, max_rows: 200 } };
+    const run = async (resume?: unknown) => {
+      const posts: TrainResponse[] = [];
+      const queue: (() => void)[] = [];
+      const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
+      await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 3, resume });
+      for (let i = 0; i < 6 && queue.length; i++) queue.shift()!();
+      return posts;
+    };
+    const a = await run();
+    const ck = a.find((m) => m.type === 'checkpoint' && m.step === 3);
+    if (ck?.type !== 'checkpoint') throw new Error('no checkpoint at step 3');
+    const b = await run(structuredClone(ck.state));
+    const stepA = a.find((m) => m.type === 'step' && m.step === 4);
+    const stepB = b.find((m) => m.type === 'step');
+    expect(stepB).toMatchObject({ step: 4 });
+    if (stepA?.type !== 'step' || stepB?.type !== 'step') return;
+    expect(stepB.loss).toBe(stepA.loss);
+  });
+});
