@@ -161,16 +161,28 @@ export const TrainPanel = observer(function TrainPanel() {
         <span className="sg-panel-sub">{app.graph.doc.name}</span>
       </header>
       <Interrupted app={app} />
-      <TrainData />
-      <TrainSettings />
+      {showCurves ? (
+        <details className="sg-train-fold" data-testid="train-setup-fold">
+          <summary>
+            Data and settings <span className="sg-muted">· {train.sourceLabel || 'no data set'}</span>
+          </summary>
+          <TrainData />
+          <TrainSettings />
+        </details>
+      ) : (
+        <>
+          <TrainData />
+          <TrainSettings />
+        </>
+      )}
       <section className="sg-train-section" aria-label="Run the training">
-        <h3 className="sg-train-h">3 · Train</h3>
+        <h3 className="sg-train-h">{showCurves ? 'Training' : '3 · Train'}</h3>
         <Controls />
         <Progress />
         <TrainError />
+        <TrainResults />
         {showCurves && <TrainCharts width={width - 24} />}
       </section>
-      <TrainResults />
     </div>
   );
 });

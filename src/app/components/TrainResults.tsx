@@ -60,7 +60,7 @@ export const TrainResults = observer(function TrainResults() {
   const m = test.metrics.metric;
   const wrong = test.examples.filter((e) => !e.correct).length;
   return (
-    <section className="sg-train-section" aria-label="Results" data-testid="train-results">
+    <section className="sg-train-results" aria-label="Results" data-testid="train-results">
       <h3 className="sg-train-h">Results on the test split</h3>
       <p className="sg-train-big">
         {metricLabel(m.name)}: <b data-testid="train-test-metric">{formatMetric(m.name, m.value)}</b> <span className="sg-muted">· loss {test.metrics.loss.toFixed(4)}</span>

@@ -208,5 +208,7 @@ export function docToText(doc: GraphDoc): string {
   if (seed !== undefined) out.seed = seed;
   Object.assign(out, { nodes, edges, samples });
   if (weights && Object.keys(weights).length) out.weights = weights;
+  // every other (optional) section as it is: the training setup, and whatever later versions add
+  for (const [k, v] of Object.entries(doc)) if (!(k in out) && k !== 'weights' && v !== undefined) out[k] = v;
   return JSON.stringify(out, null, 2) + '\n';
 }
