@@ -9,6 +9,7 @@ import { DataError, graphChanges, loadBuiltin, parseTable, prepareData, previewR
 import { BUILTIN_NAMES, type BuiltinName, type DataSpecInput } from '../data/spec';
 import type { Prepared, TrainRequest, TrainResponse, TrainSource } from './train-protocol';
 import { TrainLoop } from './train-loop';
+import { gradientJob } from './grad-job';
 
 export type Post = (msg: TrainResponse, transfer?: Transferable[]) => void;
 /** runs fn soon, after pending messages (a worker: a MessageChannel hop; a test: a microtask) */
@@ -111,6 +112,14 @@ export class TrainJob {
           this.loop.run();
           return;
         }
+        case 'gradients':
+          try {
+            const r = gradientJob(req.doc, req.inputs, req.targets);
+            this.post({ type: 'gradients', id: req.id, ...r });
+          } catch (e) {
+            this.post({ type: 'gradients-error', id: req.id, message: (e as Error).message });
+          }
+          return;
         case 'pause':
           this.loop?.pause();
           return;

@@ -140,6 +140,7 @@ export class TrainLoop {
       test = {
         metrics: { loss: rep.metrics.loss, metric: { ...rep.metrics.metric } },
         ...(rep.confusion ? { confusion: rep.confusion } : {}),
+        rows: rep.rows,
         examples: rep.examples.map((x) => ({ ...x, loss: Number.isFinite(x.loss) ? x.loss : NaN })),
       };
     } catch (e) {

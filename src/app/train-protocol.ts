@@ -1,7 +1,8 @@
 // Messages between the editor and the training worker (train-worker.ts). Plain data only: the
 // worker has the data layer and the training session (src/train/session.ts); the editor keeps
 // the document, the charts and the checkpoints. No DOM here, so a Node test can drive the job.
-import type { GraphDoc } from '../doc/schema';
+import type { GraphDoc, SampleValue } from '../doc/schema';
+import type { GradTrace } from '../runtime/grad-trace';
 import type { DataSpec, DataSpecInput } from '../data/spec';
 import type { DropReport } from '../data/table';
 import type { PreviewRow } from '../data/preview';
@@ -31,8 +32,18 @@ export interface StartRequest {
   checkpointEvery?: number;
 }
 
+/** ∂loss/∂h_t of one input (the inspector's gradient view); `targets`: class label per output */
+export interface GradientRequest {
+  type: 'gradients';
+  id: number;
+  doc: GraphDoc;
+  inputs: Record<string, SampleValue>;
+  targets?: Record<string, string>;
+}
+
 export type TrainRequest =
   | PrepareRequest
+  | GradientRequest
   | StartRequest
   | { type: 'pause' }
   | { type: 'resume' }
@@ -99,6 +110,8 @@ export interface Evaluation {
   metrics: MetricsMsg;
   confusion?: { labels: string[]; counts: number[][] };
   examples: ExampleRow[];
+  /** examples scored */
+  rows?: number;
 }
 
 export interface CheckpointMsg {
@@ -124,6 +137,8 @@ export interface DoneMsg {
 
 export type TrainResponse =
   | Prepared
+  | { type: 'gradients'; id: number; gradTrace: GradTrace; loss: number; targets: string[] }
+  | { type: 'gradients-error'; id: number; message: string }
   | StepMsg
   | EpochMsg
   | CheckpointMsg

@@ -148,3 +148,37 @@ describe('train job: the loop in the worker', () => {
     expect(stepB.loss).toBe(stepA.loss);
   });
 });
+
+describe('the inspector gradients (grad-job)', () => {
+  it('∂loss/∂h at the last step is Wᵀ(p − onehot(target)), per direction, as cross-entropy through Dense says', async () => {
+    const { gradientJob } = await import('../../src/app/grad-job');
+    const { compile } = await import('../../src/compiler/compile');
+    const { execute } = await import('../../src/runtime/execute');
+    const { sampleToTensor } = await import('../../src/runtime/tokenize');
+    const doc = namesGenderDoc();
+    const program = compile(doc).program!;
+    const W = Object.entries(program.weightRefs).find(([, r]) => r.node === 'dense' && r.name === 'weight')!;
+    const w = program.initializers[W[0]].data as Float32Array; // [2, 64]
+    const feeds = { name: sampleToTensor(program.inputs[0], 'rosamund') as never };
+    const p = execute(program, feeds, {}).outputs.probs.data as Float32Array;
+    for (const target of ['female', 'male']) {
+      const r = gradientJob(doc, { name: 'rosamund' }, { probs: target });
+      expect(r.targets[0]).toContain(`${target} (the target)`);
+      const y = target === 'female' ? [1, 0] : [0, 1];
+      expect(r.loss).toBeCloseTo(-Math.log(p[y.indexOf(1)]), 5);
+      const g = r.gradTrace.nodes.find((n) => n.node === 'gru')!;
+      const T = g.steps;
+      expect(T).toBe(8);
+      for (const [d, off] of [['forward', 0], ['reverse', 32]] as const) {
+        const dh = g.layers.find((l) => l.direction === d)!.dh;
+        for (let u = 0; u < 32; u++) {
+          const want = (p[0] - y[0]) * w[0 * 64 + off + u] + (p[1] - y[1]) * w[1 * 64 + off + u];
+          expect(Math.abs(dh[(T - 1) * 32 + u] - want)).toBeLessThan(1e-6);
+        }
+      }
+    }
+    // without a target: the prediction is the target
+    const pred = p[0] > p[1] ? 'female' : 'male';
+    expect(gradientJob(doc, { name: 'rosamund' }).targets[0]).toContain(`${pred} (the prediction)`);
+  });
+});

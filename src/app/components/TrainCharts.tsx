@@ -43,7 +43,7 @@ const CHARTS: ChartSpec[] = [
   },
   {
     id: 'metric',
-    title: 'Metric',
+    title: 'Metric at each epoch\'s end',
     series: [
       { label: 'train', stroke: '#6b8fd6', points: true },
       { label: 'validation', stroke: '#e07b39', points: true },
@@ -118,6 +118,7 @@ export function TrainCharts({ width }: { width: number }) {
   const w = Math.max(220, width);
   return (
     <div className="sg-train-charts" data-testid="train-charts">
+      <p className="sg-field-help">The training loss is drawn at every step; the validation loss and the metric are measured at the end of each epoch (points). Gradient norm: before clipping, and after (dashed; the same line while under the clip).</p>
       {CHARTS.map((c) => (
         <Chart key={c.id} spec={c} width={w} />
       ))}

@@ -48,7 +48,8 @@ const Progress = observer(function Progress() {
       {p && (
         <div className="sg-train-progress-text">
           <span>
-            {status} · epoch <b data-testid="train-epoch">{p.epoch + 1}</b> of {p.epochs} (step {p.stepInEpoch} of {p.stepsPerEpoch}) · step <b data-testid="train-step">{p.step}</b> of {p.totalSteps} · {p.stepsPerSecond.toFixed(1)} steps/s
+            {status} · epoch <b data-testid="train-epoch">{p.epoch + 1}</b> of {p.epochs} · step <b data-testid="train-step">{p.step}</b> of {p.totalSteps}
+            {p.epochs > 1 && <span className="sg-muted"> ({p.stepInEpoch} of {p.stepsPerEpoch} in this epoch)</span>} · {p.stepsPerSecond.toFixed(1)} steps/s
             {train.status === 'running' && <> · {fmtTime(p.etaSeconds)} left</>}
           </span>
           <span className="sg-muted">

@@ -1,6 +1,7 @@
 // After training: the metric on the test split, a confusion matrix for classifiers, and test
 // examples (errors first) with input, target and prediction. A row opens the example in the
 // Run tab's input and the inspector, run with the trained weights.
+import { runInAction } from 'mobx';
 import { observer } from 'mobx-react-lite';
 import type { ExampleRow } from '../train-protocol';
 import type { AppState } from '../store/app-state';
@@ -20,6 +21,9 @@ function inspect(app: AppState, ex: ExampleRow): void {
   const fields = runInputFields(app.graph.doc);
   const inputs = ex.inputs ?? (fields[0] ? { [fields[0].name]: ex.input } : {});
   for (const [k, v] of Object.entries(inputs)) app.run.setText(k, v);
+  // the inspector's gradients are then taken against this example's target
+  const out = app.graph.doc.training?.losses[0]?.output;
+  runInAction(() => (app.train.gradTargets = out ? { inputs, targets: { [out]: ex.target } } : null));
   app.perform('runGraph');
   app.ui.setTab('inspector');
 }
@@ -67,7 +71,7 @@ export const TrainResults = observer(function TrainResults() {
       </p>
       {test.confusion && <Confusion {...test.confusion} />}
       <p className="sg-field-help">
-        {test.examples.length} test examples, {wrong} wrong (shown first). Click a row to run it and open the inspector.
+        {test.rows !== undefined && test.rows > test.examples.length ? `${test.examples.length} of the ${test.rows} test examples` : `${test.examples.length} test examples`}, the wrong ones first ({wrong} here). Click a row to run it and open the inspector.
       </p>
       <div className="sg-train-examples-wrap">
         <table className="sg-train-examples" data-testid="train-examples">

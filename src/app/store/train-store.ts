@@ -4,7 +4,8 @@
 // what it reports. The curves are plain arrays (thousands of points) with a version counter
 // the charts observe, so MobX does not wrap every number.
 import { action, makeObservable, observable, observableRef, runInAction } from 'mobx';
-import type { GraphDoc } from '../../doc/schema';
+import type { GraphDoc, SampleValue } from '../../doc/schema';
+import type { GradTrace } from '../../runtime/grad-trace';
 import type { CheckpointMsg, DoneMsg, EpochMsg, Evaluation, Prepared, StepMsg, TrainRequest, TrainResponse, TrainSource } from '../train-protocol';
 import { saveCheckpoint, type StoredCheckpoint } from './checkpoint-db';
 
@@ -50,6 +51,11 @@ export class TrainStore {
   lastCheckpointStep: number | null = null;
   /** the run's document (the graph trained), to put the weights back into */
   runDoc: GraphDoc | null = null;
+  /** the inspector's ∂loss/∂h_t for the last run's input */
+  grads: { id: number; forTrace: unknown; result?: { gradTrace: GradTrace; loss: number; targets: string[] }; error?: string } | null = null;
+  /** a test example's target, so the inspector's gradients are taken against it (set by the results table) */
+  gradTargets: { inputs: Record<string, string>; targets: Record<string, string> } | null = null;
+  private gradSeq = 0;
   private worker: Worker | null = null;
   private onDone: ((m: DoneMsg) => void) | null = null;
   /** the app puts a prepared mapping into the graph's training section */
@@ -71,6 +77,8 @@ export class TrainStore {
       bestStep: observable,
       lastCheckpointStep: observable,
       runDoc: observableRef,
+      grads: observableRef,
+      gradTargets: observableRef,
       receive: action,
       setSource: action,
       begin: action,
@@ -135,6 +143,16 @@ export class TrainStore {
     this.onDone = onDone;
     this.graphKey = graphKey;
     this.send({ type: 'start', doc: plain(doc), source: this.source, training: plain(doc.training) as never, checkpointEvery: 25, ...(resume ? { resume: resume.state } : {}) });
+  }
+
+  /** ∂loss/∂h_t for `inputs` on `doc` (the trace it goes with is `forTrace`, to know when it is stale) */
+  requestGradients(doc: GraphDoc, inputs: Record<string, SampleValue>, forTrace: unknown): void {
+    const id = ++this.gradSeq;
+    runInAction(() => (this.grads = { id, forTrace }));
+    // a test example's target counts only while the run is still on that example's input
+    const t = this.gradTargets;
+    const same = !!t && Object.entries(t.inputs).every(([k, v]) => typeof inputs[k] === 'string' && (inputs[k] as string).trim() === v.trim());
+    this.send({ type: 'gradients', id, doc: plain(doc), inputs: plain(inputs), ...(same ? { targets: { ...t!.targets } } : {}) });
   }
 
   pause(): void {
@@ -208,6 +226,12 @@ export class TrainStore {
         this.onDone = null;
         return;
       case 'status':
+        return;
+      case 'gradients':
+        if (this.grads?.id === m.id) this.grads = { ...this.grads, result: { gradTrace: m.gradTrace, loss: m.loss, targets: m.targets } };
+        return;
+      case 'gradients-error':
+        if (this.grads?.id === m.id) this.grads = { ...this.grads, error: m.message };
         return;
       case 'error':
         this.error = { stage: m.stage, message: m.message };
