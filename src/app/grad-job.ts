@@ -44,7 +44,8 @@ export function gradientJob(doc: GraphDoc, inputs: Record<string, SampleValue>, 
     feeds[inp.name] = t;
   }
   const classOutputs = program.outputs.filter((o) => o.kind === 'probs' || o.kind === 'logprobs');
-  const own = (doc.training?.losses ?? []).filter((l) => l.loss !== 'MSELoss' && classOutputs.some((o) => o.name === l.output));
+  // a document's section may leave defaults out (loss_weight, reduction): fill them in
+  const own = (doc.training?.losses ?? []).filter((l) => l.loss !== 'MSELoss' && classOutputs.some((o) => o.name === l.output)).map((l) => LossSchema.parse(l));
   const losses = own.length ? own : classOutputs.map((o) => LossSchema.parse({ loss: 'CrossEntropyLoss', output: o.name }));
   if (!losses.length) throw new JobError('train', 'the graph has no output over classes to take a loss on (gradients need a target)');
   const plans = planLosses(program, losses);

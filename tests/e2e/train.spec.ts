@@ -28,21 +28,13 @@ const steps = (page: Page) => page.evaluate(() => {
   return { step: [...t.step], loss: [...t.loss] };
 });
 
-async function pickNamesGender(page: Page): Promise<void> {
-  await page.getByTestId('tab-train').click();
-  await page.getByTestId('train-dataset').selectOption('names-gender');
-  // the gallery's classifier has 8 classes; the data has 2: one click fits the output layer
-  const fit = page.getByTestId('train-fit-probs');
-  await expect(fit.or(page.getByTestId('train-mapping'))).toBeVisible({ timeout: 15_000 });
-  if (await fit.isVisible()) await fit.click();
-  await expect(page.getByTestId('train-mapping')).toBeVisible({ timeout: 15_000 });
-}
-
-test('the Train tab: data set, mapping preview, dropped rows, settings', async ({ page }) => {
+test('train the name classifier in the browser: the loss falls, pause/resume continues, Run = CLI on the saved file', async ({ page }) => {
+  test.setTimeout(90_000);
   await openEditor(page);
   await openGalleryGraph(page, 'name-classifier', false);
   await page.getByTestId('tab-train').click();
   await page.getByTestId('train-dataset').selectOption('names-gender');
+  // the gallery's classifier has 8 classes, the data 2: the error says so and offers the fix
   await expect(page.getByTestId('train-data-error')).toContainText('scores 8 classes');
   await shot(page, 'train-fit-output');
   await page.getByTestId('train-fit-probs').click();
@@ -51,13 +43,6 @@ test('the Train tab: data set, mapping preview, dropped rows, settings', async (
   await expect(page.getByTestId('train-loss-probs')).toHaveValue('CrossEntropyLoss');
   await page.getByTestId('train-preview').scrollIntoViewIfNeeded();
   await shot(page, 'train-mapping');
-});
-
-test('train the name classifier in the browser: the loss falls, pause/resume continues, Run = CLI on the saved file', async ({ page }) => {
-  test.setTimeout(90_000);
-  await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
-  await pickNamesGender(page);
   await page.getByTestId('train-epochs').fill('1');
   await page.getByTestId('train-batch-size').fill('64');
   await page.getByTestId('train-lr').fill('0.01');
@@ -111,4 +96,18 @@ test('train the name classifier in the browser: the loss falls, pause/resume con
     const index = Number(await r.getAttribute('data-index'));
     expect(Math.abs(Number(await r.getAttribute('data-value')) - expected[index])).toBeLessThanOrEqual(1e-6);
   }
+
+  // one click from a test example into the inspector: its h_t and its ∂loss/∂h_t against its target
+  await page.getByTestId('tab-train').click();
+  const row = page.getByTestId('train-example-row').first();
+  const name = (await row.locator('td').first().textContent())!;
+  const target = (await row.locator('td').nth(1).textContent())!;
+  await row.click();
+  await expect(page.getByTestId('inspector-panel')).toBeVisible();
+  await expect(page.getByTestId('grad-target')).toContainText(`${target} (the target)`, { timeout: 15_000 });
+  await expect(page.getByTestId('grad-heatmap-forward')).toBeVisible();
+  await expect(page.getByTestId('grad-norm-plot').locator('canvas')).toBeVisible();
+  expect(name.length).toBeGreaterThan(0);
+  await page.getByTestId('grad-view').scrollIntoViewIfNeeded();
+  await shot(page, 'inspector-gradients');
 });

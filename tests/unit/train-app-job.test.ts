@@ -177,6 +177,9 @@ describe('the inspector gradients (grad-job)', () => {
         }
       }
     }
+    // the graph's own training section (as a file writes it, defaults left out) gives the loss
+    const withTraining = { ...doc, training: { losses: [{ loss: 'CrossEntropyLoss', output: 'probs' }], optimizer: { type: 'Adam' } } } as GraphDoc;
+    expect(gradientJob(withTraining, { name: 'rosamund' }, { probs: 'male' }).loss).toBeCloseTo(-Math.log(p[1]), 5);
     // without a target: the prediction is the target
     const pred = p[0] > p[1] ? 'female' : 'male';
     expect(gradientJob(doc, { name: 'rosamund' }).targets[0]).toContain(`${pred} (the prediction)`);

@@ -77,21 +77,20 @@ function NormPlot({ g, layer, row, width, clip }: { g: NodeGradTrace; layer: num
   useEffect(() => {
     if (!el.current) return;
     const dirs = (['forward', 'reverse'] as const).filter((d) => g.layers.some((l) => l.layer === layer && l.direction === d));
-    // distance from the loss: a forward layer's last step is next to it, a reverse layer's first
-    const norms = dirs.map((d) => {
-      const n = gradNorms(g, layer, d, row);
-      return d === 'forward' ? n.slice().reverse() : n;
-    });
+    // distance from the loss, counted back from the last step (where a classifier reads the
+    // sequence, and a per-step loss's latest term sits), for both directions alike
+    const norms = dirs.map((d) => gradNorms(g, layer, d, row).slice().reverse());
     const len = Math.max(0, ...norms.map((n) => n.length));
     const x = Array.from({ length: len }, (_, i) => i);
     const safe = (a: number[]) => x.map((i) => (a[i] !== undefined && a[i] > 0 ? a[i] : null));
     const plot = new uPlot(
       {
-        title: '‖∂loss/∂h_t‖ by distance from the loss',
+        title: '‖∂loss/∂h_t‖ by distance from the last step (log scale; gaps: no gradient)',
         width: Math.max(220, width),
         height: 150,
         scales: { x: { time: false }, y: { distr: 3 } },
-        axes: [{ label: 'steps from the loss', size: 36, font: '10px system-ui' }, { size: 50, font: '10px system-ui' }],
+        legend: { live: false },
+        axes: [{ label: 'steps before the last step', size: 36, font: '10px system-ui', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, { size: 50, font: '10px system-ui' }],
         series: [{ label: 'steps' }, ...dirs.map((d, i) => ({ label: d, stroke: i ? '#e07b39' : '#6b8fd6', width: 1.5, points: { show: true, size: 4 } }))],
       },
       [x, ...norms.map(safe)] as uPlot.AlignedData,
