@@ -3,7 +3,7 @@
 // first rows as the graph will see them (tokens as fed, <unk> where a symbol is unknown), how
 // many rows were dropped and why, and what the graph must adopt (vocabulary, labels).
 import { observer } from 'mobx-react-lite';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { BUILTINS } from '../../data/builtin/catalog';
 import { PROBLEM_TEXT, type ProblemKind } from '../../data/table';
 import type { DataSpec } from '../../data/spec';
@@ -233,6 +233,13 @@ export const TrainData = observer(function TrainData() {
   const { train } = app;
   const fileRef = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
+  // a graph whose training section names a built-in set: that set, previewed, without a click
+  const saved = app.graph.doc.training?.data?.source;
+  const savedBuiltin = saved && 'builtin' in saved ? saved.builtin : null;
+  useEffect(() => {
+    if (savedBuiltin && !train.source && !train.running) pickBuiltin(app, savedBuiltin);
+  }, [savedBuiltin, train, app]);
+  const savedFile = saved && 'file' in saved && !train.source ? saved.file : null;
   const builtin = train.source && 'builtin' in train.source ? train.source.builtin : '';
   const info = BUILTINS.find((b) => b.name === builtin);
   return (
@@ -286,6 +293,11 @@ export const TrainData = observer(function TrainData() {
       {info && (
         <p className="sg-field-help">
           {info.description} <span className="sg-muted">Source: {info.source}; licence {info.licence}.</span>
+        </p>
+      )}
+      {savedFile && (
+        <p className="sg-field-help" data-testid="train-saved-file">
+          The graph was trained on the file “{savedFile}”: pick it again with “Your file…” to keep its mapping.
         </p>
       )}
       {!train.source && <p className="sg-field-help">Pick a built-in set, or use a CSV/TSV, JSON-lines or text file of your own (or drop it here).</p>}

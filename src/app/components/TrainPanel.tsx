@@ -122,7 +122,7 @@ function Interrupted({ app }: { app: AppState }) {
   return (
     <div className="sg-train-interrupted" role="alert" data-testid="train-interrupted">
       <p>
-        Training of “{name}” on {ck.c.sourceLabel} was interrupted at step {ck.reached}. The last checkpoint is at step {ck.c.step} (epoch {ck.c.epoch}): continuing from it loses{' '}
+        Training of “{name}” on {ck.c.sourceLabel} was interrupted at step {ck.reached}. The last checkpoint is at step {ck.c.step} (epoch {ck.c.epoch + 1}): continuing from it loses{' '}
         <b data-testid="train-lost-steps">{lost}</b> step{lost === 1 ? '' : 's'}.
       </p>
       <button

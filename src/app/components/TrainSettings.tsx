@@ -128,7 +128,7 @@ export const TrainSettings = observer(function TrainSettings() {
         </label>
         {sched?.type === 'StepLR' && <NumberField id="gamma" label="gamma" value={sched.gamma ?? 0.1} min={1e-6} disabled={off} onChange={(v) => v !== undefined && edit(app, 'gamma', (x) => ({ ...x, schedule: { ...(x.schedule as object), gamma: v } as never }))} />}
         {sched?.type === 'ExponentialLR' && <NumberField id="gamma" label="gamma" value={sched.gamma} min={1e-6} disabled={off} onChange={(v) => v !== undefined && edit(app, 'gamma', (x) => ({ ...x, schedule: { ...(x.schedule as object), gamma: v } as never }))} />}
-        {(hasDecoder || t.teacher_forcing_ratio !== undefined) && (
+        {hasDecoder && (
           <NumberField
             id="tf"
             label="teacher forcing"
