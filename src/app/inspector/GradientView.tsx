@@ -106,10 +106,28 @@ export const GradientView = observer(function GradientView({ s, app, width }: { 
   const trace = run.trace;
   const node = s.node;
   const g = train.grads;
+  const ask = () => {
+    if (trace && run.traceInputs && run.resultDoc) train.requestGradients(run.resultDoc, run.traceInputs, trace);
+  };
+  // a run opened from the results table computes them at once; any other run on request (a
+  // backward pass over a long trace is not free, and most runs are not about gradients)
+  const fromResults = !!train.gradTargets;
   useEffect(() => {
-    if (trace && run.traceInputs && run.resultDoc && g?.forTrace !== trace) train.requestGradients(run.resultDoc, run.traceInputs, trace);
-  }, [trace, run, train, g?.forTrace]);
+    if (fromResults && trace && run.traceInputs && run.resultDoc && g?.forTrace !== trace) train.requestGradients(run.resultDoc, run.traceInputs, trace);
+  }, [fromResults, trace, run, train, g?.forTrace]);
   if (!node || !trace) return null;
+  if (g?.forTrace !== trace)
+    return (
+      <section className="sg-grad" data-testid="grad-view">
+        <h4 className="sg-grad-h">Gradients</h4>
+        <p className="sg-field-help">
+          ∂loss/∂h<sub>t</sub> for this input, per unit and step, and how its size falls off with distance from the loss (vanishing gradients).{' '}
+          <button type="button" className="sg-button" onClick={ask} data-testid="grad-compute">
+            Show gradients
+          </button>
+        </p>
+      </section>
+    );
   const res = g?.forTrace === trace ? g.result : undefined;
   const err = g?.forTrace === trace ? g.error : undefined;
   const ng = res?.gradTrace.nodes.find((n) => n.node === node.node);
