@@ -15,6 +15,7 @@ import './styles/panels.css';
 import './styles/run.css';
 import './styles/dialogs.css';
 import './styles/onnx.css';
+import './styles/train.css';
 import './styles/import.css';
 import './styles/annotations.css';
 

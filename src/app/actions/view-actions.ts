@@ -81,7 +81,7 @@ export const focusPalette = defineAction({
   },
 });
 
-const tab = (name: string, label: string, key: string, t: 'params' | 'run' | 'inspector') =>
+const tab = (name: string, label: string, key: string, t: 'params' | 'run' | 'train' | 'inspector') =>
   defineAction({
     name,
     label,
@@ -95,6 +95,7 @@ const tab = (name: string, label: string, key: string, t: 'params' | 'run' | 'in
 
 export const showParams = tab('showParams', 'Params tab', 'Alt+1', 'params');
 export const showRun = tab('showRun', 'Run tab', 'Alt+2', 'run');
+export const showTrain = tab('showTrain', 'Train tab', 'Alt+4', 'train');
 export const showInspector = tab('showInspector', 'Inspector tab', 'Alt+3', 'inspector');
 
-export const VIEW_ACTIONS = [fitView, autoLayout, toggleTheme, toggleHelp, searchNodes, focusPalette, showParams, showRun, showInspector] as Action<never>[];
+export const VIEW_ACTIONS = [fitView, autoLayout, toggleTheme, toggleHelp, searchNodes, focusPalette, showParams, showRun, showTrain, showInspector] as Action<never>[];

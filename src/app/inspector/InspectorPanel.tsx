@@ -13,6 +13,7 @@ import { PatternPanel } from './PatternPanel';
 import { QuantityGrid, syncScroll } from './QuantityGrid';
 import { Readout } from './Readout';
 import { SaturationView } from './SaturationView';
+import { GradientView } from './GradientView';
 import { useWidth } from './use-width';
 import './inspector.css';
 import { count } from '../plural';
@@ -123,6 +124,7 @@ export const InspectorPanel = observer(function InspectorPanel() {
             {node && <QuantityGrid s={s} width={width} />}
             {node && <PatternPanel s={s} node={node} />}
             {node && <SaturationView s={s} node={node} width={width} />}
+            {node && <GradientView s={s} app={app} width={width} />}
           </div>
         </>
       )}

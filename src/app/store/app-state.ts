@@ -11,8 +11,11 @@ import { FlowView, type CanvasNode, type SeqFlowEdge } from './flow-view';
 import { GraphStore } from './graph-store';
 import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
-import { LayoutStore } from './layout-store';
+import { TrainStore } from './train-store';
 import { UiStore } from './ui-store';
+import { lossesFor, trainingOf, withTraining } from './train-settings';
+import type { DoneMsg, Prepared } from '../train-protocol';
+import { LayoutStore } from './layout-store';
 import { ImportStore } from './import-store';
 import { lostWeights, nodeNames } from './weight-loss';
 
@@ -26,6 +29,7 @@ export class AppState {
   readonly ui = new UiStore();
   readonly run = new RunStore();
   readonly onnx = new OnnxStore();
+  readonly train = new TrainStore();
   /** ONNX import and weights loading in progress (their dialogs) */
   readonly imports = new ImportStore();
   readonly layout = new LayoutStore();
@@ -40,7 +44,27 @@ export class AppState {
     this.graph = new GraphStore(doc);
     this.savedDoc = opts.restored ? null : doc;
     this.view = new FlowView(this.graph, this.ui);
-    makeObservable(this, { apply: action });
+    makeObservable(this, { apply: action, adoptPrepared: action, adoptTrained: action });
+    this.train.onPrepared = (p) => this.adoptPrepared(p);
+  }
+
+  /** A data set was prepared: its mapping (and a loss per target) go into the graph's training section. */
+  adoptPrepared(p: Prepared): void {
+    const doc = this.graph.doc;
+    const t = trainingOf(doc);
+    const shapes = this.graph.analysis.edgeShapes;
+    // what an Output receives is the shape on the edge into it
+    const into = (id: string) => doc.edges.find((e) => e.target.node === id);
+    const next = { ...t, data: p.spec, losses: lossesFor(doc, p.spec, (id) => shapes[into(id)?.id ?? ''], t.losses) };
+    if (JSON.stringify(next) !== JSON.stringify(doc.training)) this.graph.commit(withTraining(doc, next), { coalesce: 'training-data' });
+  }
+
+  /** Training ended: its weights go into the graph (Save writes them, with the training section, to the file). */
+  adoptTrained(m: DoneMsg): void {
+    const doc = this.graph.doc;
+    this.graph.commit({ ...doc, weights: { ...(doc.weights ?? {}), ...(m.weights ?? {}) } });
+    this.run.reset();
+    this.ui.toast(`${m.stopped ? 'Stopped' : 'Trained'} at step ${m.step}: the weights are in the graph now (Save keeps them in the file)`, 'success', 5000);
   }
 
   get state(): EditorState {
@@ -132,6 +156,7 @@ export class AppState {
   afterOpen(): void {
     this.run.reset();
     this.onnx.reset();
+    if (!this.train.running) this.train.reset();
     this.ui.closeOverlays();
     setTimeout(() => this.fitWhenMeasured(), 0);
   }

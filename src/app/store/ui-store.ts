@@ -6,7 +6,7 @@ import type { HandleRef } from './connections';
 import type { XY } from './doc-ops';
 
 export type Theme = 'light' | 'dark';
-export type RightTab = 'params' | 'run' | 'inspector';
+export type RightTab = 'params' | 'run' | 'train' | 'inspector';
 
 export interface Toast {
   id: number;
