@@ -1,6 +1,7 @@
 // compile(doc): the ordered passes that turn a GraphDoc into a Program.
 //   1. order     topological order; every cycle reported with its path
 //   2. infer     port types and shapes node by node; each problem names node, port or param
+//      (then the `training` section is checked against the outputs it names)
 //   3. weights   the file's weights checked against the shapes the node expects; missing ones
 //                initialised from the graph's seed, as PyTorch would
 //   4. lower     each node's IR ops (nodes/*.ts lower())
@@ -18,6 +19,7 @@ import { decodeWeightData } from '../doc/weights';
 import { createLowering } from './lowering';
 import { verifyProgram } from '../ir/verify';
 import type { Program } from '../ir/program';
+import { checkTraining } from '../train/check';
 
 export interface CompileResult {
   program: Program | null;
@@ -218,6 +220,9 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   for (const id of nodes.keys()) {
     if (!reaches.has(id) && outputs.length) warn(`${label(id)} does not lead to any Output, so it does not run`, { node: id });
   }
+
+  // the training section against the outputs it names (src/train/check.ts)
+  diagnostics.push(...checkTraining(doc, (id) => inferredInputs.get(id)?.value));
 
   // --- 3. weights
   const weights: Record<string, Record<string, Tensor>> = {};

@@ -188,7 +188,7 @@ export function parseDataSpec(raw: unknown, prefix = 'training.data'): SpecResul
 }
 
 /** zod's union errors say "Invalid input"; say which forms a mapping may take instead. */
-function issueMessage(iss: z.core.$ZodIssue): string {
+export function issueMessage(iss: z.core.$ZodIssue): string {
   if (iss.code !== 'invalid_union') return iss.message;
   const where = iss.path.map(String);
   if (where[0] === 'inputs') return 'an input takes a column name, {column, ...} (tokens), {columns: [...]} (floats), {one_hot: column} or {zeros: true}';

@@ -143,8 +143,9 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
   const one = sb.constInt64([1], [], 'one');
   const finished = P.forced ? sb.op('GreaterOrEqual', [sb.op('Add', [t, one]), o.tlen]) : sb.op('Equal', [y, sb.constInt64([P.eos], [], 'eos')]);
   const doneOut = sb.op('Or', [done, finished]);
-  const left = sb.reduce('ReduceSum', sb.cast(sb.op('Not', [doneOut]), I64), [0], false);
-  const condOut = sb.op('Greater', [left, sb.constInt64([0], [], 'zero')]);
+  // forced decoding runs all of the target's T steps (its output is [B, T, ·], as the runtime's and
+  // the inferred shape); greedy stops once every row is done
+  const condOut = P.forced ? sb.op('Identity', [sb.constBool(true, 'always')]) : sb.op('Greater', [sb.reduce('ReduceSum', sb.cast(sb.op('Not', [doneOut]), I64), [0], false), sb.constInt64([0], [], 'zero')]);
 
   const outs = [bodyValue(condOut, BOOL, []), bodyValue(prevOut, I64), bodyValue(doneOut, BOOL), bodyValue(lenOut, I64), bodyValue(scoreOut, F), ...hOut.map((h) => bodyValue(h, F)), ...cOut.map((c) => bodyValue(c, F))];
   outs.push(bodyValue(tokOut, I64), bodyValue(logpOut, F));

@@ -169,7 +169,9 @@ export function backward(tape: Tape, seeds: Map<string, Float32Array>, opts: Bac
     cx.entry = entry;
     cx.need = needs;
     cx.gradTrace = opts.trace ? (B, T, H, D, withC) => {
-      const dirs = Array.from({ length: D }, () => ({ dh: allocLike(entry.ins[0]!.data, B * T * H), ...(withC ? { dc: allocLike(entry.ins[0]!.data, B * T * H) } : {}) }));
+      // in the precision of the op's float inputs (a Decode op may have no memory: its weights decide)
+      const like = entry.ins.find((t) => t?.dtype === 'float32')?.data;
+      const dirs = Array.from({ length: D }, () => ({ dh: allocLike(like, B * T * H), ...(withC ? { dc: allocLike(like, B * T * H) } : {}) }));
       collected.set(entry.k, dirs);
       return dirs;
     } : null;
@@ -230,6 +232,18 @@ function gradTraceOf(tape: Tape, collected: Map<number, { dh: FArr; dc?: FArr }[
       }
     }
     nodes.push({ node: target.node, name: target.name, type: target.type, batch: B, steps: T, hidden_size: H, lengths, ...(tokens ? { tokens } : {}), layers });
+  }
+  // Decoders trained with a target: one record per layer (kernels/decoder-op.ts), steps as the
+  // decoder's outputs (the target's T), each row's real steps = its target length
+  for (const e of tape.entries) {
+    const got = collected.get(e.k);
+    if (e.op.op !== 'Decode' || !got) continue;
+    const [B, T] = e.outs[1]!.shape;
+    const H = e.op.attrs.hidden_size as number;
+    nodes.push({
+      node: e.op.node, name: program.nodeNames[e.op.node] ?? e.op.node, type: 'Decoder', batch: B, steps: T, hidden_size: H, lengths: Array.from(e.outs[3]!.data),
+      layers: got.map((g, l) => ({ layer: l, direction: 'forward' as const, dh: g.dh as Float32Array, ...(g.dc ? { dc: g.dc as Float32Array } : {}) })),
+    });
   }
   return { nodes };
 }

@@ -18,7 +18,7 @@
 // projections are done once per run (kernels/attention.ts prepareKeys), and every buffer is
 // allocated before the step loop, so greedy decoding allocates nothing per step. Rows never mix:
 // a row of a batch gets bit-for-bit what it gets alone.
-import { gemm, transpose } from './gemm';
+import { floatsLike, gemm, transpose, type Floats } from './gemm';
 import { bannedIds, fillId } from '../../ir/decode-ids';
 export { bannedIds, fillId };
 import type { CellKind } from './recurrent';
@@ -51,20 +51,20 @@ export interface DecodeSpec {
 
 /** The op's weights, PyTorch layout (see the Decode entry of ir/ops.ts). */
 export interface DecodeWeights {
-  embedding: Float32Array;
+  embedding: Floats;
   V: number;
-  outW: Float32Array;
-  outB: Float32Array;
-  attnW?: Float32Array;
-  attnB?: Float32Array;
-  attnWq?: Float32Array;
-  attnWk?: Float32Array;
-  attnV?: Float32Array;
-  combW?: Float32Array;
-  combB?: Float32Array;
-  bridgeW?: Float32Array;
-  bridgeB?: Float32Array;
-  cells: { wih: Float32Array; whh: Float32Array; bih: Float32Array; bhh: Float32Array }[];
+  outW: Floats;
+  outB: Floats;
+  attnW?: Floats;
+  attnB?: Floats;
+  attnWq?: Floats;
+  attnWk?: Floats;
+  attnV?: Floats;
+  combW?: Floats;
+  combB?: Floats;
+  bridgeW?: Floats;
+  bridgeB?: Floats;
+  cells: { wih: Floats; whh: Floats; bih: Floats; bhh: Floats }[];
 }
 
 export class DecodeError extends Error {}
@@ -82,22 +82,24 @@ export interface PreparedDecoder {
   Fo: number;
   /** memory size the attention weights were made for (0 without attention) */
   Dm: number;
-  emb: Float32Array;
-  layers: { I: number; wihT: Float32Array; whhT: Float32Array; bih: Float32Array; bhh: Float32Array }[];
-  outT: Float32Array;
-  outB: Float32Array;
+  emb: Floats;
+  layers: { I: number; wihT: Floats; whhT: Floats; bih: Floats; bhh: Floats }[];
+  outT: Floats;
+  outB: Floats;
   rule: RuleWeights;
   /** concat: attn_Wᵀ [E+H, Smax]; luong / concat: combine_Wᵀ */
-  attnT: Float32Array | null;
-  attnB: Float32Array | null;
+  attnT: Floats | null;
+  attnB: Floats | null;
   Smax: number;
-  combT: Float32Array | null;
-  combB: Float32Array | null;
-  bridgeT: Float32Array | null;
-  bridgeB: Float32Array | null;
+  combT: Floats | null;
+  combB: Floats | null;
+  bridgeT: Floats | null;
+  bridgeB: Floats | null;
+  /** the weights as given (PyTorch layout), which the backward pass reads */
+  weights: DecodeWeights;
 }
 
-function need(a: Float32Array | undefined, what: string, n: number): Float32Array {
+function need(a: Floats | undefined, what: string, n: number): Floats {
   if (!a) throw new DecodeError(`the decoder needs weight ${what}`);
   if (a.length !== n) throw new DecodeError(`weight ${what} has ${a.length} values, expected ${n}`);
   return a;
@@ -129,7 +131,7 @@ export function prepareDecoder(spec: DecodeSpec, w: DecodeWeights): PreparedDeco
   if (bahdanau && Fo !== H + Dm) throw new DecodeError(`out.weight reads ${Fo} features; a Bahdanau decoder's output reads [h; context] = ${H + Dm}`);
   if (!bahdanau && Fo !== H) throw new DecodeError(`out.weight reads ${Fo} features, expected hidden_size ${H}`);
   if (a === 'concat' ? I0 !== H : bahdanau ? I0 <= E : I0 !== E) throw new DecodeError(`rnn.weight_ih_l0 reads ${I0} inputs, which does not fit embedding size ${E} with attention ${a} (${spec.style})`);
-  let attnT: Float32Array | null = null, Smax = 0, combT: Float32Array | null = null;
+  let attnT: Floats | null = null, Smax = 0, combT: Floats | null = null;
   if (a === 'concat') {
     if (!w.attnB) throw new DecodeError('the decoder needs weight attn.bias');
     Smax = w.attnB.length;
@@ -141,28 +143,28 @@ export function prepareDecoder(spec: DecodeSpec, w: DecodeWeights): PreparedDeco
     need(w.combB, 'concat.bias', H);
   }
   const rule: RuleWeights = { W: w.attnW, W_query: w.attnWq, W_key: w.attnWk, v: w.attnV };
-  let bridgeT: Float32Array | null = null;
+  let bridgeT: Floats | null = null;
   if (w.bridgeW) {
     need(w.bridgeB, 'bridge.bias', L * H);
     bridgeT = transpose(w.bridgeW, L * H, w.bridgeW.length / (L * H));
   }
   return {
     spec: { ...spec }, V, E, G, I0, Fo, Dm, emb: w.embedding, layers, outT: transpose(w.outW, V, Fo), outB: w.outB, rule,
-    attnT, attnB: w.attnB ?? null, Smax, combT, combB: w.combB ?? null, bridgeT, bridgeB: w.bridgeB ?? null,
+    attnT, attnB: w.attnB ?? null, Smax, combT, combB: w.combB ?? null, bridgeT, bridgeB: w.bridgeB ?? null, weights: w,
   };
 }
 
 /** What one run reads besides the weights. Arrays are row-major; ints are token ids or lengths. */
 export interface DecodeInputs {
   B: number;
-  memory?: Float32Array;
+  memory?: Floats;
   /** memory steps and size */
   S: number;
   Dm: number;
   memLengths?: ArrayLike<number>;
-  h0?: Float32Array;
-  c0?: Float32Array;
-  initVec?: Float32Array;
+  h0?: Floats;
+  c0?: Floats;
+  initVec?: Floats;
   Din: number;
   target?: ArrayLike<number>;
   /** target steps */
@@ -193,7 +195,7 @@ export interface DecodeResult {
 export interface Memory {
   S: number;
   Dm: number;
-  data: Float32Array;
+  data: Floats;
   /** score rules: keys projected for the rule */
   keys: AttnKeys | null;
   /** valid positions per batch row (concat without lengths: Smax, as the tutorial masks nothing) */
@@ -218,22 +220,22 @@ export function prepareMemory(P: PreparedDecoder, io: DecodeInputs): Memory | nu
 /** Every buffer a run over n rows needs, allocated once before the step loop. */
 export interface RunBufs {
   n: number;
-  h: Float32Array;
-  c: Float32Array;
-  xin: Float32Array;
-  xp: Float32Array;
-  hh: Float32Array;
-  gates: Float32Array;
-  ctx: Float32Array;
-  aw: Float32Array;
+  h: Floats;
+  c: Floats;
+  xin: Floats;
+  xp: Floats;
+  hh: Floats;
+  gates: Floats;
+  ctx: Floats;
+  aw: Floats;
   Sw: number;
-  u: Float32Array;
-  au: Float32Array;
+  u: Floats;
+  au: Floats;
   scores: Float64Array;
-  feat: Float32Array;
+  feat: Floats;
   /** luong: [context; h] (or [h; context]) per row */
-  stage: Float32Array;
-  logp: Float32Array;
+  stage: Floats;
+  logp: Floats;
   sc: AttnScratch | null;
   /** batch row of each of the n rows (beam: row = slot / K) */
   memRow: Int32Array;
@@ -243,16 +245,17 @@ export function allocRun(P: PreparedDecoder, mem: Memory | null, n: number, rows
   const { H, L } = P.spec;
   const GH = P.G * H;
   const Sw = P.spec.attention === 'concat' ? P.Smax : mem ? mem.S : 0;
+  const F = (k: number) => floatsLike(P.emb, k);
   const memRow = new Int32Array(n);
   for (let i = 0; i < n; i++) memRow[i] = Math.floor(i / rowsPer);
   return {
     n, memRow, Sw,
-    h: new Float32Array(L * n * H), c: new Float32Array(L * n * H),
-    xin: new Float32Array(n * P.I0), xp: new Float32Array(n * GH), hh: new Float32Array(n * GH), gates: new Float32Array(L * n * GH),
-    ctx: new Float32Array(n * P.Dm), aw: new Float32Array(n * Sw),
-    u: new Float32Array(P.spec.attention === 'concat' ? n * (P.E + Math.max(H, P.Dm)) : 0),
-    au: new Float32Array(n * P.Smax), scores: new Float64Array(Math.max(1, P.Smax)),
-    feat: new Float32Array(n * P.Fo), stage: new Float32Array(P.spec.style === 'luong' ? n * (P.Dm + H) : 0), logp: new Float32Array(n * P.V),
+    h: F(L * n * H), c: F(L * n * H),
+    xin: F(n * P.I0), xp: F(n * GH), hh: F(n * GH), gates: F(L * n * GH),
+    ctx: F(n * P.Dm), aw: F(n * Sw),
+    u: F(P.spec.attention === 'concat' ? n * (P.E + Math.max(H, P.Dm)) : 0),
+    au: F(n * P.Smax), scores: new Float64Array(Math.max(1, P.Smax)),
+    feat: F(n * P.Fo), stage: F(P.spec.style === 'luong' ? n * (P.Dm + H) : 0), logp: F(n * P.V),
     sc: mem?.keys ? attnScratch(mem.keys) : null,
   };
 }
@@ -264,9 +267,9 @@ export function initState(P: PreparedDecoder, io: DecodeInputs, R: RunBufs): voi
   const B = io.B;
   h.fill(0);
   c.fill(0);
-  let src: Float32Array | null = null;
+  let src: Floats | null = null;
   if (io.initVec && P.bridgeT) {
-    src = new Float32Array(B * L * H);
+    src = floatsLike(P.emb, B * L * H);
     gemm(io.initVec, 0, B, io.Din, P.bridgeT, L * H, P.bridgeB, src, 0);
     for (let i = 0; i < src.length; i++) src[i] = Math.tanh(src[i]);
   } else if (io.initVec && io.Din !== H) {
@@ -363,7 +366,7 @@ export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: I
  * (cells.ts) are parameters so tests/unit/cells.test.ts checks this copy of the maths against the
  * reference for every activation pair.
  */
-export function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: Float32Array, h: Float32Array, c: Float32Array, hOff: number, gates: Float32Array, gOff: number, a = TANH, ra = SIGMOID): void {
+export function cellUpdate(cell: CellKind, n: number, H: number, xp: Floats, hh: Floats, h: Floats, c: Floats, hOff: number, gates: Floats, gOff: number, a = TANH, ra = SIGMOID): void {
   const GH = (cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1) * H;
   for (let i = 0; i < n; i++) {
     const xo = i * GH, so = hOff + i * H, go = gOff + i * GH;
@@ -392,7 +395,7 @@ export function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Arra
 }
 
 /** In place: x − log Σ e^x, in double precision; a non-finite row is an error naming row and step. */
-function logSoftmaxRow(x: Float32Array, off: number, V: number, row: number, t: number): void {
+function logSoftmaxRow(x: Floats, off: number, V: number, row: number, t: number): void {
   let m = -Infinity;
   for (let j = 0; j < V; j++) if (x[off + j] > m) m = x[off + j];
   let sum = 0;
@@ -470,7 +473,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
     }
   }
   // trim the step axis to the longest row
-  let M = 1;
+  // forced decoding keeps the target's T steps (the shape inference promised [B, T, ·], and a loss
+  // lines the target [B, T] up with it); greedy trims to the longest row
+  let M = forced ? Math.max(1, steps) : 1;
   for (let b = 0; b < B; b++) if (lengths[b] > M) M = lengths[b];
   const trim = <A extends Float32Array | Int32Array>(a: A, w: number): A => {
     const out = new (a.constructor as { new (n: number): A })(B * M * w);

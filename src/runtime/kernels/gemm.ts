@@ -21,6 +21,13 @@
 // Backward needs the two other products, gemmTN (Aᵀ·B: weight gradients summed over rows) and
 // gemmNT (A·Bᵀ with B in PyTorch's [out, in] layout), in the same style.
 import type { FArr } from '../tensor';
+
+/** A float buffer a kernel reads or writes (the attention and decoder kernels' name for FArr). */
+export type Floats = FArr;
+/** A new zeroed buffer of the same precision as `like`. */
+export function floatsLike<A extends FArr>(like: A, n: number): A {
+  return (like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) as A;
+}
 import { kernelBackend } from './wasm/runtime';
 import { gemmSimd, repackPrepared } from './wasm/pack';
 
