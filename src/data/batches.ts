@@ -88,15 +88,11 @@ export function makeBatch(data: Pick<PreparedData, 'plan' | 'inputs'>, examples:
       const T = Math.max(1, ...rows.map((r) => r.length));
       tokenT.set(name, T);
       const t = intTensor([B, T]);
-<<<<<<< HEAD
       // an input without padding takes only rows of one length (fidelity: padding is optional)
       if (p.info.pad === undefined) {
         const b = rows.findIndex((r) => r.length !== T);
         if (b >= 0) throw new Error(`input "${name}" has no padding, so a batch needs rows of one length: row ${b} has ${rows[b].length} tokens, another has ${T} (turn padding on, or batch by exact length)`);
       } else t.data.fill(p.info.pad);
-=======
-      t.data.fill(p.info.pad ?? 0); // without padding (fidelity: pad optional) every row has length T
->>>>>>> train-optim
       rows.forEach((r, b) => t.data.set(r, b * T));
       feeds[name] = t;
     } else if (p.kind === 'zeros') {

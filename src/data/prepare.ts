@@ -232,11 +232,7 @@ function encodeRow(
           lacking.set(name, m);
           for (const s of unknown) m.set(s, (m.get(s) ?? 0) + 1);
         }
-<<<<<<< HEAD
         if (f.map.unknown === 'drop' || enc.info.unk === undefined) {
-=======
-        if (f.map.unknown === 'drop' || !((enc.info.unk ?? -1) >= 0)) {
->>>>>>> train-optim
           const list = [...new Set(unknown)].slice(0, 5).map((s) => JSON.stringify(s)).join(', ');
           return { ok: false, kind: 'unknown_symbol', column: f.map.column, message: `${list} not in the vocabulary of "${name}"` };
         }
