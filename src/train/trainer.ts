@@ -131,7 +131,7 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
       chunks.forEach((c, k) => {
         chunkLabel = chunks.length > 1 ? ` (BPTT chunk ${k + 1} of ${chunks.length}, time steps ${c.t0}..${c.t1 - 1})` : '';
         const { fw, seeds, results } = forwardLosses(c.batch, stepSeed(settings.seed, stepCount), true, carried, opts.trace);
-        const bw = backward(fw.tape, seeds, { trace: opts.trace });
+        const bw = backward(fw.tape, seeds, { trace: opts.trace, inputGrads: false });
         const grads = bw.grads;
         checkFinite(grads, 'gradient');
         last = updater.apply(params, grads, opts.onGradients);

@@ -244,9 +244,14 @@ describe('errors during backward name the node, the op and the position', () => 
     bad[4] = NaN;
     expect(() => backward(f.tape, new Map([[p.outputs[0].value, bad]]))).toThrow(/the seed for ".*" has NaN at \[0, 2, 0\]/);
   });
-  it('backward through an op whose backward is not written says which', () => {
-    const p = opProgram('Attention', [rand([1, 2]), rand([1, 3, 2]), rand([1, 3, 2])], { score: 'dot' }, 2);
+  it('backward through a decoder that chose its own tokens (no target) says which, and why', () => {
+    // a 1-layer GRU decoder (V 5, E 2, H 2) started from a given state, decoding greedily
+    const ins = new Array(19).fill(undefined);
+    [ins[2], ins[9], ins[10], ins[11]] = [rand([1, 1, 2]), rand([5, 2]), rand([5, 2]), rand([5])];
+    ins.push(rand([6, 2]), rand([6, 2]), rand([6]), rand([6]));
+    const attrs = { cell: 'GRU', hidden_size: 2, num_layers: 1, attention: 'none', bos: 2, eos: 3, pad: 0, max_len: 3, strategy: 'greedy' };
+    const p = opProgram('Decode', ins, attrs, 5, ['int64', 'float32', 'float32', 'int64', 'float32']);
     const f = forwardTrain(p, {}, { seed: 0 });
-    expect(() => backward(f.tape, new Map([['out0', new Float32Array(2)]]))).toThrow(/node "Attention" \(Attention\): training through Attention is not available yet/);
+    expect(() => backward(f.tape, new Map([['out1', new Float32Array(f.values.get('out1')!.data.length)]]))).toThrow(/node "Decode" \(Decode\): the decoder decodes freely here .*give it a target/);
   });
 });

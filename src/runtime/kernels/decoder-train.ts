@@ -110,13 +110,16 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
   const Sw = R.Sw;
   initState(P, io, R);
   const like = P.emb;
-  const copy = (a: Floats) => {
-    const x = floatsLike(like, a.length);
-    x.set(a);
-    return x;
+  const lstm = P.spec.cell === 'LSTM';
+  // every step's record is a view into one buffer per quantity, made before the step loop
+  const slab = (n: number, k: number): Floats[] => {
+    const all = floatsLike(like, n * k);
+    return Array.from({ length: k }, (_, t) => all.subarray(t * n, (t + 1) * n) as Floats);
   };
   const tape: DecodeTape = {
-    P, io, mem, B, M, steps, tlen, fed: new Int32Array(M * B), h: [], c: [], gates: [], xin: [], feat: [], aw: [], ctx: [], bridged: null, logprobs: floatsLike(like, 0),
+    P, io, mem, B, M, steps, tlen, fed: new Int32Array(M * B), bridged: null, logprobs: floatsLike(like, 0),
+    h: slab(R.h.length, steps + 1), c: lstm ? slab(R.c.length, steps + 1) : [], gates: slab(R.gates.length, steps), xin: slab(R.xin.length, steps),
+    feat: slab(P.Fo * B, steps), aw: slab(R.aw.length, steps), ctx: slab(R.ctx.length, steps),
   };
   if (io.initVec && P.bridgeT) {
     // initState bridged the vector; keep tanh(bridge·x) per row for the bridge's backward
@@ -129,17 +132,16 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
   tape.logprobs = lp;
   const lengths = new Int32Array(B);
   const prev = new Int32Array(B).fill(bos);
-  const lstm = P.spec.cell === 'LSTM';
   for (let t = 0; t < steps; t++) {
     tape.fed.set(prev, t * B);
-    tape.h.push(copy(R.h));
-    if (lstm) tape.c.push(copy(R.c));
+    tape.h[t].set(R.h);
+    if (lstm) tape.c[t].set(R.c);
     step(P, R, mem, prev, t);
-    tape.gates.push(copy(R.gates));
-    tape.xin.push(copy(R.xin));
-    tape.feat.push(copy(P.spec.attention !== 'none' && P.spec.attention !== 'concat' ? R.feat : topH(R.h, L, B, H)));
-    tape.aw.push(copy(R.aw));
-    tape.ctx.push(copy(R.ctx));
+    tape.gates[t].set(R.gates);
+    tape.xin[t].set(R.xin);
+    tape.feat[t].set(P.spec.attention !== 'none' && P.spec.attention !== 'concat' ? R.feat.subarray(0, P.Fo * B) : topH(R.h, L, B, H));
+    tape.aw[t].set(R.aw);
+    tape.ctx[t].set(R.ctx);
     for (let b = 0; b < B; b++) {
       const teacher = ratio >= 1 ? true : ratio <= 0 ? false : tf.random!() < ratio;
       if (t >= tlen[b]) continue;
@@ -153,9 +155,9 @@ export function decodeTrain(P: PreparedDecoder, io: DecodeInputs, tf: TeacherFor
       prev[b] = teacher ? y : argmaxToken(R.logp, b * V, V, banned);
     }
   }
-  tape.h.push(copy(R.h));
-  if (lstm) tape.c.push(copy(R.c));
-    // the score is summed in double precision, as decode() sums it
+  tape.h[steps].set(R.h);
+  if (lstm) tape.c[steps].set(R.c);
+  // the score is summed in double precision, as decode() sums it
   const sc = floatsLike(like, B);
   sc.set(score);
   return { result: { B, M, V, Sw, tokens, logprobs: lp, attention: at, lengths, score: sc }, tape };
