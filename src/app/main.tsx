@@ -15,6 +15,8 @@ import './styles/panels.css';
 import './styles/run.css';
 import './styles/dialogs.css';
 import './styles/onnx.css';
+import './styles/import.css';
+import './styles/annotations.css';
 
 function exampleDoc(): GraphDoc {
   const entry = GALLERY.find((g) => g.id === DEFAULT_GALLERY_ID) ?? GALLERY[0];
@@ -31,7 +33,7 @@ async function start() {
     if (r.ok) doc = r.doc;
     else console.warn('the autosaved graph could not be read; opening the example', r.diagnostics);
   }
-  const app = new AppState(doc ?? exampleDoc());
+  const app = new AppState(doc ?? exampleDoc(), { restored: !!doc });
   startAutosave(app.graph, app.ui);
   (window as unknown as { seqgraph: AppState }).seqgraph = app; // for debugging from the console
   createRoot(document.getElementById('root')!).render(<App app={app} />);

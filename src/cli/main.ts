@@ -10,6 +10,7 @@ import { traceToJSON } from '../runtime/trace';
 import { CliError, readFeeds, readGraph, tensorsToJSON, writeText } from './io';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
+import { registerImportCommands } from './import-commands';
 
 function printProblems(file: string, problems: Diagnostic[]): void {
   for (const p of problems) process.stderr.write(`${file}: ${formatDiagnostic(p)}\n`);
@@ -100,11 +101,20 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('export <graph>')
-    .description('export the graph to an ONNX model')
-    .requiredOption('-o, --output <model.onnx>', 'where to write the model')
-    .option('--greedy', 'export beam-search decoders as greedy ones (the model metadata says so)')
-    .action(async (file: string, opts: { output: string; greedy?: boolean }) => {
+    .description('export the graph to an ONNX model, or (--format pytorch) a PyTorch package: model.py, train.py, weights, README')
+    .requiredOption('-o, --output <path>', 'where to write: the model file (onnx), or a folder (pytorch)')
+    .option('-f, --format <format>', 'onnx or pytorch', 'onnx')
+    .option('--greedy', 'onnx: export beam-search decoders as greedy ones (the model metadata says so)')
+    .option('--weights-format <format>', 'pytorch: weights.safetensors (default) or weights.pt (torch.save)')
+    .option('--data <set|file>', 'pytorch: a built-in data set or a data file, prepared for train.py (default: the training section\'s own)')
+    .action(async (file: string, opts: { output: string; format: string; greedy?: boolean; weightsFormat?: string; data?: string }) => {
       const { doc, program: p } = load(file);
+      if (opts.format === 'pytorch') {
+        const { exportPyTorchCli } = await import('./export-pytorch');
+        await exportPyTorchCli(file, doc, opts);
+        return;
+      }
+      if (opts.format !== 'onnx') throw new CliError(`--format takes onnx or pytorch, not "${opts.format}"`);
       const { exportGraph } = await import('../onnx/export-graph');
       let bytes: Uint8Array;
       try {
@@ -115,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
       writeText(opts.output, bytes);
       process.stderr.write(`${opts.output}: written\n`);
     });
+
+  registerImportCommands(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

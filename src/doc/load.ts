@@ -109,6 +109,24 @@ export function checkReferences(doc: GraphDoc): Diagnostic[] {
     }
   }
 
+  // groups: members that exist, each node in one group at most; ids unique among groups and notes
+  const grouped = new Map<string, string>();
+  const annotationIds = new Map<string, string>();
+  const claim = (annId: string, path: string) => {
+    if (annotationIds.has(annId)) err(`${path}.id`, `duplicate group or comment id "${annId}" (also ${annotationIds.get(annId)})`);
+    else annotationIds.set(annId, path);
+  };
+  (doc.groups ?? []).forEach((g, i) => {
+    const path = `groups[${i}]`;
+    claim(g.id, path);
+    g.nodes.forEach((id, j) => {
+      if (!byId.has(id)) err(`${path}.nodes[${j}]`, `group "${g.name}": no node with id "${id}"`);
+      else if (grouped.has(id)) err(`${path}.nodes[${j}]`, `group "${g.name}": node "${doc.nodes[byId.get(id)!].name}" is already in group "${grouped.get(id)}"; a node is in one group at most`, { node: id });
+      else grouped.set(id, g.name);
+    });
+  });
+  (doc.comments ?? []).forEach((c, i) => claim(c.id, `comments[${i}]`));
+
   const inputNames = new Set(doc.nodes.filter((n) => n.type === 'Input').map((n) => n.name));
   doc.samples.forEach((s, i) => {
     for (const key of Object.keys(s.inputs)) {

@@ -31,6 +31,9 @@ export const SIMD_BACKEND: Backend = {
     RNN: RECURRENT_KERNEL_SIMD,
     LSTM: RECURRENT_KERNEL_SIMD,
     GRU: RECURRENT_KERNEL_SIMD,
+    // forward on the wasm kernels; backward too where recurrent-simd-backward.ts has kernels for
+    // the variant (MGU, update_gate 'paper' and peepholes take the TS reference: recurrent-op.ts)
+    MGU: RECURRENT_KERNEL_SIMD,
     // gemm() sends big products on prepared weights to the wasm kernel; backward's three
     // products run on the SIMD gemm, gemm_tn and colsum where they pay
     Linear: { forward: linearEntry(gemm).forward, backward: linearBackwardEntry(linearEntry(gemm).backward) },

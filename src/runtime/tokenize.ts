@@ -114,6 +114,12 @@ export function sampleToTensor(input: GraphInput, value: SampleValue): Tensor | 
     return `input "${input.name}" takes text (or a list of texts), got numbers`;
   }
   if (typeof value === 'string' || (Array.isArray(value) && typeof value[0] === 'string')) return `input "${input.name}" takes numbers, got text`;
+  if (input.dtype === 'int64') {
+    // per-row lengths [B]
+    const flat = (Array.isArray(value) ? value : [value]).flat(2) as number[];
+    if (flat.some((x) => !Number.isInteger(x))) return `input "${input.name}" takes whole numbers (a length per row)`;
+    return intTensor([flat.length], flat);
+  }
   const d = depth(value);
   const rank = input.shape.length; // 3 for a sequence, 2 for a vector
   const batched = d === rank ? value : d === rank - 1 ? [value] : null;
@@ -132,10 +138,29 @@ export function sampleToTensor(input: GraphInput, value: SampleValue): Tensor | 
   return floatTensor([B, info.features], flat);
 }
 
+/**
+ * The `<name>_lengths` input of a float sequence Input with per-row lengths, when nothing gives
+ * it: every row is as long as the sequence fed for <name>.
+ */
+export function defaultLengths(program: Program, inp: GraphInput, feeds: Record<string, Tensor>): Tensor | undefined {
+  if (inp.dtype !== 'int64' || inp.shape.length !== 1 || !inp.name.endsWith('_lengths')) return undefined;
+  const seq = program.inputs.find((i) => i.node === inp.node && i !== inp);
+  const x = seq && feeds[seq.name];
+  if (!x) return undefined;
+  return intTensor([x.shape[0]], new Array(x.shape[0]).fill(x.shape[1]));
+}
+
 export function sampleFeeds(program: Program, inputs: Record<string, SampleValue>): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   for (const inp of program.inputs) {
     const v = inputs[inp.name];
+    if (v === undefined) {
+      const d = defaultLengths(program, inp, feeds);
+      if (d) {
+        feeds[inp.name] = d;
+        continue;
+      }
+    }
     if (v === undefined) throw new Error(`the sample has no value for input "${inp.name}"`);
     const t = sampleToTensor(inp, v);
     if (typeof t === 'string') throw new Error(t);

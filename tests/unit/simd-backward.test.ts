@@ -2,7 +2,9 @@
 // BPTT of RNN (tanh, relu), LSTM and GRU (both linear_before_reset conventions) with either gate
 // activation and either candidate activation, one direction and bidirectional, full and ragged
 // batches (lengths), with and without initial states, the gradient trace; stacked bidirectional
-// models from a graph (Embedding with padding → 2-layer recurrent → Dense); Linear's backward.
+// models from a graph (Embedding with padding → 2-layer recurrent → Dense); Linear's backward;
+// reverse-only layers; and on the SIMD backend the cells without SIMD backward kernels (MGU,
+// GRU update_gate 'paper', peephole LSTMs: SIMD forward, TS reference backward).
 // Each case runs forwardTrain + backward once on each backend from the same weights and seeds,
 // and checks that the SIMD path really ran (its activations stayed in wasm memory and were used).
 // The reference itself is checked against PyTorch elsewhere (train-grads-fixture, train-gradcheck).
@@ -21,7 +23,7 @@ import { opProgram } from '../helpers/gradcheck';
 import { recurrentGraph, recurrentSpec, tokenBatches } from '../helpers/train-models';
 
 const TOL = 1e-5;
-const G_OF = { RNN: 1, LSTM: 4, GRU: 3 } as const;
+const G_OF = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 } as const;
 type Cell = keyof typeof G_OF;
 
 afterAll(() => setKernelBackend('auto'));
@@ -33,17 +35,23 @@ function run(backend: KernelBackend, program: Program, feeds: Record<string, Ten
   setKernelBackend(backend);
   const f = forwardTrain(program, feeds, { seed: 0, trace });
   const res = backward(f.tape, seedsOf(f.outputs), { trace });
-  const saved = f.tape.entries.map((e) => (['RNN', 'LSTM', 'GRU'].includes(e.op.op) ? (e.saved as RecurrentSaved) : undefined));
+  const saved = f.tape.entries.map((e) => (['RNN', 'LSTM', 'GRU', 'MGU'].includes(e.op.op) ? (e.saved as RecurrentSaved) : undefined));
   return { res, program, saved };
 }
 
-function compareRuns(ts: Run, simd: Run): void {
+/** fallback: the variant's backward is the TS reference's, on the JS trace the SIMD forward wrote */
+function compareRuns(ts: Run, simd: Run, fallback = false): void {
   expect([...simd.res.grads.keys()].sort()).toEqual([...ts.res.grads.keys()].sort());
   for (const [name, g] of ts.res.grads) expectClose(`d${name}`, simd.res.grads.get(name)!, g, TOL);
   for (const [name, g] of ts.res.inputGrads) expectClose(`input d${name}`, simd.res.inputGrads.get(name)!, g, TOL);
   // the SIMD backward ran on activations left in wasm memory (not on copies through the TS reference)
   for (const s of simd.saved) {
     if (!s) continue;
+    if (fallback) {
+      expect(s.simd, 'no wasm-resident activations for a variant without SIMD backward kernels').toBeUndefined();
+      expect(s.r.trace, 'the SIMD forward wrote the JS trace the TS backward reads').toBeDefined();
+      continue;
+    }
     expect(s.simd, 'the SIMD forward saved its activations in wasm memory').toBeDefined();
     expect(s.simd!.consumed, 'the SIMD backward consumed them').toBe(true);
   }
@@ -64,7 +72,7 @@ function compareRuns(ts: Run, simd: Run): void {
   }
 }
 
-interface Variant { cell: Cell; activation: 'tanh' | 'relu'; ra: 'sigmoid' | 'hard_sigmoid'; lbr: boolean }
+interface Variant { cell: Cell; activation: 'tanh' | 'relu'; ra: 'sigmoid' | 'hard_sigmoid'; lbr: boolean; paper?: boolean; peephole?: boolean; reverse?: boolean }
 
 function variants(): Variant[] {
   const out: Variant[] = [];
@@ -89,13 +97,23 @@ function layerProgram(v: Variant, bi: boolean, ragged: boolean, withState: boole
   if (v.cell === 'LSTM') ins.push(withState ? rand([D, B, H], 0.5) : undefined);
   // ragged: lengths in no particular order (the kernels sort rows longest first), one full row
   ins.push(ragged ? intTensor([B], Array.from({ length: B }, (_, b) => (b === 1 ? T : 1 + ((b * 5 + 2) % T)))) : undefined);
-  const attrs: Record<string, unknown> = { hidden_size: H, direction: bi ? 'bidirectional' : 'forward', activation: v.activation };
+  if (v.peephole) ins.push(rand([3 * H], 0.5), bi ? rand([3 * H], 0.5) : undefined); // ONNX's P per direction
+  const attrs: Record<string, unknown> = { hidden_size: H, direction: bi ? 'bidirectional' : v.reverse ? 'reverse' : 'forward', activation: v.activation };
   if (v.cell !== 'RNN') attrs.recurrent_activation = v.ra;
   if (v.cell === 'GRU') attrs.linear_before_reset = v.lbr;
+  if (v.cell === 'GRU' && v.paper) attrs.update_gate = 'paper';
   return opProgram(v.cell, ins, attrs as never, v.cell === 'LSTM' ? 3 : 2);
 }
 
-const name = (v: Variant) => `${v.cell} ${v.activation}${v.cell === 'RNN' ? '' : ` ${v.ra}`}${v.cell === 'GRU' ? ` linear_before_reset=${v.lbr}` : ''}`;
+const name = (v: Variant) => `${v.cell} ${v.activation}${v.cell === 'RNN' ? '' : ` ${v.ra}`}${v.cell === 'GRU' ? ` linear_before_reset=${v.lbr}` : ''}${v.paper ? ' update_gate=paper' : ''}${v.peephole ? ' peephole' : ''}${v.reverse ? ' direction=reverse' : ''}`;
+
+/** forwardTrain + backward of one layer on both backends from the same weights and seeds */
+function compareLayer(v: Variant, bi: boolean, ragged: boolean, fallback: boolean, B: number, T: number, I: number, H: number): void {
+  const p = layerProgram(v, bi, ragged, ragged, new Rng(17 + (bi ? 1 : 0) + (ragged ? 2 : 0)), B, T, I, H);
+  const seedRng = new Rng(99);
+  const seeds = p.outputs.map((o, i) => [o.value, Float32Array.from({ length: i === 0 ? B * T * (bi ? 2 : 1) * H : (bi ? 2 : 1) * B * H }, () => seedRng.uniform(-1, 1))] as const);
+  compareRuns(run('ts', p, {}, () => new Map(seeds)), run('simd', p, {}, () => new Map(seeds)), fallback);
+}
 
 describe.runIf(simdAvailable())('SIMD BPTT = TS reference BPTT (1e-5), one layer', () => {
   // H = 11 and I = 5 are not multiples of the SIMD width (the kernels pad H to 8 internally)
@@ -135,6 +153,32 @@ describe.runIf(simdAvailable())('SIMD BPTT = TS reference BPTT (1e-5), one layer
       compareRuns(run('ts', p, {}, () => new Map(seeds)), run('simd', p, {}, () => new Map(seeds)));
     }
   });
+});
+
+describe.runIf(simdAvailable())('SIMD backend training of the cells without SIMD backward kernels (MGU, update_gate paper, peepholes) = TS reference (1e-5)', () => {
+  // their forward runs on the SIMD kernels and writes the JS trace; backward is the TS reference's
+  const B = 5, T = 7, I = 5, H = 11;
+  const cases: Variant[] = [];
+  for (const activation of ['tanh', 'relu'] as const) {
+    for (const ra of ['sigmoid', 'hard_sigmoid'] as const) {
+      cases.push({ cell: 'MGU', activation, ra, lbr: true }, { cell: 'LSTM', activation, ra, lbr: true, peephole: true });
+      for (const lbr of [true, false]) cases.push({ cell: 'GRU', activation, ra, lbr, paper: true });
+    }
+  }
+  for (const v of cases) {
+    for (const bi of [false, true]) {
+      it(`${name(v)}${bi ? ' bidirectional' : ''}, ragged lengths + initial state`, () => compareLayer(v, bi, true, true, B, T, I, H));
+    }
+  }
+  it('full batches (no lengths), H a multiple of 8', () => {
+    for (const v of cases.filter((c) => c.activation === 'tanh' && c.ra === 'sigmoid')) compareLayer(v, true, false, true, 6, 5, 4, 16);
+  });
+});
+
+describe.runIf(simdAvailable())('SIMD BPTT of reverse-only layers (ONNX direction=reverse) = TS reference (1e-5)', () => {
+  for (const v of [{ cell: 'RNN', activation: 'tanh', ra: 'sigmoid', lbr: true }, { cell: 'LSTM', activation: 'tanh', ra: 'sigmoid', lbr: true }, { cell: 'GRU', activation: 'tanh', ra: 'sigmoid', lbr: true }, { cell: 'GRU', activation: 'tanh', ra: 'sigmoid', lbr: false }] as Variant[]) {
+    it(`${name({ ...v, reverse: true })}, ragged lengths + initial state`, () => compareLayer({ ...v, reverse: true }, false, true, false, 5, 7, 5, 11));
+  }
 });
 
 describe.runIf(simdAvailable())('SIMD backward = TS reference on whole graphs: Embedding (padding) → stacked bidirectional → Dense', () => {

@@ -5,6 +5,8 @@ import type { RightTab } from '../store/ui-store';
 import { ParamsPanel } from './ParamsPanel';
 import { RunPanel } from './RunPanel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
+import { inspectorStateFor } from '../inspector/inspector-state';
+import { PanelResize } from './PanelResize';
 import { cx, useApp } from './ui';
 
 const TABS: { id: RightTab; label: string }[] = [
@@ -14,9 +16,13 @@ const TABS: { id: RightTab; label: string }[] = [
 ];
 
 export const RightPanel = observer(function RightPanel() {
-  const { ui } = useApp();
+  const app = useApp();
+  const { ui } = app;
+  // the inspector, showing a trace in wide mode, has a width of its own
+  const wide = ui.rightTab === 'inspector' && !!app.run.trace && inspectorStateFor(app).wide;
   return (
     <aside className="sg-right" aria-label="Details">
+      <PanelResize wide={wide} />
       <div className="sg-tabs" role="tablist" aria-label="Panels">
         {TABS.map((t) => (
           <button

@@ -53,7 +53,9 @@ const PortHandle = observer(function PortHandle({ nodeId, nodeName, side, port, 
   );
 });
 
-function Ports({ id, name, def, params }: { id: string; name: string; def: NodeDef; params: Record<string, unknown> }) {
+// an observer of its own: the shapes flowing in change when something upstream is fixed, while
+// this node's own entry and diagnostics (what SeqNode reads) may not
+const Ports = observer(function Ports({ id, name, def, params }: { id: string; name: string; def: NodeDef; params: Record<string, unknown> }) {
   const { graph } = useApp();
   const ins = activePorts(def.inputs, params);
   const outs = activePorts(def.outputs, params);
@@ -74,7 +76,7 @@ function Ports({ id, name, def, params }: { id: string; name: string; def: NodeD
       ))}
     </div>
   );
-}
+});
 
 export const SeqNode = observer(function SeqNode({ id, selected }: NodeProps<SeqFlowNode>) {
   const { graph } = useApp();

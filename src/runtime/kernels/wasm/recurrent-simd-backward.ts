@@ -15,7 +15,7 @@
 // - Results are copied out once, padding removed: dW, db, dX, dh0, dc0 and the gradient trace.
 import type { FArr } from '../../tensor';
 import type { BpttResult } from '../recurrent-backward';
-import type { PreparedLayer } from '../recurrent';
+import type { LayerSpec, PreparedLayer } from '../recurrent';
 import type { SimdLayer } from './recurrent-simd';
 import { tnWorkBytes } from './gemm-tn-kernels';
 import { sharedScratch } from './pack';
@@ -37,11 +37,21 @@ export interface SimdBpttArgs {
 /** W_hh (and W_ih when dX is wanted) packed for the per-step and dX products, per direction */
 interface BwdWeights { whh: number[]; whn: number[]; wih: number[] }
 
+/**
+ * The variants these kernels differentiate: RNN, LSTM without peepholes, GRU with PyTorch's update
+ * gate (either linear_before_reset). MGU, GRU update_gate 'paper' and peephole LSTMs have SIMD
+ * forward kernels only; their training forward saves a JS trace and backward runs the TS reference.
+ */
+export function simdBackwardSupports(spec: LayerSpec): boolean {
+  if (spec.cell === 'MGU' || spec.peephole === true) return false;
+  return spec.cell !== 'GRU' || (spec.updateGate ?? 'pytorch') === 'pytorch';
+}
+
 /** BPTT on the SIMD kernels; null when they cannot run (the caller uses the TS reference). */
 export function bpttSimd(a: SimdBpttArgs): BpttResult | null {
   const rt = simdRuntime();
   const sl = (a.layer as PreparedLayer & { simd?: SimdLayer | null }).simd;
-  if (rt === null || !sl || !isLive(a.saved) || !(a.x instanceof Float32Array)) return null;
+  if (rt === null || !sl || !simdBackwardSupports(a.layer.spec) || !isLive(a.saved) || !(a.x instanceof Float32Array)) return null;
   try {
     return run(rt, sl, a);
   } catch (e) {
@@ -124,7 +134,8 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdBpttArgs): BpttResult {
   if (a.needC0 && lstm) res.dc0 = new Float32Array(D * B * H);
   const DH = D * H;
   /** (b, t) of packed row q = off[s] + r in direction d */
-  const tOf = (d: number, s: number, b: number) => (d === 1 ? len[b] - 1 - s : s);
+  const revOnly = D === 1 && spec.reverse === true; // ONNX direction=reverse: the one direction runs right to left
+  const tOf = (d: number, s: number, b: number) => (d === 1 || revOnly ? len[b] - 1 - s : s);
   /** rows of a JS [B, T, ·] array into packed rows of wasm memory, padded with zeros */
   const packIn = (d: number, src: FArr, stride: number, at: number, n: number, dst: number, np: number) => {
     if (n !== np) f.fill(0, dst >> 2, (dst >> 2) + P * np);

@@ -5,7 +5,9 @@
 // - prepareSimdLayer() runs once per layer (at prepare time): it pads the hidden size to Hp, a
 //   multiple of 8, and packs W_ih^T (all directions side by side), W_hh^T and W_hn^T into the
 //   gemm's 8-column panels inside wasm memory, with the folded biases padded alike. Padded units
-//   get zero weights and bias, so they stay exactly 0 (see gate-kernels.ts).
+//   get zero weights and bias, so they stay exactly 0 (see gate-kernels.ts). A GRU without
+//   linear_before_reset and an MGU (whose gate multiplies h before the candidate's product) run
+//   two kernels per row around a second gemm; LSTM peepholes are packed like a bias ([3, Hp]).
 // - Per run, everything the loop touches lives in wasm memory, in scratch buffers reused across
 //   runs (pack.ts): the input is copied in once, the projection of every timestep and direction
 //   is ONE gemm, and each step is one gemm over the rows still running plus one fused gate-kernel
@@ -28,12 +30,14 @@ export interface SimdLayer {
   Hp: number;
   wih: number;
   bx: number;
-  /** per direction: W_hh^T panels, their width (G*Hp, or 2*Hp for GRU lbr=false), bias or 0 */
+  /** per direction: W_hh^T panels, their width (G*Hp, or (G-1)*Hp for GRU lbr=false and MGU), bias or 0 */
   whh: number[];
   nRec: number;
   bh: number[];
-  /** GRU lbr=false: per direction W_hn^T panels [Hp, Hp] */
+  /** GRU lbr=false, MGU: per direction W_hn^T panels [Hp, Hp] */
   whn: number[];
+  /** peephole LSTM: per direction p packed [3, Hp] */
+  peep: number[];
   kernel: string;
   kernel2: string;
   /** every block the layer owns (the FinalizationRegistry frees them with the layer) */
@@ -46,7 +50,7 @@ export interface SimdLayer {
 
 /** arrays a layer's gate kernels write per direction: the trace's, and for a GRU a fifth that
  *  backward reads (W_hn·h + b_hn, or r ⊙ h without linear_before_reset) */
-export const SLOTS: Record<string, number> = { LSTM: 6, GRU: 5, RNN: 2 };
+export const SLOTS: Record<string, number> = { LSTM: 6, GRU: 5, RNN: 2, MGU: 3 };
 
 type WithSimd = PreparedLayer & { simd?: SimdLayer | null };
 
@@ -84,25 +88,29 @@ export function refreshSimdLayer(layer: PreparedLayer): void {
 function pack(rt: SimdRuntime, layer: PreparedLayer, into: SimdLayer | null, ptrs: number[]): SimdLayer {
   const { spec, D, G, H, I } = layer;
   const Hp = Math.ceil(H / 8) * 8;
-  const paper = spec.cell === 'GRU' && !spec.linearBeforeReset;
+  // the candidate's rows of W_hh read a gated h: GRU without linear_before_reset (r*h), MGU (f*h)
+  const split = (spec.cell === 'GRU' && !spec.linearBeforeReset) || spec.cell === 'MGU';
+  const nGate = split ? G - 1 : G;
   const keep = (p: number) => { if (p !== 0) ptrs.push(p); return p; };
   const sl: SimdLayer = {
     Hp,
     wih: keep(packPanels(rt, layer.wihT, I, D * G * H, I, H, Hp, into?.wih ?? 0)),
     bx: keep(packBias(rt, layer.bx, H, Hp, into?.bx ?? 0)),
-    whh: [], nRec: (paper ? 2 : G) * Hp, bh: [], whn: [],
+    whh: [], nRec: nGate * Hp, bh: [], whn: [], peep: [],
     kernel: '', kernel2: '', ptrs: into?.ptrs ?? ptrs, arena: into?.arena, bwd: into?.bwd,
   };
   for (let d = 0; d < D; d++) {
-    sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, (paper ? 2 : G) * H, Hp, H, Hp, into?.whh[d] ?? 0)));
+    sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, nGate * H, Hp, H, Hp, into?.whh[d] ?? 0)));
     sl.bh.push(keep(packBias(rt, layer.bh[d], H, Hp, into?.bh[d] ?? 0)));
-    if (paper) sl.whn.push(keep(packPanels(rt, layer.whnT[d], H, H, Hp, H, Hp, into?.whn[d] ?? 0)));
+    if (split) sl.whn.push(keep(packPanels(rt, layer.whnT[d], H, H, Hp, H, Hp, into?.whn[d] ?? 0)));
+    if (spec.peephole) sl.peep.push(keep(packBias(rt, layer.peep[d], H, Hp, into?.peep[d] ?? 0)));
   }
-  const a = spec.activation, ra = spec.recurrentActivation;
-  if (spec.cell === 'LSTM') sl.kernel = `lstm_${a}_${ra}`;
+  const a = spec.activation, ra = spec.recurrentActivation, paper = spec.updateGate === 'paper' ? '_paper' : '';
+  if (spec.cell === 'LSTM') sl.kernel = `${spec.peephole ? 'lstmp' : 'lstm'}_${a}_${ra}`;
   else if (spec.cell === 'RNN') sl.kernel = `rnn_${a}`;
-  else if (paper) { sl.kernel = `gru_rz_${ra}`; sl.kernel2 = `gru_n_${a}`; }
-  else sl.kernel = `gru_${a}_${ra}`;
+  else if (spec.cell === 'MGU') { sl.kernel = `mgu_f_${ra}`; sl.kernel2 = `mgu_n_${a}`; }
+  else if (split) { sl.kernel = `gru_rz_${ra}`; sl.kernel2 = `gru_n_${a}${paper}`; }
+  else sl.kernel = `gru_${a}_${ra}${paper}`;
   return sl;
 }
 
@@ -133,7 +141,8 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   const { spec, D, G, H, I } = layer;
   const { Hp, nRec } = sl;
   const GHp = G * Hp, ldxp = D * GHp, DHp = D * Hp, BT = B * T, HB = Hp * 4;
-  const isLSTM = spec.cell === 'LSTM', paper = sl.kernel2 !== '';
+  // split: two kernels around a second gemm (GRU lbr=false, MGU); xn: the candidate's offset in a projected row
+  const isLSTM = spec.cell === 'LSTM', split = sl.kernel2 !== '', xn = (G - 1) * HB;
   const S = SLOTS[spec.cell];
   // training keeps the activations in the arena, rows in packed order (see saved.ts); a plain
   // trace uses scratch, rows in [B, T] order
@@ -144,12 +153,12 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   const sc = sharedScratch(rt);
   const pX = sc.get('x', BT * I * 4), pXP = sc.get('xp', BT * ldxp * 4), pY = sc.get('y', BT * DHp * 4);
   const pH = sc.get('h', B * HB), pC = sc.get('c', B * HB), pHH = sc.get('hh', B * nRec * 4);
-  const pRH = paper ? sc.get('rh', B * HB) : 0, pZ = paper ? sc.get('z', B * HB) : 0, pHN = paper ? sc.get('hn', B * HB) : 0;
+  const pRH = split ? sc.get('rh', B * HB) : 0, pZ = split ? sc.get('z', B * HB) : 0, pHN = split ? sc.get('hn', B * HB) : 0;
   // sized for B·T rows, not the P rows this batch runs: batches of one shape then never regrow it
   const arena = save ? claimArena(rt, sl, layer, Math.max(1, D * S * BT * HB)) : null;
   const pTR = arena ? arena.ptr : trace ? sc.get('trace', D * S * rowsT * HB) : 0;
   const f = rt.f32();
-  const k = rt.k, gemm = k.gemm, gate = k[sl.kernel], gate2 = paper ? k[sl.kernel2] : null;
+  const k = rt.k, gemm = k.gemm, gate = k[sl.kernel], gate2 = split ? k[sl.kernel2] : null;
   const keep = pTR !== 0;
 
   f.set(x, pX >> 2);
@@ -164,7 +173,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
   const trs = rowsT * HB;
   for (let d = 0; d < D; d++) {
-    const reverse = d === 1;
+    const reverse = d === 1 || (D === 1 && layer.spec.reverse === true);
     // initial state in sorted row order; padded lanes must be 0 (they multiply zero weights)
     for (let i = 0; i < B; i++) {
       const src = (d * B + perm[i]) * H, hRow = (pH >> 2) + i * Hp, cRow = (pC >> 2) + i * Hp;
@@ -176,14 +185,14 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
       }
     }
     const trD = keep ? pTR + d * S * trs : 0;
-    const xOff = d * GHp * 4, yOff = d * HB;
+    const xOff = d * GHp * 4, yOff = d * HB, peep = sl.peep[d] ?? 0;
     let nA = B;
     for (let s = 0; s < T; s++) {
       while (nA > 0 && len[perm[nA - 1]] <= s) nA--;
       if (nA === 0) break;
       const q0 = save ? save.off[s] : 0;
       gemm(pH, HB, nA, Hp, sl.whh[d], nRec, sl.bh[d], pHH, nRec * 4);
-      if (paper) {
+      if (split) {
         for (let r = 0; r < nA; r++) {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
           gate(pXP + bt * ldxp * 4 + xOff, pHH + r * nRec * 4, pH + r * HB, pRH + r * HB, pZ + r * HB,
@@ -192,7 +201,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
         gemm(pRH, HB, nA, Hp, sl.whn[d], Hp, 0, pHN, HB);
         for (let r = 0; r < nA; r++) {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
-          gate2!(pXP + bt * ldxp * 4 + xOff + 2 * HB, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt * DHp * 4 + yOff,
+          gate2!(pXP + bt * ldxp * 4 + xOff + xn, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt * DHp * 4 + yOff,
             keep ? trD + (save ? q0 + r : bt) * HB : 0, trs, Hp);
         }
       } else {
@@ -200,7 +209,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
           const xp = pXP + bt * ldxp * 4 + xOff, hh = pHH + r * nRec * 4, y = pY + bt * DHp * 4 + yOff;
           const tr = keep ? trD + (save ? q0 + r : bt) * HB : 0;
-          if (isLSTM) gate(xp, hh, pC + r * HB, pH + r * HB, y, tr, trs, Hp);
+          if (isLSTM) gate(xp, hh, pC + r * HB, pH + r * HB, y, tr, trs, Hp, peep);
           else gate(xp, hh, pH + r * HB, y, tr, trs, Hp);
         }
       }

@@ -69,7 +69,7 @@ export function packedRows(B: number, T: number, perm: Int32Array, len: Int32Arr
   return { P: off[T], off, perm: perm.slice(0, B), len: len.slice(0, B) };
 }
 
-export const TRACE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o', 'c', 'h'], GRU: ['r', 'z', 'n', 'h'], RNN: ['a', 'h'] };
+export const TRACE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o', 'c', 'h'], GRU: ['r', 'z', 'n', 'h'], RNN: ['a', 'h'], MGU: ['f', 'n', 'h'] };
 
 /** true while `s` still holds its activations */
 export const isLive = (s: SimdSaved): boolean => s.gen === s.arena.gen;
@@ -106,12 +106,14 @@ export function traceFromArena(f: Float32Array, layer: PreparedLayer, Hp: number
   const all = new Float32Array(D * names.length * BTH);
   const out: LayerTrace[] = [];
   for (let d = 0; d < D; d++) {
+    // the second direction, or a reverse-only layer (ONNX direction=reverse), ran right to left
+    const reverse = d === 1 || (D === 1 && spec.reverse === true);
     const arr = (n: number): Float32Array => {
       const dst = all.subarray((d * names.length + n) * BTH, (d * names.length + n + 1) * BTH);
       const base = (s.arena.ptr + (d * S + n) * trs) >> 2;
       for (let st = 0; st < T; st++) {
         for (let q = off[st], r = 0; q < off[st + 1]; q++, r++) {
-          const b = perm[r], t = d === 1 ? len[b] - 1 - st : st;
+          const b = perm[r], t = reverse ? len[b] - 1 - st : st;
           dst.set(f.subarray(base + q * Hp, base + q * Hp + H), (b * T + t) * H);
         }
       }
