@@ -86,9 +86,22 @@ export function loadTf(): Promise<TF> {
     // one thread, like ort: never pick the threaded binary
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     tf.enableProdMode(); // no debug checks (and no "install tfjs-node" banner): tfjs at its fastest
+    tfWasm = wasm;
     return tf;
   })();
   return tfLoaded;
+}
+
+let tfWasm: typeof import('@tensorflow/tfjs-backend-wasm') | null = null;
+
+/** tfjs-wasm's thread count as its backend reports it (after the wasm backend was used) */
+export function tfThreads(): string {
+  try {
+    const n = tfWasm?.getThreadsCount();
+    return n === undefined ? 'with an unknown thread count' : `on ${n} thread${n === 1 ? '' : 's'} (getThreadsCount())`;
+  } catch (e) {
+    return `(getThreadsCount: ${(e as Error).message})`;
+  }
 }
 
 export async function tfjsRunner(c: BenchCase, backend: 'cpu' | 'wasm'): Promise<Runner | string> {

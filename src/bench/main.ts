@@ -1,29 +1,39 @@
-// `npm run bench [-- --json <file>] [--quick] [--only <text>]`
+// `npm run bench [-- --json <file>] [--quick] [--only <text>] [--no-train] [--memory [steps]]`
 //
 // Runs every case on every engine that can run it (same weights, same inputs), prints a table
 // of median milliseconds, GFLOP/s and the ratio to onnxruntime-web (ort_ms / engine_ms: >= 1 is
-// as fast or faster), then the trace's cost and size and the compile time of a 200-node graph.
-// --json writes { machine, cases: [{ case, engine, ms, gflops, ratio_to_ort, ... }], ... }.
+// as fast or faster), then the trace's cost and size and the compile time of a 200-node graph,
+// then the training rows (one training step vs TensorFlow.js, train-bench.ts).
+// --json writes { machine, cases: [{ case, engine, ms, gflops, ratio_to_ort, ... }], training, ... }.
+// --memory runs only the training-memory check instead (memory.ts).
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../compiler/compile';
 import { kernelBackend } from '../runtime/kernels/wasm/runtime';
 import { bigGraphDoc, g2pFiles, graphCase, layerCase, type BenchCase } from './cases';
-import { ortRunner, seqgraphRunner, tfjsRunner, type Runner } from './engines';
+import { ortRunner, seqgraphRunner, tfjsRunner, tfThreads, type Runner } from './engines';
+import { memoryBench } from './memory';
+import { breakdown, breakdownText, measureTraining, trainRunners, trainTable, type Breakdown, type TrainRow } from './train-bench';
+import { trainCase } from './train-cases';
 import { FULL, machine, measure, QUICK, table, type Row } from './measure';
 
-interface Args { json?: string; quick: boolean; only?: string }
+interface Args { json?: string; quick: boolean; only?: string; train: boolean; memory?: number }
+
+const USAGE = 'usage: npm run bench -- [--json <file>] [--quick] [--only <case text>] [--no-train] [--memory [steps]]\n';
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false };
+  const a: Args = { quick: false, train: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = argv[++i];
     else if (k === '--quick') a.quick = true;
     else if (k === '--only') a.only = argv[++i];
+    else if (k === '--no-train') a.train = false;
+    else if (k === '--memory') a.memory = /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 1000;
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: npm run bench -- [--json <file>] [--quick] [--only <case text>]\n');
+      process.stdout.write(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument ${k} (try --help)`);
   }
@@ -88,12 +98,33 @@ function compileTime(quick: boolean): { nodes: number; ops: number; ms: number }
   return { nodes: doc.nodes.length, ops, ms: Math.round(ts[ts.length >> 1] * 100) / 100 };
 }
 
+/** the training rows: each case's engines interleaved, then seqgraph's time breakdown */
+async function training(args: Args, notes: string[], log: (s: string) => void): Promise<{ rows: TrainRow[]; breakdowns: Breakdown[]; text: string[] }> {
+  const rows: TrainRow[] = [], breakdowns: Breakdown[] = [], text: string[] = [];
+  for (const cell of ['LSTM', 'GRU'] as const) {
+    const c = trainCase(cell, 32, 64, 128, 256);
+    if (args.only && !`train ${c.name}`.includes(args.only)) continue;
+    log(`  train ${c.name} ...`);
+    const rs = await trainRunners(c, notes, log);
+    rows.push(...(await measureTraining(c, rs, args.quick ? { budgetMs: 300, warmupMs: 0, maxRuns: 3 } : { budgetMs: 2000, warmupMs: 500, maxRuns: 12 })));
+    const b = await breakdown(c, args.quick ? 2 : 6);
+    breakdowns.push(b);
+    text.push(breakdownText(b, c.flopsForward, c.flops));
+  }
+  return { rows, breakdowns, text };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const log = (s: string) => process.stderr.write(s + '\n');
+  if (args.memory !== undefined) {
+    await memoryBench(args.memory, args.json, log);
+    return;
+  }
   const t0 = performance.now();
   const notes: string[] = [];
-  const log = (s: string) => process.stderr.write(s + '\n');
-  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}`);
+  const load0 = os.loadavg();
+  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
   for (const c of cases(notes)) {
     if (args.only && !c.name.includes(args.only)) continue;
@@ -102,8 +133,11 @@ async function main(): Promise<void> {
     rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL)));
   }
   const compiled = compileTime(args.quick);
+  const t1 = performance.now();
+  const train = args.train ? await training(args, notes, log) : { rows: [], breakdowns: [], text: [] };
+  const trainSeconds = (performance.now() - t1) / 1000;
 
-  const lines = [table(rows), ''];
+  const lines = rows.length ? [table(rows), ''] : [];
   const byCase = new Map<string, Row[]>();
   rows.forEach((r) => byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]));
   for (const [name, rs] of byCase) {
@@ -114,7 +148,13 @@ async function main(): Promise<void> {
   }
   lines.push('GFLOP/s counts the matrix products of recurrent layers and Dense (Linear) ops; for whole graphs, attention and decoding are not counted.');
   lines.push(`compile: a ${compiled.nodes}-node graph (${compiled.ops} IR ops) compiles in ${compiled.ms} ms (median)`);
+  if (train.rows.length) {
+    lines.push('', 'Training: one step (forward, MSELoss, backward, clip_grad_norm_, Adam) from the same weights and batch; ratios = tfjs-wasm time / engine time, wall clock and CPU time, same run.');
+    lines.push(trainTable(train.rows), ...train.text);
+    lines.push(`training rows: ${trainSeconds.toFixed(0)} s; GFLOP/s counts forward, BPTT and weight-gradient products; tfjs-wasm runs ${tfThreads()}`);
+  }
   for (const n of notes) lines.push(`note: ${n}`);
+  lines.push(`load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   lines.push(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms (>= 1: as fast or faster)`);
   process.stdout.write(lines.join('\n') + '\n');
 
@@ -124,6 +164,9 @@ async function main(): Promise<void> {
       kernels: kernelBackend(),
       cases: rows,
       compile: { nodes: compiled.nodes, ir_ops: compiled.ops, ms: compiled.ms },
+      training: train.rows,
+      training_breakdown: train.breakdowns,
+      load_average: { start: load0, end: os.loadavg() },
       notes,
     };
     writeFileSync(args.json, JSON.stringify(out, null, 2) + '\n');

@@ -3,7 +3,7 @@
 // A backend is a name, whether it can run here, and per-op overrides of the reference entries
 // (kernels/table.ts): any of prepare, forward, backward. Ops it does not override run on the
 // TypeScript reference, so a backend can grow op by op (the WebAssembly SIMD one overrides the
-// recurrent layers and Dense; its backward kernels and a WebGPU backend plug in the same way).
+// recurrent layers' and Dense's forward and backward; a WebGPU backend would plug in the same way).
 // The user-facing switch stays setKernelBackend('ts' | 'simd' | 'auto') (kernels/wasm/runtime.ts);
 // the executor resolves it once per run into a table. A float64 run (the gradient check) always
 // uses the TS reference, the only one that computes in double precision.
@@ -13,6 +13,7 @@ import { gemm } from './kernels/gemm';
 import { RECURRENT_KERNEL_SIMD } from './kernels/recurrent-op';
 import { TS_KERNELS } from './kernels/table';
 import type { KernelEntry } from './kernels/types';
+import { linearBackwardEntry } from './kernels/wasm/linear-simd';
 import { kernelBackend, simdAvailable, type KernelBackend } from './kernels/wasm/runtime';
 
 export interface Backend {
@@ -30,9 +31,12 @@ export const SIMD_BACKEND: Backend = {
     RNN: RECURRENT_KERNEL_SIMD,
     LSTM: RECURRENT_KERNEL_SIMD,
     GRU: RECURRENT_KERNEL_SIMD,
+    // forward on the wasm kernels; backward too where recurrent-simd-backward.ts has kernels for
+    // the variant (MGU, update_gate 'paper' and peepholes take the TS reference: recurrent-op.ts)
     MGU: RECURRENT_KERNEL_SIMD,
-    // gemm() sends big products on prepared weights to the wasm kernel
-    Linear: { forward: linearEntry(gemm).forward },
+    // gemm() sends big products on prepared weights to the wasm kernel; backward's three
+    // products run on the SIMD gemm, gemm_tn and colsum where they pay
+    Linear: { forward: linearEntry(gemm).forward, backward: linearBackwardEntry(linearEntry(gemm).backward) },
   },
 };
 

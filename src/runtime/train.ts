@@ -17,6 +17,7 @@ import { begin, buildTrace, checkFeeds, runOps, timeAxis, wrap } from './execute
 import type { GradTrace, GradTraceLayer, NodeGradTrace } from './grad-trace';
 import type { BackwardCtx, KernelEntry, TapeEntry } from './kernels/types';
 import type { Prepared } from './prepared';
+import { now, trainProfile } from './profile';
 import { allocLike, positionOf, size, type FArr, type Tensor } from './tensor';
 import type { Trace } from './trace';
 import type { OpName } from '../ir/ops';
@@ -74,12 +75,16 @@ export function forwardTrain(program: Program, feeds: Record<string, Tensor>, op
     if (s.h.length !== n) throw new RunError(`forwardTrain: the initial h for ${who} has ${s.h.length} values, [directions, batch, hidden_size] needs ${n}`, { node: op.node, op: op.op });
     if (op.op === 'LSTM' && s.c !== undefined && s.c.length !== n) throw new RunError(`forwardTrain: the initial c for ${who} has ${s.c.length} values, needs ${n}`, { node: op.node, op: op.op });
   }
+  let t0 = now();
   const { prep, table } = begin(program);
+  trainProfile.t.prepare += now() - t0;
+  t0 = now();
   const trace = opts.trace === true;
   const st = runOps(program, feeds, prep, table, {
     trace, checkFinite: true, train: true, dropout: opts.dropout === true, seed: opts.seed, teacherForcingRatio: tfr,
     initialStates: opts.initialStates as Map<number, { h: FArr; c?: FArr }> | undefined,
   });
+  trainProfile.t.forward += now() - t0;
   const outputs: Record<string, Tensor> = {};
   for (const o of program.outputs) outputs[o.name] = st.env.get(o.value)!;
   const finalStates = new Map<number, { h: Float32Array; c?: Float32Array }>();
@@ -130,6 +135,15 @@ const inputName = (op: string, i: number) => {
 
 /** d(loss)/d(weights and inputs), given d(loss)/d(some values) (the seeds). */
 export function backward(tape: Tape, seeds: Map<string, Float32Array>, opts: BackwardOptions = {}): BackwardResult {
+  const t0 = now();
+  try {
+    return backwardRun(tape, seeds, opts);
+  } finally {
+    trainProfile.t.backward += now() - t0;
+  }
+}
+
+function backwardRun(tape: Tape, seeds: Map<string, Float32Array>, opts: BackwardOptions): BackwardResult {
   const { program, values, prep, table } = tape;
   const need = requiresGrad(program, opts.inputGrads !== false);
   const grads = new Map<string, FArr>();

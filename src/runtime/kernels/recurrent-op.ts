@@ -9,9 +9,12 @@ import type { Op } from '../../ir/program';
 import { fdata, floatOf, type FArr, type Tensor } from '../tensor';
 import { GATE_COUNT, type CellKind } from './cells';
 import { prepareLayer, refreshLayer, runLayerTS, sortedRows, type DirectionWeights, type LayerResult, type LayerSpec, type PreparedLayer } from './recurrent';
-import { bpttLayer } from './recurrent-backward';
+import { bpttLayer, type BpttResult } from './recurrent-backward';
 import { prepareSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
-import type { ForwardCtx, InputGrads, Inputs, KernelEntry } from './types';
+import { bpttSimd, simdBackwardSupports } from './wasm/recurrent-simd-backward';
+import { isLive, traceFromArena, type SimdSaved } from './wasm/saved';
+import { simdRuntime } from './wasm/runtime';
+import { KernelError, type ForwardCtx, type InputGrads, type Inputs, type KernelEntry } from './types';
 
 /** input positions of the optional state, lengths and peepholes (they move by one for an LSTM's initial_c; -1: the op has none) */
 export function recurrentSlots(op: Op): { h0: number; c0: number; lengths: number; p: number; pReverse: number } {
@@ -62,18 +65,29 @@ function prepare(op: Op, weight: (i: number) => Tensor | undefined, prev: unknow
   return prepareLayer(spec, fwd, bwd);
 }
 
-/** What forward saves for backward (and the trace shows). */
-interface Saved { r: LayerResult<FArr>; h0?: FArr; c0?: FArr; lengths?: Int32Array }
+/**
+ * What forward saves for backward (and the trace shows): every step's gates, c and h, as JS
+ * arrays (r.trace: the TS loop, or a traced run), or left in wasm memory by the SIMD loop (simd).
+ */
+interface Saved { r: LayerResult<FArr>; h0?: FArr; c0?: FArr; lengths?: Int32Array; simd?: SimdSaved }
 
-type Loop = (layer: PreparedLayer<FArr>, x: FArr, B: number, T: number, o: { h0?: FArr; c0?: FArr; lengths?: Int32Array; trace: boolean; cx: ForwardCtx }) => LayerResult<FArr>;
+type Loop = (layer: PreparedLayer<FArr>, x: FArr, B: number, T: number, o: { h0?: FArr; c0?: FArr; lengths?: Int32Array; trace: boolean; cx: ForwardCtx }) => LayerResult<FArr> & { simdSaved?: SimdSaved };
 
-const tsLoop: Loop = (layer, x, B, T, o) => runLayerTS(layer, x, B, T, { h0: o.h0, c0: o.c0, lengths: o.lengths, trace: o.trace, workspace: o.cx.ws });
+// training needs every step's gates, c and h: the TS loop records them as its trace does
+const tsLoop: Loop = (layer, x, B, T, o) => runLayerTS(layer, x, B, T, { h0: o.h0, c0: o.c0, lengths: o.lengths, trace: o.trace || o.cx.train, workspace: o.cx.ws });
 
 /** the SIMD time loop where it can run (float32, wasm memory available), else the TS one */
 const simdLoop: Loop = (layer, x, B, T, o) => {
   if (x instanceof Float32Array && layer.wihT instanceof Float32Array) {
     const { perm, len, ragged } = sortedRows(o.cx.ws, B, T, o.lengths);
-    const r = runLayerSimd({ layer: layer as PreparedLayer, x, B, T, perm, len, ragged, h0: o.h0 as Float32Array | undefined, c0: o.c0 as Float32Array | undefined, trace: o.trace });
+    // training: activations stay in wasm for the SIMD backward where it has kernels for the
+    // variant; otherwise (MGU, update_gate 'paper', peepholes) they come out as the JS trace the
+    // TS reference backward reads, as tsLoop records it
+    const simdBack = simdBackwardSupports(layer.spec);
+    const r = runLayerSimd({
+      layer: layer as PreparedLayer, x, B, T, perm, len, ragged, h0: o.h0 as Float32Array | undefined, c0: o.c0 as Float32Array | undefined,
+      trace: o.trace || (o.cx.train && !simdBack), save: o.cx.train && simdBack,
+    });
     if (r !== null) return r;
   }
   return tsLoop(layer, x, B, T, o);
@@ -88,19 +102,28 @@ function forwardWith(loop: Loop) {
     const h0 = cx.initialState ? cx.initialState.h : ins[slots.h0] ? fdata(ins[slots.h0]!) : undefined;
     const c0 = cx.initialState ? cx.initialState.c : lstm && ins[slots.c0] ? fdata(ins[slots.c0]!) : undefined;
     const lengths = ins[slots.lengths]?.data as Int32Array | undefined;
-    // training needs every step's gates, c and h: the same arrays the trace records
-    const r = loop(cx.prepared as PreparedLayer<FArr>, fdata(x), B, T, { h0, c0, lengths, trace: cx.trace || cx.train, cx });
+    const r = loop(cx.prepared as PreparedLayer<FArr>, fdata(x), B, T, { h0, c0, lengths, trace: cx.trace, cx });
     const D = op.attrs.direction === 'bidirectional' ? 2 : 1;
     const H = op.attrs.hidden_size as number;
     const outs = [floatOf([B, T, D * H], r.y), floatOf([D, B, H], r.hN), ...(lstm ? [floatOf([D, B, H], r.cN!)] : [])];
-    const saved: Saved | undefined = cx.train ? { r, h0, c0, lengths } : undefined;
+    const saved: Saved | undefined = cx.train ? { r, h0, c0, lengths, simd: r.simdSaved } : undefined;
+    delete r.simdSaved;
     return { outs, saved, traced: cx.trace ? r : undefined };
   };
 }
 
-function backward(cx: Parameters<KernelEntry['backward']>[0], dOuts: (FArr | undefined)[]): InputGrads {
-  const { entry, need, ws } = cx;
-  const op = entry.op, slots = recurrentSlots(op), sv = entry.saved as Saved;
+type BackwardCx = Parameters<KernelEntry['backward']>[0];
+
+interface BackArgs {
+  spec: LayerSpec; B: number; T: number; I: number; H: number; sv: Saved;
+  x: FArr; dirs: { w_ih: FArr; w_hh: FArr; b_hh: FArr }[]; dY?: FArr; dhN?: FArr; dcN?: FArr;
+  needX: boolean; needH0: boolean; needC0: boolean; gradTrace?: { dh: FArr; dc?: FArr }[];
+}
+
+/** read a recurrent op's backward inputs, run `bptt` (null: it could not run), and place its results by input position */
+function withArgs(cx: BackwardCx, dOuts: (FArr | undefined)[], bptt: (a: BackArgs) => BpttResult | null): InputGrads | null {
+  const { entry, need } = cx;
+  const op = entry.op, slots = recurrentSlots(op);
   const x = entry.ins[0]!;
   const [B, T, I] = x.shape;
   const D = op.attrs.direction === 'bidirectional' ? 2 : 1;
@@ -114,12 +137,12 @@ function backward(cx: Parameters<KernelEntry['backward']>[0], dOuts: (FArr | und
     ...(spec.peephole ? { p: w(pSlot(d)) } : {}),
   }));
   const stateIn = !entry.overrodeState;
-  const res = bpttLayer({
-    spec, B, T, I, H, x: fdata(x), dirs, h0: sv.h0, c0: sv.c0, lengths: sv.lengths, saved: sv.r.trace!,
-    dY: dOuts[0], dhN: dOuts[1], dcN: dOuts[2],
-    needX: need[0], needH0: stateIn && need[slots.h0], needC0: stateIn && slots.c0 >= 0 && need[slots.c0], ws,
+  const res = bptt({
+    spec, B, T, I, H, sv: entry.saved as Saved, x: fdata(x), dirs, dY: dOuts[0], dhN: dOuts[1], dcN: dOuts[2],
+    needX: need[0], needH0: stateIn && need[slots.h0], needC0: stateIn && slots.c0 >= 0 && need[slots.c0],
     gradTrace: cx.gradTrace ? cx.gradTrace(B, T, H, D, spec.cell === 'LSTM') : undefined,
   });
+  if (res === null) return null;
   const grads: InputGrads = [];
   grads[0] = res.dx;
   res.dirs.forEach((g, d) => {
@@ -134,6 +157,35 @@ function backward(cx: Parameters<KernelEntry['backward']>[0], dOuts: (FArr | und
   return grads;
 }
 
+/** BPTT on the TS reference kernels, from activations saved as JS arrays */
+function backward(cx: BackwardCx, dOuts: (FArr | undefined)[]): InputGrads {
+  return withArgs(cx, dOuts, (a) => bpttLayer({
+    spec: a.spec, B: a.B, T: a.T, I: a.I, H: a.H, x: a.x, dirs: a.dirs, h0: a.sv.h0, c0: a.sv.c0, lengths: a.sv.lengths, saved: a.sv.r.trace!,
+    dY: a.dY, dhN: a.dhN, dcN: a.dcN, needX: a.needX, needH0: a.needH0, needC0: a.needC0, ws: cx.ws, gradTrace: a.gradTrace,
+  }))!;
+}
+
+/**
+ * BPTT on the SIMD kernels where the forward left its activations in wasm memory (saved.ts);
+ * activations saved as JS arrays (a TS forward, a traced one) take the TS reference.
+ */
+function backwardSimd(cx: BackwardCx, dOuts: (FArr | undefined)[]): InputGrads {
+  const sv = cx.entry.saved as Saved;
+  const s = sv.simd;
+  if (s === undefined || !isLive(s)) {
+    if (sv.r.trace) return backward(cx, dOuts);
+    throw new KernelError('the activations this training forward saved were released: a later forwardTrain of the same program reused their memory after this tape\'s backward had run. Run backward once per forwardTrain (PyTorch frees a graph after backward too), or run forwardTrain again');
+  }
+  const layer = cx.entry.prepared as PreparedLayer;
+  const res = withArgs(cx, dOuts, (a) => bpttSimd({ layer, saved: s, x: a.x as Float32Array, dirs: a.dirs, dY: a.dY, dhN: a.dhN, dcN: a.dcN, needX: a.needX, needH0: a.needH0, needC0: a.needC0, gradTrace: a.gradTrace }));
+  if (res !== null) return res;
+  // the SIMD kernels could not run (wasm memory cannot grow): the TS reference on copied-out activations
+  const rt = simdRuntime();
+  if (!sv.r.trace && rt) sv.r.trace = traceFromArena(rt.f32(), layer, Math.ceil(layer.H / 8) * 8, s);
+  s.consumed = true;
+  return backward(cx, dOuts);
+}
+
 /** the TS reference entries */
 export const RECURRENT_KERNEL: KernelEntry = { prepare, forward: forwardWith(tsLoop), backward };
 
@@ -145,6 +197,7 @@ export const RECURRENT_KERNEL_SIMD: Partial<KernelEntry> = {
     return layer;
   },
   forward: forwardWith(simdLoop),
+  backward: backwardSimd,
 };
 
 export type { Saved as RecurrentSaved };

@@ -55,6 +55,9 @@ export const i32 = {
   eqz: (a: Code): Code => cat(a, [0x45]), eq: bin(0x46), ne: bin(0x47),
   lt: bin(0x48), gt: bin(0x4a), le: bin(0x4c), ge: bin(0x4e),
 };
+/** 4 bytes at addr (+ a constant offset), and a store of them: scalar copies of floats as bits */
+export const load32 = (addr: Code, off = 0): Code => cat(addr, [0x28, 2], uleb(off));
+export const store32 = (addr: Code, val: Code, off = 0): Code => cat(addr, val, [0x36, 2], uleb(off));
 /** select(a, b, cond) = cond ? a : b */
 export const select = (a: Code, b: Code, cond: Code): Code => cat(a, b, cond, [0x1b]);
 /** l += by (i32) */
@@ -80,6 +83,9 @@ export const v = {
     return [...simd(0x0c), ...b];
   },
   and: vbin(0x4e), or: vbin(0x50),
+  /** lane masks (all ones where true): a < b, a > b */
+  lt: vbin(0x43), gt: vbin(0x44),
+  sqrt: vun(0xe3),
   // f32x4 arithmetic
   add: vbin(0xe4), sub: vbin(0xe5), mul: vbin(0xe6), div: vbin(0xe7),
   /** pmin/pmax are `b < a ? b : a` / `a < b ? b : a`: one minps/maxps each on x86 */

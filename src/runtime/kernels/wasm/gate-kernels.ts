@@ -126,14 +126,15 @@ function mix(paper: boolean, hOld: Code, n: Code, z: Code): Code {
 
 /**
  * gru_<act>_<ract>(xp, hh, h, y, tr, trs, Hp), linear_before_reset: hh = h·W_hh^T + [0, 0, b_hn];
- * r, z = ract(x + hh); n = act(x_n + r*hh_n); h = n + z*(h - n); trace arrays r z n h.
+ * r, z = ract(x + hh); n = act(x_n + r*hh_n); h = n + z*(h - n); trace arrays r z n h, and hh_n
+ * (fifth: what backward needs for dr, saved so it needs no second product).
  * gru_<act>_<ract>_paper: the paper's update gate, h = h + z*(n - h).
  */
 function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
   const f = m.func(`gru_${a}_${ra}${paper ? '_paper' : ''}`, [I32, I32, I32, I32, I32, I32, I32]);
   const [xp, hh, h, y, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6];
   const HB = f.local(I32);
-  const X = offsets(f, xp, HB, 3), R = offsets(f, hh, HB, 3), T = offsets(f, tr, trs, 4);
+  const X = offsets(f, xp, HB, 3), R = offsets(f, hh, HB, 3), T = offsets(f, tr, trs, 5);
   const rg = f.local(V128), zg = f.local(V128), ng = f.local(V128), hn = f.local(V128);
   const j = f.local(I32);
   const main = cat(
@@ -144,7 +145,8 @@ function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
     v.store(at(h, j), get(hn)),
     v.store(at(y, j), get(hn)),
   );
-  const traced = cat(...[rg, zg, ng, hn].map((val, k) => v.store(at(T.ptrs[k], j), get(val))));
+  const traced = cat(...[rg, zg, ng, hn].map((val, k) => v.store(at(T.ptrs[k], j), get(val))),
+    v.store(at(T.ptrs[4], j), v.load(at(R.ptrs[2], j))));
   f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), X.code, R.code, T.code,
     forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
 }
@@ -152,21 +154,23 @@ function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
 /**
  * GRU with linear_before_reset = false, first half: gru_rz_<ract>(xp, hh, h, rh, z, tr, trs, Hp)
  * with hh = h·[W_hr; W_hz]^T ([2, Hp]): r, z = ract(x + hh); rh = r*h; z kept for the second half.
+ * Trace arrays r, z, and rh as the fifth (backward's input to dW_hn).
  */
 function emitGRUrz(m: ModuleBuilder, ra: RAct): void {
   const f = m.func(`gru_rz_${ra}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
   const [xp, hh, h, rh, z, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6, 7];
   const HB = f.local(I32);
-  const X = offsets(f, xp, HB, 2), R = offsets(f, hh, HB, 2), T = offsets(f, tr, trs, 2);
-  const rg = f.local(V128), zg = f.local(V128);
+  const X = offsets(f, xp, HB, 2), R = offsets(f, hh, HB, 2), T = offsets(f, tr, trs, 5);
+  const rg = f.local(V128), zg = f.local(V128), rhv = f.local(V128);
   const j = f.local(I32);
   const main = cat(
     set(rg, ractV(f, ra, v.add(v.load(at(X.ptrs[0], j)), v.load(at(R.ptrs[0], j))))),
     set(zg, ractV(f, ra, v.add(v.load(at(X.ptrs[1], j)), v.load(at(R.ptrs[1], j))))),
-    v.store(at(rh, j), v.mul(get(rg), v.load(at(h, j)))),
+    set(rhv, v.mul(get(rg), v.load(at(h, j)))),
+    v.store(at(rh, j), get(rhv)),
     v.store(at(z, j), get(zg)),
   );
-  const traced = cat(v.store(at(T.ptrs[0], j), get(rg)), v.store(at(T.ptrs[1], j), get(zg)));
+  const traced = cat(v.store(at(T.ptrs[0], j), get(rg)), v.store(at(T.ptrs[1], j), get(zg)), v.store(at(T.ptrs[4], j), get(rhv)));
   f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), X.code, R.code, T.code,
     forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
 }

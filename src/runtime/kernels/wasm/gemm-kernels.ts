@@ -24,17 +24,21 @@ const MC = 60;
 /** M = 1..4 rows (the last rows of a block, or a small batch): [panels per call, K unroll] */
 const SMALL: Record<number, [number, number]> = { 1: [2, 2], 2: [2, 1], 3: [1, 1], 4: [1, 1] };
 
-/** name of the exported gemm: gemm(x, ldx, M, K, w, N, bias, y, ldy) */
+/**
+ * name of the exported gemm: gemm(x, ldx, M, K, w, N, bias, y, ldy, acc). With acc != 0 the
+ * product is added to what Y holds (Y += X·Wp + bias; backward's dh carries); JS callers that
+ * leave acc out pass 0.
+ */
 export const GEMM = 'gemm';
 
 /**
  * Micro-kernel: mr rows x np panels.
  * params: x (row 0 at k=0), ldx, K, w (first panel), pstride (bytes between panels), bias (0 = none,
- * else the bias of the first panel's column 0), y (row 0, first panel's column 0), ldy.
+ * else the bias of the first panel's column 0), y (row 0, first panel's column 0), ldy, acc.
  */
 function microKernel(m: ModuleBuilder, mr: number, np: number, U = 1): Func {
-  const f = m.func(null, [I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [x, ldx, K, w, pstride, bias, y, ldy] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const f = m.func(null, [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [x, ldx, K, w, pstride, bias, y, ldy, accum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const nv = 2 * np; // vectors per row
   const acc = Array.from({ length: mr }, () => f.localsOf(V128, nv));
   const wv = f.localsOf(V128, nv);
@@ -45,10 +49,13 @@ function microKernel(m: ModuleBuilder, mr: number, np: number, U = 1): Func {
   const body: Code[] = [];
   for (let r = 0; r < mr; r++) body.push(set(xr[r], i32.add(get(x), i32.mul(get(ldx), i32c(r)))));
   for (let q = 0; q < np; q++) body.push(set(wp[q], i32.add(get(w), i32.mul(get(pstride), i32c(q)))));
-  // accumulators start at the bias (the same for every row) or zero
+  // accumulators start at the bias (the same for every row) or zero; with acc, at Y (+ bias)
   const init = (fromBias: boolean): Code[] =>
     acc.flatMap((row) => row.map((a, c) => set(a, fromBias ? v.load(get(bias), 16 * c) : v.f32x4(0))));
+  const yRow = (r: number): Code => i32.add(get(y), i32.mul(get(ldy), i32c(r)));
+  const fromY = acc.flatMap((row, r) => row.map((a, c) => set(a, v.add(get(a), v.load(yRow(r), 16 * c)))));
   body.push(ifThen(get(bias), ([] as number[]).concat(...init(true)), ([] as number[]).concat(...init(false))));
+  body.push(ifThen(get(accum), ([] as number[]).concat(...fromY)));
   // K unrolled by U: memarg offsets address the later k's, pointers advance once per U
   const step = (u: number): Code[] => {
     const out: Code[] = [];
@@ -84,8 +91,8 @@ export function emitGemm(m: ModuleBuilder): void {
   for (let mr = 1; mr <= 5; mr++) k1[mr] = microKernel(m, mr, 1);
   for (let mr = 1; mr < 5; mr++) kw[mr] = microKernel(m, mr, SMALL[mr][0], SMALL[mr][1]);
 
-  const f = m.func(GEMM, [I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [x, ldx, M, K, w, N, bias, y, ldy] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = m.func(GEMM, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [x, ldx, M, K, w, N, bias, y, ldy, accum] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const four = f.local(I32), P = f.local(I32), pstride = f.local(I32), p = f.local(I32), m0 = f.local(I32), mEnd = f.local(I32), r = f.local(I32);
   const mm = f.local(I32);
   // arguments of a micro-kernel call for rows starting at `row` and the panel in local p
@@ -93,7 +100,7 @@ export function emitGemm(m: ModuleBuilder): void {
     i32.add(get(x), i32.mul(row, get(ldx))), get(ldx), get(K),
     i32.add(get(w), i32.mul(get(p), get(pstride))), get(pstride),
     select(i32.add(get(bias), i32.mul(get(p), i32c(32))), i32c(0), get(bias)),
-    i32.add(i32.add(get(y), i32.mul(row, get(ldy))), i32.mul(get(p), i32c(32))), get(ldy),
+    i32.add(i32.add(get(y), i32.mul(row, get(ldy))), i32.mul(get(p), i32c(32))), get(ldy), get(accum),
   ];
   const small = (rows: number): Code => {
     const np = SMALL[rows][0];

@@ -17,12 +17,16 @@
 //   caller), so the running rows are a prefix and the recurrent gemm shrinks with it.
 // - Traces are written by the gate kernels straight into wasm-resident [B, T, Hp] arrays, then
 //   copied out with the results: recording costs stores and one copy, not a second pass.
+// - Training (save): the gate kernels write the same arrays into the layer's arena instead, rows
+//   in packed order (saved.ts), and they stay there for the SIMD backward
+//   (recurrent-simd-backward.ts); nothing is copied out unless a trace is asked for.
 import type { LayerResult, LayerTrace, PreparedLayer } from '../recurrent';
 import { packBias, packPanels, registry, sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
+import { claimArena, packedRows, traceFromArena, TRACE_NAMES, type Arena, type SimdSaved } from './saved';
 
 /** Packed weights of one layer in wasm memory (byte addresses). */
-interface SimdLayer {
+export interface SimdLayer {
   Hp: number;
   wih: number;
   bx: number;
@@ -36,9 +40,17 @@ interface SimdLayer {
   peep: number[];
   kernel: string;
   kernel2: string;
+  /** every block the layer owns (the FinalizationRegistry frees them with the layer) */
+  ptrs: number[];
+  /** training: the saved activations (saved.ts) */
+  arena?: Arena;
+  /** the backward's packed weights (recurrent-simd-backward.ts) */
+  bwd?: unknown;
 }
 
-const TRACE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o', 'c', 'h'], GRU: ['r', 'z', 'n', 'h'], RNN: ['a', 'h'], MGU: ['f', 'n', 'h'] };
+/** arrays a layer's gate kernels write per direction: the trace's, and for a GRU a fifth that
+ *  backward reads (W_hn·h + b_hn, or r ⊙ h without linear_before_reset) */
+export const SLOTS: Record<string, number> = { LSTM: 6, GRU: 5, RNN: 2, MGU: 3 };
 
 type WithSimd = PreparedLayer & { simd?: SimdLayer | null };
 
@@ -51,6 +63,7 @@ export function prepareSimdLayer(layer: PreparedLayer): SimdLayer | null {
   const ptrs: number[] = [];
   try {
     const sl = pack(rt, layer, null, ptrs);
+    sl.ptrs = ptrs;
     L.simd = sl;
     registry?.register(layer, { rt, ptrs });
     return sl;
@@ -84,7 +97,7 @@ function pack(rt: SimdRuntime, layer: PreparedLayer, into: SimdLayer | null, ptr
     wih: keep(packPanels(rt, layer.wihT, I, D * G * H, I, H, Hp, into?.wih ?? 0)),
     bx: keep(packBias(rt, layer.bx, H, Hp, into?.bx ?? 0)),
     whh: [], nRec: nGate * Hp, bh: [], whn: [], peep: [],
-    kernel: '', kernel2: '',
+    kernel: '', kernel2: '', ptrs: into?.ptrs ?? ptrs, arena: into?.arena, bwd: into?.bwd,
   };
   for (let d = 0; d < D; d++) {
     sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, nGate * H, Hp, H, Hp, into?.whh[d] ?? 0)));
@@ -106,10 +119,12 @@ export interface SimdRunArgs {
   /** rows ordered longest first and the lengths (as runLayer computes them) */
   perm: Int32Array; len: Int32Array; ragged: boolean;
   h0?: Float32Array; c0?: Float32Array; trace: boolean;
+  /** training: keep every step's activations in the layer's wasm arena for the SIMD backward */
+  save?: boolean;
 }
 
 /** runLayer on the SIMD kernels; null when they are unavailable (the caller runs the TS loop). */
-export function runLayerSimd(a: SimdRunArgs): LayerResult | null {
+export function runLayerSimd(a: SimdRunArgs): (LayerResult & { simdSaved?: SimdSaved }) | null {
   const rt = simdRuntime();
   const sl = prepareSimdLayer(a.layer);
   if (rt === null || sl === null) return null;
@@ -121,34 +136,42 @@ export function runLayerSimd(a: SimdRunArgs): LayerResult | null {
   }
 }
 
-function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
+function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { simdSaved?: SimdSaved } {
   const { layer, x, B, T, perm, len, ragged, h0, c0, trace } = a;
   const { spec, D, G, H, I } = layer;
   const { Hp, nRec } = sl;
   const GHp = G * Hp, ldxp = D * GHp, DHp = D * Hp, BT = B * T, HB = Hp * 4;
-  const isLSTM = spec.cell === 'LSTM', paper = sl.kernel2 !== '', xn = (G - 1) * HB; // paper: two kernels; xn: the candidate's offset
-  const names = TRACE_NAMES[spec.cell];
-  const trN = BT * Hp; // floats per trace array
+  // split: two kernels around a second gemm (GRU lbr=false, MGU); xn: the candidate's offset in a projected row
+  const isLSTM = spec.cell === 'LSTM', split = sl.kernel2 !== '', xn = (G - 1) * HB;
+  const S = SLOTS[spec.cell];
+  // training keeps the activations in the arena, rows in packed order (see saved.ts); a plain
+  // trace uses scratch, rows in [B, T] order
+  const save = a.save === true ? packedRows(B, T, perm, len) : null;
+  const rowsT = save ? save.P : BT;
 
   // all allocations first: growing memory detaches earlier views
   const sc = sharedScratch(rt);
   const pX = sc.get('x', BT * I * 4), pXP = sc.get('xp', BT * ldxp * 4), pY = sc.get('y', BT * DHp * 4);
   const pH = sc.get('h', B * HB), pC = sc.get('c', B * HB), pHH = sc.get('hh', B * nRec * 4);
-  const pRH = paper ? sc.get('rh', B * HB) : 0, pZ = paper ? sc.get('z', B * HB) : 0, pHN = paper ? sc.get('hn', B * HB) : 0;
-  const pTR = trace ? sc.get('trace', D * names.length * trN * 4) : 0;
+  const pRH = split ? sc.get('rh', B * HB) : 0, pZ = split ? sc.get('z', B * HB) : 0, pHN = split ? sc.get('hn', B * HB) : 0;
+  // sized for B·T rows, not the P rows this batch runs: batches of one shape then never regrow it
+  const arena = save ? claimArena(rt, sl, layer, Math.max(1, D * S * BT * HB)) : null;
+  const pTR = arena ? arena.ptr : trace ? sc.get('trace', D * S * rowsT * HB) : 0;
   const f = rt.f32();
-  const k = rt.k, gemm = k.gemm, gate = k[sl.kernel], gate2 = paper ? k[sl.kernel2] : null;
+  const k = rt.k, gemm = k.gemm, gate = k[sl.kernel], gate2 = split ? k[sl.kernel2] : null;
+  const keep = pTR !== 0;
 
   f.set(x, pX >> 2);
   gemm(pX, I * 4, BT, I, sl.wih, ldxp, sl.bx, pXP, ldxp * 4);
   // steps past a row's length are never written: they must read as 0 (outputs and trace)
   if (ragged) {
     f.fill(0, pY >> 2, (pY >> 2) + BT * DHp);
-    if (trace) f.fill(0, pTR >> 2, (pTR >> 2) + D * names.length * trN);
+    if (keep && !save) f.fill(0, pTR >> 2, (pTR >> 2) + D * S * rowsT * Hp);
   }
 
   const hN = new Float32Array(D * B * H);
   const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
+  const trs = rowsT * HB;
   for (let d = 0; d < D; d++) {
     const reverse = d === 1 || (D === 1 && layer.spec.reverse === true);
     // initial state in sorted row order; padded lanes must be 0 (they multiply zero weights)
@@ -161,30 +184,31 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
         f.fill(0, cRow + H, cRow + Hp);
       }
     }
-    const trD = trace ? pTR + d * names.length * trN * 4 : 0, trs = trN * 4;
+    const trD = keep ? pTR + d * S * trs : 0;
     const xOff = d * GHp * 4, yOff = d * HB, peep = sl.peep[d] ?? 0;
     let nA = B;
     for (let s = 0; s < T; s++) {
       while (nA > 0 && len[perm[nA - 1]] <= s) nA--;
       if (nA === 0) break;
+      const q0 = save ? save.off[s] : 0;
       gemm(pH, HB, nA, Hp, sl.whh[d], nRec, sl.bh[d], pHH, nRec * 4);
-      if (paper) {
+      if (split) {
         for (let r = 0; r < nA; r++) {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
           gate(pXP + bt * ldxp * 4 + xOff, pHH + r * nRec * 4, pH + r * HB, pRH + r * HB, pZ + r * HB,
-            trace ? trD + bt * HB : 0, trs, Hp);
+            keep ? trD + (save ? q0 + r : bt) * HB : 0, trs, Hp);
         }
         gemm(pRH, HB, nA, Hp, sl.whn[d], Hp, 0, pHN, HB);
         for (let r = 0; r < nA; r++) {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
           gate2!(pXP + bt * ldxp * 4 + xOff + xn, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt * DHp * 4 + yOff,
-            trace ? trD + bt * HB : 0, trs, Hp);
+            keep ? trD + (save ? q0 + r : bt) * HB : 0, trs, Hp);
         }
       } else {
         for (let r = 0; r < nA; r++) {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
           const xp = pXP + bt * ldxp * 4 + xOff, hh = pHH + r * nRec * 4, y = pY + bt * DHp * 4 + yOff;
-          const tr = trace ? trD + bt * HB : 0;
+          const tr = keep ? trD + (save ? q0 + r : bt) * HB : 0;
           if (isLSTM) gate(xp, hh, pC + r * HB, pH + r * HB, y, tr, trs, Hp, peep);
           else gate(xp, hh, pH + r * HB, y, tr, trs, Hp);
         }
@@ -198,25 +222,33 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
     }
   }
 
-  const res: LayerResult = { y: unpad(f, pY >> 2, BT * D, H, Hp), hN };
+  const res: LayerResult & { simdSaved?: SimdSaved } = { y: unpad(f, pY >> 2, BT * D, H, Hp), hN };
   if (cN !== undefined) res.cN = cN;
-  if (trace) {
-    // every trace array of the layer in one allocation (many small ArrayBuffers cost more than
-    // the copy for small layers), each a separate [B, T, H] view
-    const all = new Float32Array(D * names.length * BT * H);
-    const arr = (d: number, n: number) => {
-      const k = d * names.length + n;
-      return unpadInto(f, (pTR >> 2) + k * trN, BT, H, Hp, all.subarray(k * BT * H, (k + 1) * BT * H));
-    };
-    res.trace = [];
-    for (let d = 0; d < D; d++) {
-      const t: LayerTrace = { h: arr(d, names.length - 1), gates: {} };
-      if (isLSTM) t.c = arr(d, 4);
-      for (let n = 0; n < (isLSTM ? 4 : names.length - 1); n++) t.gates[names[n]] = arr(d, n);
-      res.trace.push(t);
-    }
-  }
+  if (save) res.simdSaved = { ...save, arena: arena!, gen: arena!.gen, B, T, S, trs, h0, c0, result: res, consumed: false };
+  if (save) arena!.owner = res.simdSaved!;
+  if (trace) res.trace = save ? traceFromArena(f, layer, Hp, res.simdSaved!) : traceFromScratch(f, layer, pTR, BT, S);
   return res;
+}
+
+/** the trace arrays out of bt-ordered scratch, every array of the layer in one allocation */
+function traceFromScratch(f: Float32Array, layer: PreparedLayer, pTR: number, BT: number, S: number): LayerTrace[] {
+  const { spec, D, H } = layer;
+  const Hp = Math.ceil(H / 8) * 8, trN = BT * Hp;
+  const names = TRACE_NAMES[spec.cell], isLSTM = spec.cell === 'LSTM';
+  // one allocation: many small ArrayBuffers cost more than the copy for small layers
+  const all = new Float32Array(D * names.length * BT * H);
+  const arr = (d: number, n: number) => {
+    const k = d * names.length + n;
+    return unpadInto(f, (pTR >> 2) + (d * S + n) * trN, BT, H, Hp, all.subarray(k * BT * H, (k + 1) * BT * H));
+  };
+  const out: LayerTrace[] = [];
+  for (let d = 0; d < D; d++) {
+    const t: LayerTrace = { h: arr(d, names.length - 1), gates: {} };
+    if (isLSTM) t.c = arr(d, 4);
+    for (let n = 0; n < (isLSTM ? 4 : names.length - 1); n++) t.gates[names[n]] = arr(d, n);
+    out.push(t);
+  }
+  return out;
 }
 
 /** rows x H floats out of rows x Hp floats at `base` (one slice when there is no padding) */

@@ -16,8 +16,10 @@
 //   4 KB); there we fall back to the TS kernels and compile asynchronously (`initSimd()`),
 //   switching over when ready.
 import { ModuleBuilder } from './emit';
+import { emitGateBackward } from './gate-backward-kernels';
 import { emitGates } from './gate-kernels';
 import { emitGemm } from './gemm-kernels';
+import { emitGemmTN } from './gemm-tn-kernels';
 
 type K = (...args: number[]) => void;
 
@@ -43,6 +45,8 @@ export function simdModuleBytes(): Uint8Array {
   const m = new ModuleBuilder();
   emitGemm(m);
   emitGates(m);
+  emitGemmTN(m);
+  emitGateBackward(m);
   return m.bytes();
 }
 
