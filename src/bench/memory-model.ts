@@ -19,6 +19,10 @@ export interface MemoryConfig {
   steps: number;
   /** take a sample every this many steps (and at the first and last) */
   every: number;
+  /** growth is counted from this fraction of the run (default 0.1). A short run under heavy load
+   *  can still settle a little after 10% (a one-time rise, not a leak); counting from halfway
+   *  keeps a per-step leak in view (it grows linearly) without flagging that plateau */
+  warmFraction?: number;
 }
 
 export const FULL_MEMORY: Omit<MemoryConfig, 'steps' | 'every'> = { B: 32, T: 256, H: 512, vocab: 64, emb: 64 };

@@ -55,8 +55,8 @@ export function memoryCheck(c: MemoryConfig, tolerance = { heapUsed: 8 * MiB, ex
 }
 
 function report(c: MemoryConfig, samples: (MemorySample & { rss: number })[], tol: { heapUsed: number; external: number; rss: number }, seconds: number): MemoryReport {
-  // warmed up from the sample nearest 10% of the run (at least the second sample)
-  const warm = Math.max(1, samples.findIndex((s) => s.step >= c.steps / 10));
+  // warmed up from the sample nearest 10% of the run, or c.warmFraction (at least the second sample)
+  const warm = Math.max(1, samples.findIndex((s) => s.step >= c.steps * (c.warmFraction ?? 0.1)));
   const a = samples[warm], z = samples[samples.length - 1];
   const max = (k: 'wasmBytes' | 'heapUsed' | 'external' | 'rss') => Math.max(...samples.map((s) => s[k] ?? 0));
   const after = samples.slice(warm);
