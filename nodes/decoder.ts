@@ -56,6 +56,7 @@ export const Decoder = defineNode<DecoderParams>({
     p.vocab.forEach((s, i) => {
       if (seen.has(s)) error({ param: 'vocab' }, `symbol "${s}" appears twice (ids ${seen.get(s)} and ${i})`);
       seen.set(s, i);
+      if (s === '') error({ param: 'vocab' }, `symbol ${i} is empty`);
     });
     for (const s of ['<s>', '</s>', '<pad>', '<unk>']) if (!seen.has(s)) error({ param: 'vocab' }, `the target vocabulary needs ${s}`);
     const plan = planDecoder(p, inputs);

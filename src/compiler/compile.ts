@@ -1,12 +1,14 @@
 // compile(doc): the ordered passes that turn a GraphDoc into a Program.
 //   1. order     topological order; every cycle reported with its path
 //   2. infer     port types and shapes node by node; each problem names node, port or param
-//   3. weights   the file's weights checked against the shapes the node expects; missing ones
-//                initialised from the graph's seed, as PyTorch would
+//   3. weights   the total bounded (budget.ts) before anything is allocated; the file's weights
+//                checked against the shapes the node expects; missing ones initialised from the
+//                graph's seed, as PyTorch would
 //   4. lower     each node's IR ops (nodes/*.ts lower())
 //   5. verify    every op checked against its spec in ir/ops.ts
+//   6. samples   the graph's samples read as `run` reads them (samples.ts)
 // Passes 1–3 run on every edit in the editor (for live shapes and errors); 4–5 only to run.
-import type { GraphDoc, DocNode } from '../doc/schema';
+import type { GraphDoc, DocNode, WeightJSON } from '../doc/schema';
 import type { Diagnostic } from '../doc/diagnostics';
 import { getNodeDef } from '../../nodes/index';
 import { activePorts, type NodeDef, type PortShape, type PortValue, type PortSpec } from './node-def';
@@ -17,6 +19,9 @@ import { shapeStr } from '../runtime/tensor';
 import { decodeWeightData } from '../doc/weights';
 import { createLowering } from './lowering';
 import { verifyProgram } from '../ir/verify';
+import { dict, dictFrom, own } from '../doc/dict';
+import { sampleProblems } from './samples';
+import { budgetProblem, MAX_PARAMETERS } from './budget';
 import type { Program } from '../ir/program';
 
 export interface CompileResult {
@@ -78,8 +83,11 @@ export interface CompileOptions {
   lower?: boolean;
   /** make fresh weights for those the file lacks (default: as lower). The editor's live
    *  analysis turns this off: shapes are all it needs, and a large hidden_size would otherwise
-   *  allocate its weights on every keystroke. */
+   *  allocate its weights on every keystroke. `validate` lowers without them too: the Program
+   *  then holds shape-only placeholders (empty data) that execute() and export refuse. */
   initWeights?: boolean;
+  /** the most weight values (float32) a graph may hold; default MAX_PARAMETERS */
+  maxParameters?: number;
 }
 
 export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult {
@@ -142,14 +150,15 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   // inputs with a time axis of their own get distinct symbols when there are several of them
   const timed = doc.nodes.filter((n) => n.type === 'Input' && ['tokens', 'sequence'].includes(String(params.get(n.id)?.kind)));
   const timeDim = (id: string) => (timed.length > 1 && timed.some((n) => n.id === id) ? `T_${nodes.get(id)!.name}` : 'T');
-  const nodeShapes: Record<string, Record<string, PortShape>> = {};
-  const edgeShapes: Record<string, PortShape> = {};
+  // keyed by user-chosen ids: null-prototype objects (src/doc/dict.ts)
+  const nodeShapes = dict<Record<string, PortShape>>();
+  const edgeShapes = dict<PortShape>();
   const inferredInputs = new Map<string, Record<string, PortShape | undefined>>();
   for (const id of order) {
     const node = nodes.get(id)!;
     const def = defs.get(id)!;
     const p = params.get(id)!;
-    const inputs: Record<string, PortShape | undefined> = {};
+    const inputs = dict<PortShape | undefined>();
     let blocked = false;
     for (const port of activePorts(def.inputs, p)) {
       const e = incoming.get(id)?.get(port.name);
@@ -213,22 +222,35 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   }
 
   // --- 3. weights
-  const weights: Record<string, Record<string, Tensor>> = {};
-  const weightShapes: Record<string, Record<string, number[]>> = {};
+  const weights = dict<Record<string, Tensor>>();
+  const weightShapes = dict<Record<string, number[]>>();
   const rng = new Rng(doc.seed ?? 0);
+  // what every node needs, summed and bounded before anything is allocated
+  let total = 0;
+  const biggest: { name: string; count: number }[] = [];
   for (const id of order) {
     const def = defs.get(id)!;
     if (!def.weights || !nodeShapes[id]) continue;
+    const expected = def.weights({ params: params.get(id)!, inputs: inferredInputs.get(id)! });
+    weightShapes[id] = dictFrom(Object.entries(expected));
+    const count = Object.values(expected).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+    total += count;
+    biggest.push({ name: nodes.get(id)!.name, count });
+  }
+  const tooBig = budgetProblem(total, biggest, opts.maxParameters ?? MAX_PARAMETERS);
+  if (tooBig) error(tooBig);
+  for (const id of tooBig ? [] : order) {
+    const def = defs.get(id)!;
+    if (!weightShapes[id]) continue;
     const node = nodes.get(id)!;
     const ctx = { params: params.get(id)!, inputs: inferredInputs.get(id)! };
-    const expected = def.weights(ctx);
-    weightShapes[id] = expected;
-    const given = doc.weights?.[id] ?? {};
-    const w: Record<string, Tensor> = {};
-    const missing: Record<string, number[]> = {};
+    const expected = weightShapes[id];
+    const given = own(doc.weights, id) ?? dict<WeightJSON>();
+    const w = dict<Tensor>();
+    const missing = dict<number[]>();
     let bad = false;
     for (const [name, shape] of Object.entries(expected)) {
-      const g = given[name];
+      const g = own(given, name);
       if (!g) {
         missing[name] = shape;
         continue;
@@ -247,7 +269,7 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
       w[name] = { dtype: 'float32', shape: [...shape], data };
     }
     for (const name of Object.keys(given)) {
-      if (!(name in expected)) {
+      if (!Object.hasOwn(expected, name)) {
         error(`${node.name} (${node.type}) has no weight "${name}" (it has: ${Object.keys(expected).join(', ')})`, { node: id, path: `weights.${id}.${name}` });
         bad = true;
       }
@@ -255,9 +277,20 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     if (Object.keys(missing).length && Object.keys(given).length) {
       warn(`${node.name}: the file lacks ${Object.keys(missing).join(', ')}; they were initialised fresh`, { node: id });
     }
-    if (Object.keys(missing).length && def.init && !bad && initWeights) {
-      const fresh = def.init({ ...ctx, rng: rng.fork(id) }, missing);
-      for (const [name, shape] of Object.entries(missing)) w[name] = { dtype: 'float32', shape, data: fresh[name] };
+    if (Object.keys(missing).length && def.init && !bad) {
+      if (initWeights) {
+        // init sees every shape (fan-in of a bias comes from its weight) and draws what a fresh
+        // graph would: a missing bias gets the values it has when no weight is given at all
+        const fresh = def.init({ ...ctx, rng: rng.fork(id) }, expected);
+        for (const [name, shape] of Object.entries(missing)) {
+          const data = own(fresh, name);
+          if (!data || data.length !== shape.reduce((a, b) => a * b, 1)) throw new Error(`internal: ${node.type}.init made no ${name} of ${shape.join('×')} values`);
+          w[name] = { dtype: 'float32', shape, data };
+        }
+      } else if (lower) {
+        // lowering needs every weight's shape, not its values: placeholders with no data
+        for (const [name, shape] of Object.entries(missing)) w[name] = { dtype: 'float32', shape, data: new Float32Array(0) };
+      }
     }
     weights[id] = w;
   }
@@ -272,14 +305,17 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     if (!reaches.has(id)) continue;
     const node = nodes.get(id)!;
     const def = defs.get(id)!;
-    const inputs: Record<string, PortValue | undefined> = {};
+    const inputs = dict<PortValue | undefined>();
     for (const [port, e] of incoming.get(id) ?? []) inputs[port] = values.get(e.source.node)?.[e.source.port];
-    const outs = def.lower(L.context(node, def, params.get(id)!, inputs, nodeShapes[id], weights[id] ?? {}));
+    const outs = def.lower(L.context(node, def, params.get(id)!, inputs, nodeShapes[id], weights[id] ?? dict<Tensor>()));
     values.set(id, outs);
   }
   const program = L.finish();
+  if (!initWeights) program.shapeOnly = true;
 
   // --- 5. verify
   for (const problem of verifyProgram(program)) error(`internal: ${problem}`);
+  // --- 6. samples: read as run will read them
+  diagnostics.push(...sampleProblems(doc, program));
   return { program: diagnostics.some((d) => d.severity === 'error') ? null : program, diagnostics, nodeShapes, edgeShapes, weights, weightShapes, order };
 }

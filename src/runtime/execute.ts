@@ -10,6 +10,7 @@ import { decodeIds } from './tokenize';
 import type { NodeTrace, Trace } from './trace';
 import { attentionTraces, runAttentionOp, runDecodeOp } from './kernels/decoder-op';
 import type { DecodeResult, PreparedDecoder } from './kernels/decoder';
+import { dict, own } from '../doc/dict';
 
 export interface ExecuteOptions {
   trace?: boolean;
@@ -81,7 +82,7 @@ function checkFeeds(program: Program, feeds: Record<string, Tensor>): void {
     if (!program.inputs.some((i) => i.name === name)) throw new RunError(`there is no input "${name}" (inputs: ${program.inputs.map((i) => i.name).join(', ')})`, { input: name });
   }
   for (const inp of program.inputs) {
-    const t = feeds[inp.name];
+    const t = own(feeds, inp.name);
     if (!t) throw new RunError(`input "${inp.name}" is missing`, { input: inp.name });
     if (t.dtype !== inp.dtype) throw new RunError(`input "${inp.name}" must be ${inp.dtype}, got ${t.dtype}`, { input: inp.name });
     if (t.shape.length !== inp.shape.length) throw new RunError(`input "${inp.name}" must have shape [${inp.shape.join(', ')}], got [${t.shape.join(', ')}]`, { input: inp.name });
@@ -112,12 +113,13 @@ function checkFeeds(program: Program, feeds: Record<string, Tensor>): void {
 }
 
 export function execute(program: Program, feeds: Record<string, Tensor>, opts: ExecuteOptions = {}): ExecuteResult {
+  if (program.shapeOnly) throw new RunError('internal: this program was compiled without weights (initWeights: false); compile it with weights to run it');
   checkFeeds(program, feeds);
   const prep = preparedOf(program);
   const checkFinite = opts.checkFinite ?? true;
   const env = new Map<string, Tensor>();
   for (const [k, v] of Object.entries(program.initializers)) env.set(k, v);
-  for (const inp of program.inputs) env.set(inp.value, feeds[inp.name]);
+  for (const inp of program.inputs) env.set(inp.value, own(feeds, inp.name)!);
   const layerResults = new Map<number, ReturnType<typeof runLayer>>();
   const decodeResults = new Map<number, DecodeResult>();
 
@@ -150,7 +152,7 @@ export function execute(program: Program, feeds: Record<string, Tensor>, opts: E
       env.set(name, t);
     });
   });
-  const outputs: Record<string, Tensor> = {};
+  const outputs = dict<Tensor>(); // output names are the user's: "__proto__" is a key like any other
   for (const o of program.outputs) outputs[o.name] = env.get(o.value)!;
   return { outputs, trace: opts.trace ? buildTrace(program, feeds, env, layerResults, decodeResults) : undefined };
 }

@@ -3,7 +3,9 @@
 // same thing everywhere.
 import type { GraphInput, TokenInputInfo, Program } from '../ir/program';
 import type { SampleValue } from '../doc/schema';
-import { floatTensor, intTensor, type Tensor } from './tensor';
+import { intTensor, type Tensor } from './tensor';
+import { floatSampleToTensor } from './sample-values';
+import { dict, own } from '../doc/dict';
 
 export const SPECIALS = ['<pad>', '<unk>', '<s>', '</s>'];
 
@@ -34,41 +36,22 @@ export function decodeIds(ids: ArrayLike<number>, vocab: string[]): string[] {
   return Array.from(ids, (i) => vocab[i] ?? `#${i}`);
 }
 
-function depth(v: unknown): number {
-  return Array.isArray(v) ? 1 + depth(v[0]) : 0;
-}
-
 /** One sample value for one graph input -> a tensor, or a message saying why it doesn't fit. */
 export function sampleToTensor(input: GraphInput, value: SampleValue): Tensor | string {
   const info = input.info;
   if (info.kind === 'tokens') {
     if (typeof value === 'string') return encodeBatch([value], info);
+    if (Array.isArray(value) && value.length === 0) return `input "${input.name}": the sample has no rows (an empty list); give a text or a list of texts`;
     if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return encodeBatch(value as string[], info);
     return `input "${input.name}" takes text (or a list of texts), got numbers`;
   }
-  if (typeof value === 'string' || (Array.isArray(value) && typeof value[0] === 'string')) return `input "${input.name}" takes numbers, got text`;
-  const d = depth(value);
-  const rank = input.shape.length; // 3 for a sequence, 2 for a vector
-  const batched = d === rank ? value : d === rank - 1 ? [value] : null;
-  if (!batched) return `input "${input.name}" takes ${rank === 3 ? '[T][F] or [B][T][F]' : '[F] or [B][F]'} numbers, got ${d}-level nested lists`;
-  const flat = (batched as unknown[]).flat(2) as number[];
-  const B = (batched as unknown[]).length;
-  if (rank === 3) {
-    const rows = batched as number[][][];
-    const T = rows[0].length;
-    if (rows.some((r) => r.length !== T)) return `input "${input.name}": every row of a float batch needs the same number of steps`;
-    if (rows.some((r) => r.some((s) => s.length !== info.features))) return `input "${input.name}" has ${info.features} features per step; a step of the sample has another count`;
-    return floatTensor([B, T, info.features], flat);
-  }
-  const rows = batched as number[][];
-  if (rows.some((r) => r.length !== info.features)) return `input "${input.name}" has ${info.features} features; a row of the sample has another count`;
-  return floatTensor([B, info.features], flat);
+  return floatSampleToTensor(input, value);
 }
 
 export function sampleFeeds(program: Program, inputs: Record<string, SampleValue>): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>();
   for (const inp of program.inputs) {
-    const v = inputs[inp.name];
+    const v = own(inputs, inp.name);
     if (v === undefined) throw new Error(`the sample has no value for input "${inp.name}"`);
     const t = sampleToTensor(inp, v);
     if (typeof t === 'string') throw new Error(t);
