@@ -10,6 +10,7 @@ import { traceToJSONViews } from '../runtime/trace';
 import { streamJSON } from '../runtime/json-stream';
 import { CliError, readFeeds, readGraph, writeTensorsJSON, writeText } from './io';
 import { OutputFiles, writeFileAtomic } from './output-files';
+import { footprintProblem, MAX_RUN_BYTES, runFootprint } from '../runtime/footprint';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 
@@ -110,12 +111,17 @@ export async function main(argv: string[]): Promise<number> {
     .option('-s, --sample <name>', 'run a sample other than the first, by name')
     .option('-o, --output <out.json>', 'write the outputs to a file instead of stdout')
     .option('-t, --trace <trace.json>', 'also write every timestep of every recurrent node')
-    .action((file: string, opts: { input?: string; sample?: string; output?: string; trace?: string }) => {
+    .option('--max-memory <GiB>', `refuse a run whose values would need more memory than this (default ${MAX_RUN_BYTES / 2 ** 30})`)
+    .action((file: string, opts: { input?: string; sample?: string; output?: string; trace?: string; maxMemory?: string }) => {
       // where results go is checked first: a missing folder fails before any work is done
       OutputFiles.check(opts.output, '--output');
       OutputFiles.check(opts.trace, '--trace');
       const { doc, program: p } = load(file);
       const feeds = opts.input ? readFeeds(opts.input) : firstSampleFeeds(file, doc, p, opts.sample);
+      const limit = opts.maxMemory === undefined ? MAX_RUN_BYTES : Number(opts.maxMemory) * 2 ** 30;
+      if (!(limit > 0)) throw new CliError(`--max-memory ${opts.maxMemory}: give a number of GiB, e.g. 8`);
+      const tooBig = footprintProblem(runFootprint(p, feeds, { trace: !!opts.trace }), limit);
+      if (tooBig) throw new CliError(`${file}: ${tooBig} (--max-memory raises the limit)`);
       const r = execute(p, feeds, { trace: !!opts.trace });
       // both files are staged and renamed into place together, after the last byte is written
       const files = new OutputFiles();
@@ -155,6 +161,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
     if (e instanceof CliError || e instanceof RunError) {
       process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof RangeError && /allocation failed|Invalid typed array length|Invalid array buffer length|Invalid string length/.test(e.message)) {
+      process.stderr.write(`error: out of memory: the work needs more memory than this process can allocate (${e.message}); try a smaller graph, fewer rows or shorter sequences\n`);
       return 1;
     }
     process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);

@@ -93,6 +93,27 @@ describe('problem lists are capped: the first 100, then a count', () => {
   }, 60_000);
 });
 
+describe('a run that would need too much memory is refused before it starts, with both figures', () => {
+  it('a Decoder of max_len 100,000 over 20,000 symbols', async () => {
+    const g = JSON.parse(readFileSync('graphs/vector-to-text-decoder.json', 'utf8'));
+    delete g.weights;
+    const dec = g.nodes.find((n: { type: string }) => n.type === 'Decoder');
+    dec.params.max_len = 100_000;
+    dec.params.vocab = [...dec.params.vocab, ...Array.from({ length: 20_000 }, (_, i) => `w${i}`)];
+    const t0 = performance.now();
+    const r = await cli('run', file('big-decoder.json', g));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/this run would need about \d+\.\d GiB of memory for its values, more than the 4\.0 GiB allowed/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+  it('--max-memory sets the limit', async () => {
+    const r = await cli('run', 'graphs/name-classifier.json', '--max-memory', '0.000001');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/more than the 0\.00 GiB allowed/);
+    expect((await cli('run', 'graphs/name-classifier.json', '--max-memory', '1')).code).toBe(0);
+  });
+});
+
 describe('output files are written whole or not at all', () => {
   const leftovers = (d: string) => readdirSync(d).filter((f) => f.includes('.tmp'));
   it('a --trace in a missing folder: no output file, nothing run', async () => {
