@@ -122,20 +122,25 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     let m = incoming.get(e.target.node);
     if (!m) incoming.set(e.target.node, (m = new Map()));
     m.set(e.target.port, e);
-    next.set(e.source.node, [...(next.get(e.source.node) ?? []), e.target.node]);
+    // push, not spread: a node with many outgoing edges must not cost their square
+    const out = next.get(e.source.node);
+    if (out) out.push(e.target.node);
+    else next.set(e.source.node, [e.target.node]);
     indeg.set(e.target.node, indeg.get(e.target.node)! + 1);
   }
   const order: string[] = [];
   const queue = [...nodes.keys()].filter((id) => indeg.get(id) === 0);
-  while (queue.length) {
-    const id = queue.shift()!;
+  // a read index rather than shift() (which moves the whole queue each time)
+  for (let qi = 0; qi < queue.length; qi++) {
+    const id = queue[qi];
     order.push(id);
     for (const m of next.get(id) ?? []) {
       indeg.set(m, indeg.get(m)! - 1);
       if (indeg.get(m) === 0) queue.push(m);
     }
   }
-  const cyclic = new Set([...nodes.keys()].filter((id) => !order.includes(id)));
+  const ordered = new Set(order);
+  const cyclic = new Set([...nodes.keys()].filter((id) => !ordered.has(id)));
   const reported = new Set<string>();
   for (const id of cyclic) {
     if (reported.has(id)) continue;
@@ -148,8 +153,8 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
 
   // --- 2. infer
   // inputs with a time axis of their own get distinct symbols when there are several of them
-  const timed = doc.nodes.filter((n) => n.type === 'Input' && ['tokens', 'sequence'].includes(String(params.get(n.id)?.kind)));
-  const timeDim = (id: string) => (timed.length > 1 && timed.some((n) => n.id === id) ? `T_${nodes.get(id)!.name}` : 'T');
+  const timed = new Set(doc.nodes.filter((n) => n.type === 'Input' && ['tokens', 'sequence'].includes(String(params.get(n.id)?.kind))).map((n) => n.id));
+  const timeDim = (id: string) => (timed.size > 1 && timed.has(id) ? `T_${nodes.get(id)!.name}` : 'T');
   // keyed by user-chosen ids: null-prototype objects (src/doc/dict.ts)
   const nodeShapes = dict<Record<string, PortShape>>();
   const edgeShapes = dict<PortShape>();
@@ -160,7 +165,8 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     const p = params.get(id)!;
     const inputs = dict<PortShape | undefined>();
     let blocked = false;
-    for (const port of activePorts(def.inputs, p)) {
+    const ports = activePorts(def.inputs, p);
+    for (const port of ports) {
       const e = incoming.get(id)?.get(port.name);
       if (!e) {
         if (!port.optional) error(`${node.name}.${port.name} is not connected (${port.types.join(' or ')} needed: ${port.help})`, { node: id, port: port.name });
@@ -181,7 +187,7 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
       inputs[port.name] = src;
     }
     for (const [port, e] of incoming.get(id) ?? []) {
-      if (!activePorts(def.inputs, p).some((x) => x.name === port)) error(`${node.name} has no input "${port}" with these params`, { node: id, edge: e.id });
+      if (!ports.some((x) => x.name === port)) error(`${node.name} has no input "${port}" with these params`, { node: id, edge: e.id });
     }
     inferredInputs.set(id, inputs);
     if (blocked) continue;
@@ -209,7 +215,11 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   if (![...nodes.values()].some((n) => n.type === 'Input')) error('the graph has no Input node');
   const reaches = new Set<string>();
   const prev = new Map<string, string[]>();
-  for (const e of doc.edges) prev.set(e.target.node, [...(prev.get(e.target.node) ?? []), e.source.node]);
+  for (const e of doc.edges) {
+    const ins = prev.get(e.target.node);
+    if (ins) ins.push(e.source.node);
+    else prev.set(e.target.node, [e.source.node]);
+  }
   const stack = outputs.map((n) => n.id);
   while (stack.length) {
     const id = stack.pop()!;

@@ -141,3 +141,32 @@ describe('Inputs and Outputs named like Object members run and export', () => {
     expect(Array.from(execute(b.program!, feeds).outputs.probs.data)).toEqual(Array.from(execute(a.program!, feeds).outputs.probs.data));
   });
 });
+
+describe('ids the editor cannot select are refused, saying why; every other id still loads', () => {
+  for (const bad of ['lstm"1', 'a\\b', 'x\ny', 'tab\there']) {
+    it(JSON.stringify(bad), () => {
+      const g = regressor();
+      g.nodes[1].id = bad;
+      g.edges[0].target.node = bad;
+      g.edges[1].source.node = bad;
+      const ps = errors(JSON.stringify(g));
+      const hit = ps.find((d) => d.path === 'nodes[1].id');
+      expect(hit, show(ps)).toBeTruthy();
+      expect(hit!.message).toMatch(/CSS selectors/);
+    });
+  }
+  it('an edge id too', () => {
+    const g = regressor();
+    g.edges[0].id = 'e"1';
+    expect(errors(JSON.stringify(g)).some((d) => d.path === 'edges[0].id' && /CSS selectors/.test(d.message))).toBe(true);
+  });
+  for (const ok of ['lstm 1', 'ünï', '🙂', "it's", 'a.b/c:d', '[x]', '#id', '<b>']) {
+    it(`${ok} is fine`, () => {
+      const g = regressor();
+      g.nodes[1].id = ok;
+      g.edges[0].target.node = ok;
+      g.edges[1].source.node = ok;
+      expect(errors(JSON.stringify(g))).toEqual([]);
+    });
+  }
+});

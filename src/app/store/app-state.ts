@@ -13,6 +13,9 @@ import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
 import { UiStore } from './ui-store';
 
+/** Above this many nodes the canvas draws only what is in view. */
+export const LARGE_GRAPH = 250;
+
 export class AppState {
   readonly graph: GraphStore;
   readonly ui = new UiStore();
@@ -85,7 +88,10 @@ export class AppState {
 
   /** Fits the graph in view once the canvas has measured every node of it. */
   fitWhenMeasured(): void {
-    const measured = () => !!this.flow && this.graph.doc.nodes.every((n) => this.ui.measured.has(n.id));
+    // a large graph draws only the nodes in view (Canvas: onlyRenderVisibleElements), so the
+    // others are never measured: fit as soon as some are, with estimated sizes for the rest
+    const measured = () =>
+      !!this.flow && (this.graph.doc.nodes.length > LARGE_GRAPH ? this.graph.doc.nodes.some((n) => this.ui.measured.has(n.id)) : this.graph.doc.nodes.every((n) => this.ui.measured.has(n.id)));
     void when(measured, { timeout: 5000 })
       .then(() => requestAnimationFrame(() => this.fitReadable()))
       .catch(() => undefined);
