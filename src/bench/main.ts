@@ -1,8 +1,10 @@
-// `npm run bench [-- --json <file>] [--quick] [--only <text>]`
+// `npm run bench [-- --json <file>] [--quick] [--only <text>] [--no-editor]`
 //
 // Runs every case on every engine that can run it (same weights, same inputs), prints a table
 // of median milliseconds, GFLOP/s and the ratio to onnxruntime-web (ort_ms / engine_ms: >= 1 is
-// as fast or faster), then the trace's cost and size and the compile time of a 200-node graph.
+// as fast or faster), then the trace's cost and size and the compile time of a 200-node graph,
+// then the editor in Chromium on graphs of 1,000 and 2,000 nodes (editor.ts; --no-editor skips it,
+// --only editor runs only it).
 // --json writes { machine, cases: [{ case, engine, ms, gflops, ratio_to_ort, ... }], ... }.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,18 +14,21 @@ import { kernelBackend } from '../runtime/kernels/wasm/runtime';
 import { bigGraphDoc, g2pFiles, graphCase, layerCase, type BenchCase } from './cases';
 import { ortRunner, seqgraphRunner, tfjsRunner, type Runner } from './engines';
 import { FULL, machine, measure, QUICK, table, type Row } from './measure';
+import { editorBench } from './editor';
+import { median, summary } from './editor-measure';
 
-interface Args { json?: string; quick: boolean; only?: string }
+interface Args { json?: string; quick: boolean; only?: string; editor: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false };
+  const a: Args = { quick: false, editor: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = argv[++i];
     else if (k === '--quick') a.quick = true;
     else if (k === '--only') a.only = argv[++i];
+    else if (k === '--no-editor') a.editor = false;
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: npm run bench -- [--json <file>] [--quick] [--only <case text>]\n');
+      process.stdout.write('usage: npm run bench -- [--json <file>] [--quick] [--only <case text>] [--no-editor]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${k} (try --help)`);
   }
@@ -95,13 +100,14 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(s + '\n');
   log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}`);
   const rows: Row[] = [];
-  for (const c of cases(notes)) {
+  for (const c of args.only === 'editor' ? [] : cases(notes)) {
     if (args.only && !c.name.includes(args.only)) continue;
     log(`  ${c.name} ...`);
     const rs = await runnersFor(c, notes);
     rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL)));
   }
   const compiled = compileTime(args.quick);
+  const editor = args.editor && (!args.only || args.only === 'editor') ? await editorBench(root, log) : 'skipped (--no-editor)';
 
   const lines = [table(rows), ''];
   const byCase = new Map<string, Row[]>();
@@ -114,6 +120,8 @@ async function main(): Promise<void> {
   }
   lines.push('GFLOP/s counts the matrix products of recurrent layers and Dense (Linear) ops; for whole graphs, attention and decoding are not counted.');
   lines.push(`compile: a ${compiled.nodes}-node graph (${compiled.ops} IR ops) compiles in ${compiled.ms} ms (median)`);
+  if (typeof editor === 'string') notes.push(`editor: ${editor}`);
+  else for (const t of editor) lines.push(`editor (Chromium): ${summary(t)}`);
   for (const n of notes) lines.push(`note: ${n}`);
   lines.push(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms (>= 1: as fast or faster)`);
   process.stdout.write(lines.join('\n') + '\n');
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
       kernels: kernelBackend(),
       cases: rows,
       compile: { nodes: compiled.nodes, ir_ops: compiled.ops, ms: compiled.ms },
+      editor: typeof editor === 'string' ? editor : editor.map((t) => ({ nodes: t.nodes, open_ms: Math.round(t.openMs), drawn: t.drawn, edit_ms: Math.round(median(t.editMs)), move_ms: Math.round(median(t.moveMs)) })),
       notes,
     };
     writeFileSync(args.json, JSON.stringify(out, null, 2) + '\n');

@@ -54,6 +54,7 @@ export const saveFile = defineAction({
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
     app.ui.toast(`Saved ${a.download}`, 'success', 2500);
+    app.recovery.markSaved();
     return null;
   },
 });

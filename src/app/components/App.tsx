@@ -12,6 +12,7 @@ import { Palette } from './Palette';
 import { QuickAdd } from './QuickAdd';
 import { RightPanel } from './RightPanel';
 import { StatusBar, Toasts, TopBar } from './Bars';
+import { StorageBanner, UnreadableNotice } from './Recovery';
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -71,6 +72,7 @@ export const App = observer(function App({ app }: { app: AppState }) {
           }}
         >
           <TopBar />
+          <StorageBanner />
           <main className="sg-main">
             <Palette />
             <Canvas />
@@ -93,6 +95,7 @@ export const App = observer(function App({ app }: { app: AppState }) {
           <HelpOverlay />
           <GalleryDialog />
           <ProblemsDialog />
+          <UnreadableNotice />
           <Toasts />
         </div>
       </ReactFlowProvider>

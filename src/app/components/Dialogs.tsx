@@ -6,8 +6,9 @@ import { ACTIONS } from '../actions/registry';
 import { keyLabel, type ActionGroup } from '../actions/types';
 import { GALLERY, loadGalleryEntry } from '../store/gallery';
 import { Icon, useApp } from './ui';
+import { problemCount } from '../../doc/diagnostics';
 
-function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId: string; wide?: boolean }) {
+export function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId: string; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (
@@ -128,7 +129,7 @@ export const ProblemsDialog = observer(function ProblemsDialog() {
   return (
     <Modal title={p.title} onClose={() => ui.showProblems(null)} testId="problems-dialog">
       <p className="sg-note">
-        {p.diagnostics.length} problem{p.diagnostics.length === 1 ? '' : 's'} found; the graph you had open is unchanged.
+        {problemCount(p.diagnostics).toLocaleString('en-US')} problem{problemCount(p.diagnostics) === 1 ? '' : 's'} found; the graph you had open is unchanged.
       </p>
       <ul className="sg-diags" data-testid="problems-list">
         {p.diagnostics.map((d, i) => (

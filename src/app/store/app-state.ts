@@ -12,6 +12,7 @@ import { GraphStore } from './graph-store';
 import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
 import { UiStore } from './ui-store';
+import { RecoveryStore } from './recovery-store';
 
 /** Above this many nodes the canvas draws only what is in view. */
 export const LARGE_GRAPH = 250;
@@ -21,6 +22,10 @@ export class AppState {
   readonly ui = new UiStore();
   readonly run = new RunStore();
   readonly onnx = new OnnxStore();
+  /** stored work that could not be opened, and whether autosave works (Recovery.tsx shows it) */
+  readonly recovery = new RecoveryStore();
+  /** stops autosave (set by main.tsx) */
+  stopAutosave?: () => void;
   readonly view: FlowView;
   /** the canvas, once it is mounted (for fit view, screen ↔ flow coordinates) */
   flow: ReactFlowInstance<SeqFlowNode, SeqFlowEdge> | null = null;
