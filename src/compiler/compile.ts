@@ -88,7 +88,32 @@ export interface CompileOptions {
   initWeights?: boolean;
   /** the most weight values (float32) a graph may hold; default MAX_PARAMETERS */
   maxParameters?: number;
+  /** kept by the caller across compiles of successive versions of a document (the editor): a
+   *  node whose params, name, type and inputs are the same objects as last time is not inferred
+   *  again, so an edit costs the nodes it touches and what is downstream of them */
+  memo?: CompileMemo;
 }
+
+/** What infer saw and made for one node (see CompileOptions.memo). */
+interface NodeMemo {
+  type: string;
+  name: string;
+  rawParams: DocNode['params'];
+  params: Record<string, unknown>;
+  timeDim: string;
+  /** incoming edges, their source shapes and the source nodes' names, in order */
+  key: unknown[];
+  inputs: Record<string, PortShape | undefined>;
+  out: Record<string, PortShape> | undefined;
+  diagnostics: Diagnostic[];
+  weightShapes?: Record<string, number[]>;
+}
+
+export class CompileMemo {
+  readonly nodes = new Map<string, NodeMemo>();
+}
+
+const sameKey = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult {
   const lower = opts.lower ?? true;
@@ -108,7 +133,8 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     }
     nodes.set(n.id, n);
     defs.set(n.id, def);
-    params.set(n.id, withDefaults(def, n.params));
+    const m = opts.memo?.nodes.get(n.id);
+    params.set(n.id, m && m.rawParams === n.params && m.type === n.type ? m.params : withDefaults(def, n.params));
   }
   const label = (id: string) => nodes.get(id)?.name ?? id;
 
@@ -159,10 +185,26 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   const nodeShapes = dict<Record<string, PortShape>>();
   const edgeShapes = dict<PortShape>();
   const inferredInputs = new Map<string, Record<string, PortShape | undefined>>();
+  const memo = opts.memo;
+  const fresh = new Set<string>(); // inferred this time (not from the memo)
   for (const id of order) {
     const node = nodes.get(id)!;
     const def = defs.get(id)!;
     const p = params.get(id)!;
+    const td = timeDim(id);
+    let key: unknown[] = [];
+    if (memo) {
+      for (const e of incoming.get(id)?.values() ?? []) key.push(e, nodeShapes[e.source.node]?.[e.source.port], label(e.source.node));
+      const m = memo.nodes.get(id);
+      if (m && m.type === node.type && m.name === node.name && m.rawParams === node.params && m.timeDim === td && sameKey(m.key, key)) {
+        for (const d of m.diagnostics) diagnostics.push(d);
+        inferredInputs.set(id, m.inputs);
+        if (m.out) nodeShapes[id] = m.out;
+        continue;
+      }
+    }
+    fresh.add(id);
+    const first = diagnostics.length;
     const inputs = dict<PortShape | undefined>();
     let blocked = false;
     const ports = activePorts(def.inputs, p);
@@ -190,19 +232,26 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
       if (!ports.some((x) => x.name === port)) error(`${node.name} has no input "${port}" with these params`, { node: id, edge: e.id });
     }
     inferredInputs.set(id, inputs);
-    if (blocked) continue;
+    const remember = (out: Record<string, PortShape> | undefined) =>
+      memo?.nodes.set(id, { type: node.type, name: node.name, rawParams: node.params, params: p, timeDim: td, key, inputs, out, diagnostics: diagnostics.slice(first) });
+    if (blocked) {
+      remember(undefined);
+      continue;
+    }
     let failed = false;
     const out = def.infer({
       params: p,
       inputs,
-      timeDim: timeDim(id),
+      timeDim: td,
       error: (where, message) => {
         failed = true;
         error(`${node.name}${where.port ? '.' + where.port : ''}${where.param ? ' (' + where.param + ')' : ''}: ${message}`, { node: id, port: where.port, param: where.param });
       },
     });
     if (out && !failed) nodeShapes[id] = out;
+    remember(out && !failed ? out : undefined);
   }
+  if (memo) for (const id of memo.nodes.keys()) if (!nodes.has(id)) memo.nodes.delete(id);
   // edges out of nodes that failed get no shape; fill the rest
   for (const e of doc.edges) {
     const s = nodeShapes[e.source.node]?.[e.source.port];
@@ -241,8 +290,10 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   for (const id of order) {
     const def = defs.get(id)!;
     if (!def.weights || !nodeShapes[id]) continue;
-    const expected = def.weights({ params: params.get(id)!, inputs: inferredInputs.get(id)! });
-    weightShapes[id] = dictFrom(Object.entries(expected));
+    const m = memo?.nodes.get(id);
+    const expected = (!fresh.has(id) && m?.weightShapes) || dictFrom(Object.entries(def.weights({ params: params.get(id)!, inputs: inferredInputs.get(id)! })));
+    if (m) m.weightShapes = expected;
+    weightShapes[id] = expected;
     const count = Object.values(expected).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
     total += count;
     biggest.push({ name: nodes.get(id)!.name, count });

@@ -1,7 +1,7 @@
 // What the editor knows about a document without running it: the compiler's fast passes
 // (order, shapes, weights; no lowering) regrouped for the canvas — diagnostics per node and
 // per edge, shapes per port — plus the weight clean-up that edits need.
-import { compile, type CompileResult } from '../../compiler/compile';
+import { compile, CompileMemo, type CompileResult } from '../../compiler/compile';
 import type { PortShape } from '../../compiler/node-def';
 import type { Diagnostic } from '../../doc/diagnostics';
 import type { GraphDoc, WeightJSON } from '../../doc/schema';
@@ -27,9 +27,12 @@ export interface Analysis {
 
 export const EMPTY_DIAGNOSTICS: Diagnostic[] = [];
 
+/** One per editor: successive documents share most nodes, and an edit re-infers only what it touched. */
+export const editorMemo = new CompileMemo();
+
 function safeCompile(doc: GraphDoc): CompileResult {
   try {
-    return compile(doc, { lower: false });
+    return compile(doc, { lower: false, memo: editorMemo });
   } catch (e) {
     const message = `internal compiler error: ${(e as Error).message}`;
     return { program: null, diagnostics: [{ severity: 'error', message }], nodeShapes: {}, edgeShapes: {}, weights: {}, weightShapes: {}, order: [] };

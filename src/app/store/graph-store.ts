@@ -74,6 +74,7 @@ export class GraphStore {
       nodeById: computed,
       linkMap: computed,
       edgeById: computed,
+      edgeList: computed,
       selectedNodes: computed,
       selectedEdges: computed,
       commit: action,
@@ -105,8 +106,13 @@ export class GraphStore {
     return new Map(this.doc.nodes.map((n) => [n.id, n]));
   }
 
+  /** The edges array; unchanged (same array) when an edit touched only nodes, such as a move. */
+  get edgeList(): DocEdge[] {
+    return this.doc.edges;
+  }
+
   get edgeById(): Map<string, DocEdge> {
-    return new Map(this.doc.edges.map((e) => [e.id, e]));
+    return new Map(this.edgeList.map((e) => [e.id, e]));
   }
 
   get selectedNodes(): Set<string> {
@@ -150,7 +156,7 @@ export class GraphStore {
       if (!l) m.set(id, (l = { fed: {}, used: new Set() }));
       return l;
     };
-    for (const e of this.doc.edges) {
+    for (const e of this.edgeList) {
       at(e.target.node).fed[e.target.port] = e.id;
       at(e.source.node).used.add(e.source.port);
     }
