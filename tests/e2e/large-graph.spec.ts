@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { editorGraph } from '../../src/bench/editor-graph';
 import { median, summary, timeEditor } from '../../src/bench/editor-measure';
-import { openEditor } from './helpers';
+import { openEditor, shot } from './helpers';
 import { estimatedLayout } from '../../src/app/store/node-layout';
 import type { DocNode } from '../../src/doc/schema';
 
@@ -22,6 +22,7 @@ test('2,000 nodes: open, edit, move, reload', async ({ page }) => {
   expect(median(t.moveMs)).toBeLessThan(1_000);
   await expect(page.getByTestId('status-bar')).toContainText('2000 nodes');
   await expect(page.getByTestId('status-summary')).toHaveText('compiles');
+  await shot(page, 'large-graph-2000');
 
   // autosaved: a reload opens it again
   await expect(page.getByTestId('autosave-status')).toHaveAttribute('data-status', 'saved', { timeout: 20_000 });

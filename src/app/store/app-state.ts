@@ -118,7 +118,9 @@ export class AppState {
       void flow.fitView({ padding: 0.15, maxZoom: 1.1 });
       return;
     }
-    const zoom = Math.min(minZoom, (height - 2 * pad) / Math.max(1, b.height));
-    void flow.setViewport({ x: pad - b.x * zoom, y: (height - b.height * zoom) / 2 - b.y * zoom, zoom });
+    // never so small that nothing can be read (a graph of thousands of nodes): then its top left
+    const zoom = Math.max(0.4, Math.min(minZoom, (height - 2 * pad) / Math.max(1, b.height)));
+    const y = b.height * zoom <= height - 2 * pad ? (height - b.height * zoom) / 2 - b.y * zoom : pad - b.y * zoom;
+    void flow.setViewport({ x: pad - b.x * zoom, y, zoom });
   }
 }
