@@ -9,6 +9,7 @@ import { runOnnx } from '../onnx/ort';
 import { execute, RunError } from '../runtime/execute';
 import { sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
+import { dict, own } from '../doc/dict';
 
 export interface OnnxRequest {
   id: number;
@@ -48,9 +49,9 @@ export async function onnxJob(req: OnnxRequest): Promise<OnnxResponse> {
   const fileName = `${req.doc.name.replace(/[^A-Za-z0-9_.-]+/g, '-') || 'model'}.onnx`;
   if (!req.check) return { id: req.id, ok: true, bytes, fileName, exportMs };
 
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>(); // input names are the user's ("__proto__" too)
   for (const inp of program.inputs) {
-    const v = req.check[inp.name];
+    const v = own(req.check, inp.name);
     if (v === undefined || v === '') return fail('input', `input "${inp.name}" is empty`);
     const t = sampleToTensor(inp, v);
     if (typeof t === 'string') return fail('input', t);

@@ -10,6 +10,7 @@ import { execute, RunError } from '../runtime/execute';
 import { decodeIds, sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import type { Trace } from '../runtime/trace';
+import { dict, own } from '../doc/dict';
 
 export interface RunRequest {
   id: number;
@@ -73,10 +74,10 @@ export function runJob(req: RunRequest): RunResponse {
     return fail('compile', `the graph has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
   }
   const program = compiled.program;
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>(); // input names are the user's ("__proto__" too)
   const echoes: InputEcho[] = [];
   for (const inp of program.inputs) {
-    const v = req.inputs[inp.name];
+    const v = own(req.inputs, inp.name);
     if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) {
       return fail('input', `input "${inp.name}" is empty: ${inp.info.kind === 'tokens' ? 'type some text' : 'type some numbers'}`, { where: { input: inp.name } });
     }

@@ -13,6 +13,7 @@ import { nameProblem } from '../store/doc-ops';
 import { paramCount } from '../store/analysis';
 import { ParamField } from './ParamField';
 import { cx, useApp } from './ui';
+import { own } from '../../doc/dict';
 
 const NameField = observer(function NameField({ node }: { node: DocNode }) {
   const app = useApp();
@@ -94,7 +95,7 @@ const NodeDetails = observer(function NodeDetails({ node }: { node: DocNode }) {
   const links = graph.links(node.id);
   const outShapes = graph.nodeShapes(node.id);
   const weights = graph.analysis.weightShapes[node.id];
-  const fromFile = graph.doc.weights?.[node.id];
+  const fromFile = own(graph.doc.weights, node.id);
   const visible = (Object.entries(def.params) as [string, ParamSpec][]).filter(([, s]) => !s.when || s.when(params));
   return (
     <div className="sg-node-details" data-testid="params-panel" data-node={node.name}>
