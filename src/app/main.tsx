@@ -71,4 +71,21 @@ async function start() {
   );
 }
 
-void start();
+/** Last resort, for a failure before the editor could draw at all: plain DOM, no React. */
+function startFailed(e: unknown): void {
+  console.error('the editor failed to start', e);
+  const root = document.getElementById('root')!;
+  root.replaceChildren();
+  const box = document.createElement('div');
+  box.className = 'sg-crash';
+  box.setAttribute('role', 'alert');
+  box.dataset.testid = 'start-failed';
+  const h = document.createElement('h1');
+  h.textContent = 'The editor could not start';
+  const msg = document.createElement('p');
+  msg.textContent = `${(e as Error)?.message ?? String(e)}. Your stored graphs are untouched; reload to try again, or open a new window.`;
+  box.append(h, msg);
+  root.append(box);
+}
+
+start().catch(startFailed);

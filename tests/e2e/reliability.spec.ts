@@ -125,22 +125,89 @@ test('storage upgraded by a newer seqgraph: a banner says why, how to keep the w
   expect(await asked).toBe('beforeunload');
 });
 
-test('a graph that fails to draw: a page that offers it for download, and the example instead', async ({ page }) => {
+test('storage full: the banner says so, edits wait for Save; once there is room, autosave resumes and nothing is lost', async ({ page }) => {
+  // a full disk, as the browser says it: put() throws QuotaExceededError while window.__full is set
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if ((window as unknown as { __full?: boolean }).__full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.call(this, value, key);
+    };
+  });
   await openEditor(page, '/?fresh');
-  // a document the canvas can't draw (params that are not an object) stands for any drawing bug
+  await page.evaluate(() => ((window as unknown as { __full: boolean }).__full = true));
+  await page.getByTestId('graph-name').fill('work-on-a-full-disk');
+  await page.getByTestId('graph-name').press('Enter');
+  const banner = page.getByTestId('storage-banner');
+  await expect(banner).toBeVisible();
+  await expect(banner).toHaveAttribute('data-kind', 'write-failed');
+  await expect(banner).toContainText('storage is full');
+  await expect(banner).toContainText('QuotaExceededError');
+  await expect(banner).toContainText('Save (Ctrl+S)');
+  await expect(page.getByTestId('autosave-status')).toHaveAttribute('data-status', 'error');
+  await shot(page, 'recovery-storage-full');
+
+  // room again: the next edit is stored, the banner goes, and a reload brings the work back
+  await page.evaluate(() => ((window as unknown as { __full: boolean }).__full = false));
+  await page.getByTestId('graph-name').fill('work-kept');
+  await page.getByTestId('graph-name').press('Enter');
+  await expect(page.getByTestId('autosave-status')).toHaveAttribute('data-status', 'saved');
+  await expect(banner).toBeHidden();
+  await page.goto('/');
+  await expect(page.getByTestId('graph-name')).toHaveValue('work-kept');
+});
+
+test('no storage at all (blocked by the browser): the editor opens and says autosave is off and why', async ({ page }) => {
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('The user denied permission to access the database.', 'SecurityError');
+    };
+  });
+  await openEditor(page, '/');
+  await expect(node(page, 'name')).toBeVisible();
+  const banner = page.getByTestId('storage-banner');
+  await expect(banner).toHaveAttribute('data-kind', 'unavailable');
+  await expect(banner).toContainText('no storage');
+  await expect(banner).toContainText('denied permission');
+  await expect(banner).toContainText('Save (Ctrl+S)');
+  await expect(page.getByTestId('autosave-status')).toHaveAttribute('data-status', 'error');
+});
+
+/** Breaks drawing: a document the canvas can't draw (params that are not an object) stands for any drawing bug. */
+async function breakDrawing(page: Page): Promise<void> {
   await page.evaluate(() => {
     const app = (window as unknown as { seqgraph: { graph: { doc: { nodes: { params: unknown }[] }; commit(d: unknown, o: unknown): void } } }).seqgraph;
     const d = structuredClone(app.graph.doc);
     d.nodes[1].params = null;
     app.graph.commit(d, { load: true });
   });
+}
+
+test('a graph that fails to draw: a page that offers it for download, and saves it and reloads without losing it', async ({ page }) => {
+  await openEditor(page, '/?fresh');
+  await breakDrawing(page);
   const crash = page.getByTestId('crash-screen');
   await expect(crash).toBeVisible();
   await expect(crash).toContainText('could not show “name-classifier”');
   await shot(page, 'recovery-crash');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('crash-download').click()]);
-  expect(JSON.parse(readFileSync(await download.path(), 'utf8')).nodes[1].params).toBeNull();
+  const saved = readFileSync(await download.path(), 'utf8');
+  expect(JSON.parse(saved).nodes[1].params).toBeNull();
 
+  // save and reload: the graph is stored as it was; this one can't be opened, so it is set aside
+  // and offered for download (exactly what was downloaded above), with the example open meanwhile
+  await page.getByTestId('crash-reload').click();
+  await expect(page.getByTestId('recovery-notice')).toBeVisible();
+  await expect(node(page, 'name')).toBeVisible();
+  await expect(page.getByTestId('recovery-problems')).toContainText('params');
+  const [again] = await Promise.all([page.waitForEvent('download'), page.getByTestId('recovery-download').click()]);
+  expect(readFileSync(await again.path(), 'utf8')).toBe(saved);
+});
+
+test('a graph that fails to draw: "open the example instead" keeps it for download', async ({ page }) => {
+  await openEditor(page, '/?fresh');
+  await breakDrawing(page);
+  await expect(page.getByTestId('crash-screen')).toBeVisible();
   await page.getByTestId('crash-example').click();
   await expect(node(page, 'name')).toBeVisible();
   await expect(page.getByTestId('recovery-notice')).toBeVisible();

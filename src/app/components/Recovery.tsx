@@ -4,11 +4,12 @@
 //     next start
 //   - StorageBanner: autosave can't work (a newer seqgraph upgraded the storage, no storage, a
 //     full disk): why, how to keep the work now, how to get autosave back
-//   - CrashScreen: the editor failed to draw the graph; the graph is offered for download, and can
-//     be set aside (kept, downloadable) so that the editor opens with the example instead
+//   - CrashScreen: the editor failed to draw the graph; the graph is offered for download, can be
+//     saved in the browser before a reload, or set aside (kept, downloadable) so that the editor
+//     opens with the example instead
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { observer } from 'mobx-react-lite';
-import { discardAside, setAside, type SavedGraph } from '../store/persistence';
+import { discardAside, setAside, writeAutosave, type SavedGraph } from '../store/persistence';
 import { storageAdvice } from '../store/recovery-store';
 import { docToText } from '../store/doc-ops';
 import { downloadText } from '../inspector/download';
@@ -138,6 +139,24 @@ export class CrashScreen extends Component<CrashProps, { error: Error | null; se
     location.assign(location.pathname);
   };
 
+  /** Stores the graph as it is now (autosave may be a moment behind), then reloads; at the next
+   *  start it opens again, or — if it can't be opened — is set aside and offered for download. */
+  private saveAndReload = async () => {
+    const { app } = this.props;
+    app.stopAutosave?.();
+    try {
+      await writeAutosave(this.text());
+    } catch (e) {
+      if (!confirm(`The graph could not be kept in this browser (${(e as Error).message}), so a reload would lose it. Download it first? (Cancel reloads anyway.)`)) {
+        location.assign(location.pathname); // not ?fresh: the stored graph opens
+        return;
+      }
+      downloadText(`${app.graph.doc.name || 'graph'}.json`, this.text(), 'application/json');
+      return;
+    }
+    location.assign(location.pathname); // not ?fresh: the stored graph opens
+  };
+
   render() {
     const { error } = this.state;
     if (!error) return this.props.children;
@@ -148,16 +167,19 @@ export class CrashScreen extends Component<CrashProps, { error: Error | null; se
         <p>
           <code>{error.message}</code>
         </p>
-        <p>Your graph is safe. Download it as a file, or open the example graph instead: the graph is then kept in this browser, and offered for download at the next start until you discard it.</p>
+        <p>
+          Your graph is safe. Download it as a file; or save it in this browser and reload the editor; or open the example graph instead (your graph is then kept
+          in this browser and offered for download at the next start until you discard it).
+        </p>
         <div className="sg-recovery-actions">
           <button type="button" className="sg-button is-primary" data-testid="crash-download" onClick={() => downloadText(`${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.json`, this.text(), 'application/json')}>
             Download the graph
           </button>
+          <button type="button" className="sg-button" data-testid="crash-reload" onClick={() => void this.saveAndReload()}>
+            Save and reload
+          </button>
           <button type="button" className="sg-button" data-testid="crash-example" onClick={() => void this.openExample()}>
             Open the example instead
-          </button>
-          <button type="button" className="sg-button" data-testid="crash-retry" onClick={() => this.setState({ error: null })}>
-            Try again
           </button>
         </div>
       </div>

@@ -51,7 +51,13 @@ function openDb(): Promise<IDBDatabase> {
     req.onsuccess = () => {
       const d = req.result;
       // a newer seqgraph in another tab wants to upgrade: let it (this tab then stops saving)
-      d.onversionchange = () => d.close();
+      d.onversionchange = (ev) => {
+        d.close();
+        // later writes say why they fail (not "the disk may be full")
+        const message = `a newer seqgraph (in another tab) upgraded this browser's seqgraph storage${ev.newVersion ? ` (storage version ${ev.newVersion}; this one reads ${DB_VERSION})` : ''}`;
+        dbPromise = Promise.reject(new StorageError({ kind: 'newer-version', version: ev.newVersion ?? undefined, message }));
+        dbPromise.catch(() => {}); // said at the next write, not as an unhandled rejection
+      };
       resolve(d);
     };
     req.onerror = () => {
@@ -147,6 +153,14 @@ export async function writeAutosave(text: string): Promise<void> {
   await done(tx);
 }
 
+/** A refused write, said as what it most likely is: a full storage says so by name. */
+export function writeProblem(e: unknown): StorageProblem {
+  const name = (e as Error)?.name ?? 'Error';
+  const detail = `${name}: ${(e as Error)?.message ?? String(e)}`;
+  if (name === 'QuotaExceededError') return { kind: 'write-failed', full: true, message: `this browser's storage for the site is full (${detail})` };
+  return { kind: 'write-failed', message: `the browser refused to store the graph (${detail}); the disk may be full` };
+}
+
 /** Saves the document shortly after each change; returns a function that stops it. */
 export function startAutosave(graph: GraphStore, ui: UiStore, recovery: RecoveryStore): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -162,10 +176,7 @@ export function startAutosave(graph: GraphStore, ui: UiStore, recovery: Recovery
       recovery.setStorageProblem(null);
     } catch (e) {
       ui.setSaveStatus('error');
-      const problem =
-        e instanceof StorageError
-          ? e.problem
-          : { kind: 'write-failed' as const, message: `the browser refused to store the graph (${(e as Error)?.name ?? 'error'}: ${(e as Error)?.message ?? String(e)}); the disk may be full` };
+      const problem = e instanceof StorageError ? e.problem : writeProblem(e);
       recovery.setStorageProblem(problem);
     }
   };

@@ -11,6 +11,8 @@ export interface StorageProblem {
   message: string;
   /** newer-version: the version the database is at */
   version?: number;
+  /** write-failed: the browser said its storage is full (QuotaExceededError) */
+  full?: boolean;
 }
 
 export class RecoveryStore {
@@ -73,6 +75,11 @@ export class RecoveryStore {
   }
 }
 
+/** The browser's own messages end in a period: "(… exceeded.)." reads badly. */
+function sentence(m: string): string {
+  return `${m.replace(/\.\)$/, ')').replace(/\.$/, '')}.`;
+}
+
 /** What to tell the person about a storage problem: what happened, how to keep the work, how to get autosave back. */
 export function storageAdvice(p: StorageProblem): { title: string; why: string; keep: string; fix: string } {
   const keep = 'Edits are not kept after a reload: use Save (Ctrl+S) to download the graph.';
@@ -80,13 +87,18 @@ export function storageAdvice(p: StorageProblem): { title: string; why: string; 
     case 'newer-version':
       return {
         title: 'Autosave is off: a newer seqgraph owns this browser’s storage',
-        why: `${p.message}.`,
+        why: sentence(p.message),
         keep,
         fix: 'To autosave again, open the newer seqgraph; or clear this site’s data in the browser’s settings (that deletes what the newer version stored there).',
       };
     case 'unavailable':
-      return { title: 'Autosave is off: no storage', why: `${p.message}.`, keep, fix: 'Private windows and some privacy settings give pages no storage; a normal window keeps your graphs.' };
+      return { title: 'Autosave is off: no storage', why: sentence(p.message), keep, fix: 'Private windows and some privacy settings give pages no storage; a normal window keeps your graphs.' };
     case 'write-failed':
-      return { title: 'Autosave failed', why: `${p.message}.`, keep, fix: 'Free some disk space (or clear other sites’ data); the next edit tries again.' };
+      return {
+        title: p.full ? 'Autosave failed: storage is full' : 'Autosave failed',
+        why: sentence(p.message),
+        keep,
+        fix: 'Free some disk space (or clear other sites’ data in the browser’s settings); the next edit tries again.',
+      };
   }
 }
