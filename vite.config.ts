@@ -4,10 +4,11 @@
 // node_modules in dev and emits it as an asset of the build, so it never comes from a CDN.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { seqgraphData } from './src/data/builtin/vite-plugin';
 
 export default defineConfig({
-  plugins: [react()],
-  worker: { format: 'es' },
+  plugins: [react(), seqgraphData()],
+  worker: { format: 'es', plugins: () => [seqgraphData()] },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: { port: 5173 },
   preview: { port: 4173, strictPort: true },

@@ -1,12 +1,13 @@
 import { defineNode, type PortShape, type PortValue } from '../src/compiler/node-def';
 import { features } from '../src/compiler/shapes';
-import { decoderWeights, initDecoderWeights, planDecoder, type DecoderParams } from '../src/compiler/decoder-plan';
+import { decoderSpecials, decoderWeights, initDecoderWeights, planDecoder, type DecoderParams } from '../src/compiler/decoder-plan';
 import { SPECIALS } from '../src/runtime/tokenize';
 import type { Dim } from '../src/runtime/tensor';
 
 const attends = (p: Record<string, unknown>) => p.attention !== 'none';
 const scoreRule = (p: Record<string, unknown>) => p.attention !== 'none' && p.attention !== 'concat';
 const beam = (p: Record<string, unknown>) => p.strategy === 'beam';
+const luong = (p: Record<string, unknown>) => scoreRule(p) && p.attention_style === 'luong';
 
 export const Decoder = defineNode<DecoderParams>({
   type: 'Decoder',
@@ -16,39 +17,45 @@ export const Decoder = defineNode<DecoderParams>({
     'Writes a token sequence in the target vocabulary, one token per step (seq2seq N→M with a memory, or 1→N from a vector). ' +
     'Each step embeds the previous token (<s> first), steps a stacked RNN/LSTM/GRU cell (PyTorch\'s maths), and scores the vocabulary: logp = log_softmax(out(feat)). ' +
     'Attention over the memory (the encoder\'s output): Bahdanau attends before the cell with the previous top h, feeds [embedding; context] into the cell and reads feat = [h; context]; ' +
-    'Luong attends after the cell with the new h and reads feat = tanh(W_c[context; h]); concat is the PyTorch tutorial\'s AttnDecoderRNN ' +
+    'Luong attends after the cell with the new h and reads feat = tanh(W_c[context; h]) (concat_order h_context: tanh(W_c[h; context]), as the PyTorch chatbot tutorial); concat is the PyTorch tutorial\'s AttnDecoderRNN ' +
     '(softmax(attn([embedding; h_prev])) over max_source_len positions, cell input relu(attn_combine([embedding; context]))). Padded memory steps get weight 0. ' +
     'Initial state: a State of shape [num_layers, B, hidden_size] is used as it is (c too, for an LSTM); any other State — e.g. a bidirectional or differently sized encoder\'s — ' +
     'is bridged: all its rows of h side by side (a 1-layer bidirectional encoder: [h_fwd; h_bwd]) go through Linear + tanh to every layer\'s h0 (c0 = 0). ' +
     'A vector of size hidden_size is every layer\'s h0; another size is bridged the same way. Nothing connected: zeros. ' +
-    '<pad> is never chosen (it marks the end of a row). Greedy takes the most likely token (lowest id on ties); beam keeps beam_width hypotheses and ranks finished ones by score / len^length_penalty ' +
-    '(score = Σ log-probs, len = tokens including </s>; 0 = raw sums). A row stops at </s> (kept as a real token) or max_len; later steps are padding ' +
-    '(<pad> ids, log-probs 0, attention 0). With a target, the decoder is forced along it (teacher forcing) and score is the target\'s log-likelihood.',
+    'The special symbols are named in the params: decoding starts from bos_token; pad_token and bos_token are never written. Greedy takes the most likely token (lowest id on ties); ' +
+    'beam keeps beam_width hypotheses and ranks finished ones by score / len^length_penalty (score = Σ log-probs, len = tokens including eos_token; 0 = raw sums), ' +
+    'searching until no live hypothesis can beat the best finished one (early_stopping: stop at beam_width finished ones). A row stops at eos_token (kept as a real token) or max_len; ' +
+    'later steps are padding (pad_token ids, or eos_token without one; log-probs 0, attention 0). With a target, the decoder is forced along it (teacher forcing) and score is the target\'s log-likelihood.',
   inputs: [
     { name: 'memory', types: ['Sequence'], optional: true, help: 'the encoder\'s output [B,S,Dm] that attention reads (none for a 1→N generator)' },
     { name: 'state', types: ['State', 'Vector'], optional: true, help: 'initial state: the encoder\'s final state, or a vector (see the doc for the bridge)' },
     { name: 'target', types: ['Tokens'], optional: true, help: 'forced decoding: the tokens to score [B,M] (without <s>; end rows with </s> to score stopping)' },
   ],
   outputs: [
-    { name: 'tokens', types: ['Tokens'], help: 'the tokens written [B,M], padded with <pad> after each row\'s </s>' },
+    { name: 'tokens', types: ['Tokens'], help: 'the tokens written [B,M], padded with pad_token (or eos_token) after each row\'s end' },
     { name: 'logprobs', types: ['Sequence'], help: 'log-probabilities of every symbol at every step [B,M,V]' },
     { name: 'attention', types: ['Sequence'], when: attends, help: 'attention weights over the memory at every step [B,M,S]' },
     { name: 'score', types: ['Vector'], help: 'each row\'s total log-probability Σ_t logp(token_t) [B,1]' },
   ],
   params: {
-    vocab: { kind: 'strings', default: [...SPECIALS, ...'abcdefghijklmnopqrstuvwxyz'.split('')], minItems: 5, help: 'the target symbols, in id order; must hold <s>, </s>, <pad> and <unk>' },
+    vocab: { kind: 'strings', default: [...SPECIALS, ...'abcdefghijklmnopqrstuvwxyz'.split('')], minItems: 2, help: 'the target symbols, in id order (id = position); must hold the special symbols named below' },
+    bos_token: { kind: 'string', default: '<s>', help: 'the start symbol fed at the first step (the PyTorch tutorial\'s SOS)' },
+    eos_token: { kind: 'string', default: '</s>', help: 'the end symbol: a row stops when it writes it; empty = none (rows run to max_len)' },
+    pad_token: { kind: 'string', default: '<pad>', help: 'the padding symbol: never written, and what fills a row after its end; empty = none (eos_token fills)' },
     embedding_dim: { kind: 'int', default: 32, min: 1, max: 65536, help: 'size of each target token\'s vector' },
     cell: { kind: 'enum', options: ['RNN', 'LSTM', 'GRU'], default: 'GRU', inline: true, help: 'the recurrent cell (RNN is tanh; GRU as PyTorch, r·(W_hn h + b_hn))' },
     hidden_size: { kind: 'int', default: 64, min: 1, max: 16384, required: true, inline: true, help: 'units per layer (H)' },
     num_layers: { kind: 'int', default: 1, min: 1, max: 16, help: 'stacked layers' },
     attention: { kind: 'enum', options: ['none', 'dot', 'scaled_dot', 'general', 'additive', 'concat'], default: 'none', inline: true, help: 'how each step scores the memory (none for 1→N)' },
     attention_style: { kind: 'enum', options: ['bahdanau', 'luong'], default: 'bahdanau', when: scoreRule, help: 'bahdanau: attend before the cell with the previous h; luong: after it with the new h' },
+    concat_order: { kind: 'enum', options: ['context_h', 'h_context'], default: 'context_h', when: luong, help: 'what the Luong output layer (concat.weight) reads: [context; h] as Luong et al. write it, or [h; context] as the PyTorch chatbot tutorial\'s cat((rnn_output, context))' },
     attention_dim: { kind: 'int', default: null, nullable: true, min: 1, max: 65536, when: (p) => p.attention === 'additive', help: 'A, the additive layer\'s size; empty = hidden_size' },
     max_source_len: { kind: 'int', default: 50, min: 1, max: 100_000, when: (p) => p.attention === 'concat', help: 'memory positions the concat attention scores (the tutorial\'s MAX_LENGTH)' },
     max_len: { kind: 'int', default: 50, min: 1, max: 100_000, inline: true, help: 'most tokens a row may get (</s> included)' },
     strategy: { kind: 'enum', options: ['greedy', 'beam'], default: 'greedy', help: 'greedy: the most likely token each step; beam: beam search (ignored with a target)' },
     beam_width: { kind: 'int', default: 4, min: 1, max: 256, when: beam, help: 'hypotheses kept per row' },
     length_penalty: { kind: 'float', default: 1, min: 0, max: 10, when: beam, help: 'α: finished hypotheses are ranked by score / len^α (0: raw sums, which favour short ones)' },
+    early_stopping: { kind: 'bool', default: false, when: beam, help: 'stop a row once it holds beam_width finished hypotheses (Hugging Face\'s early_stopping=True); off: search until no live hypothesis can beat the best finished one' },
   },
   summary: (p) => `${p.cell} ${p.hidden_size}${p.num_layers > 1 ? ` ×${p.num_layers}` : ''}${p.attention !== 'none' ? ` · ${p.attention}` : ''}${p.strategy === 'beam' ? ` · beam ${p.beam_width}` : ''}`,
   infer({ params: p, inputs, error }) {
@@ -58,7 +65,13 @@ export const Decoder = defineNode<DecoderParams>({
       seen.set(s, i);
       if (s === '') error({ param: 'vocab' }, `symbol ${i} is empty`);
     });
-    for (const s of ['<s>', '</s>', '<pad>', '<unk>']) if (!seen.has(s)) error({ param: 'vocab' }, `the target vocabulary needs ${s}`);
+    if (p.bos_token === '') error({ param: 'bos_token' }, 'is empty, but decoding starts from it: name the start symbol of the vocabulary');
+    for (const k of ['bos_token', 'eos_token', 'pad_token'] as const) {
+      if (p[k] !== '' && !seen.has(p[k])) error({ param: k }, `"${p[k]}" is not in the target vocabulary${k === 'bos_token' ? '' : ': add it, or leave it empty for none'}`);
+    }
+    if (p.pad_token !== '' && p.pad_token === p.eos_token) error({ param: 'pad_token' }, `is "${p.pad_token}", the end symbol too: padding is never written, so no row could end; use two symbols (or leave pad_token empty)`);
+    const sp = decoderSpecials(p);
+    if (p.vocab.every((_, i) => i === sp.pad || (i === sp.bos && sp.bos !== sp.eos))) error({ param: 'vocab' }, 'holds nothing the decoder may write (it never writes pad_token nor bos_token)');
     const plan = planDecoder(p, inputs);
     const { memory: mem, state: st, target: tgt } = inputs;
     if (plan.B === undefined) {
@@ -111,7 +124,6 @@ export const Decoder = defineNode<DecoderParams>({
     if (p.attention === 'additive') [ins[14], ins[15], ins[16]] = [w('attn.W_query'), w('attn.W_key'), w('attn.v')];
     if (plan.luong) [ins[17], ins[18]] = [w('concat.weight'), w('concat.bias')];
     for (let l = 0; l < p.num_layers; l++) ins.push(...['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh'].map((k) => w(`rnn.${k}_l${l}`)));
-    const id = (s: string) => p.vocab.indexOf(s);
     const o = ctx.outputs;
     const B = plan.B!;
     const M = o.tokens.shape[1];
@@ -121,7 +133,8 @@ export const Decoder = defineNode<DecoderParams>({
       ins,
       {
         cell: p.cell, hidden_size: p.hidden_size, num_layers: p.num_layers, attention: p.attention, attention_style: p.attention_style,
-        bos: id('<s>'), eos: id('</s>'), pad: id('<pad>'), max_len: p.max_len, strategy: p.strategy, beam_width: p.beam_width, length_penalty: p.length_penalty,
+        ...decoderSpecials(p), max_len: p.max_len, strategy: p.strategy, beam_width: p.beam_width, length_penalty: p.length_penalty, early_stopping: p.early_stopping,
+        ...(plan.luong ? { concat_order: p.concat_order } : {}),
       },
       [
         { dtype: 'int64', shape: [B, M] },

@@ -13,7 +13,7 @@ export const Dropout = defineNode<{ p: number }>({
   infer: ({ inputs }) => (inputs.input ? { output: passthrough(inputs.input) } : null),
   lower(ctx) {
     const x = ctx.inputs.input!;
-    const [y] = ctx.op('Identity', [x.value], {}, [{ dtype: 'float32', shape: x.shape }]);
+    const [y] = ctx.op('Dropout', [x.value], { ratio: ctx.params.p }, [{ dtype: 'float32', shape: x.shape }]);
     return { output: { ...ctx.outputs.output, value: y, lengths: x.lengths } };
   },
 });

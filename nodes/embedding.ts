@@ -37,7 +37,9 @@ export const Embedding = defineNode<{ num_embeddings: number | null; embedding_d
   lower(ctx) {
     const tokens = ctx.inputs.tokens!;
     const out = ctx.outputs.output;
-    const [y] = ctx.op('Gather', [ctx.weight('weight'), tokens.value], {}, [{ dtype: 'float32', shape: out.shape }]);
+    // padding_idx: that row gets no gradient in training (nn.Embedding)
+    const attrs: Record<string, number> = ctx.params.padding_idx !== null ? { padding_idx: ctx.params.padding_idx } : {};
+    const [y] = ctx.op('Gather', [ctx.weight('weight'), tokens.value], attrs, [{ dtype: 'float32', shape: out.shape }]);
     return { output: { ...out, value: y, lengths: tokens.lengths } };
   },
 });

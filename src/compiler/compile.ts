@@ -1,6 +1,7 @@
 // compile(doc): the ordered passes that turn a GraphDoc into a Program.
 //   1. order     topological order; every cycle reported with its path
 //   2. infer     port types and shapes node by node; each problem names node, port or param
+//      (then the `training` section is checked against the outputs it names)
 //   3. weights   the total bounded (budget.ts) before anything is allocated; the file's weights
 //                checked against the shapes the node expects; missing ones initialised from the
 //                graph's seed, as PyTorch would
@@ -23,6 +24,7 @@ import { dict, dictFrom, own } from '../doc/dict';
 import { sampleProblems } from './samples';
 import { budgetProblem, MAX_PARAMETERS } from './budget';
 import type { Program } from '../ir/program';
+import { checkTraining } from '../train/check';
 
 export interface CompileResult {
   program: Program | null;
@@ -215,6 +217,13 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
         continue;
       }
       const src = nodeShapes[e.source.node]?.[e.source.port];
+      const srcDef = defs.get(e.source.node);
+      if (!src && srcDef && !activePorts(srcDef.outputs, params.get(e.source.node)!).some((x) => x.name === e.source.port)) {
+        // e.g. an Input's mask after its padding was turned off: say so rather than stall silently
+        error(`${label(e.source.node)} has no output "${e.source.port}" with these params, so ${node.name}.${port.name} gets nothing: reconnect or remove the edge`, { node: id, port: port.name, edge: e.id });
+        blocked = true;
+        continue;
+      }
       if (!src) {
         blocked = true; // the upstream node has its own error
         continue;
@@ -279,6 +288,9 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
   for (const id of nodes.keys()) {
     if (!reaches.has(id) && outputs.length) warn(`${label(id)} does not lead to any Output, so it does not run`, { node: id });
   }
+
+  // the training section against the outputs it names (src/train/check.ts)
+  diagnostics.push(...checkTraining(doc, (id) => inferredInputs.get(id)?.value));
 
   // --- 3. weights
   const weights = dict<Record<string, Tensor>>();

@@ -25,6 +25,17 @@ export interface DecoderParams {
   strategy: 'greedy' | 'beam';
   beam_width: number;
   length_penalty: number;
+  early_stopping: boolean;
+  concat_order: 'context_h' | 'h_context';
+  bos_token: string;
+  eos_token: string;
+  pad_token: string;
+}
+
+/** The Decoder's special ids (−1: none), from the symbols its params name. */
+export function decoderSpecials(p: Pick<DecoderParams, 'vocab' | 'bos_token' | 'eos_token' | 'pad_token'>): { bos: number; eos: number; pad: number } {
+  const id = (s: string) => (s === '' ? -1 : p.vocab.indexOf(s));
+  return { bos: id(p.bos_token), eos: id(p.eos_token), pad: id(p.pad_token) };
 }
 
 export const GATES: Record<DecoderCell, number> = { RNN: 1, LSTM: 4, GRU: 3 };
@@ -107,7 +118,7 @@ export function decoderWeights(p: DecoderParams, plan: DecoderPlan): Record<stri
 }
 
 /**
- * PyTorch's initialisation: nn.Embedding N(0,1) with the <pad> row zero (padding_idx); the cell's
+ * PyTorch's initialisation: nn.Embedding N(0,1) with the pad_token row zero (padding_idx); the cell's
  * weights and biases U(±1/√H); every Linear (attn.*, concat, out, bridge) U(±1/√fan_in) for its
  * weight and its bias; attn.W acts as Linear(Dm → H) on the memory, attn.v as Linear(A → 1).
  */
@@ -117,7 +128,7 @@ export function initDecoderWeights(p: DecoderParams, shapes: Record<string, numb
   for (const [name, shape] of Object.entries(shapes)) {
     if (name === 'embedding.weight') {
       const w = rng.fillNormal(size(shape));
-      const pad = p.vocab.indexOf('<pad>');
+      const { pad } = decoderSpecials(p);
       if (pad >= 0) w.fill(0, pad * shape[1], (pad + 1) * shape[1]);
       out[name] = w;
       continue;

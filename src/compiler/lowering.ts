@@ -2,7 +2,7 @@
 // types, registers weights as initializers and keeps the graph's inputs, outputs and traced ops.
 import type { DocNode } from '../doc/schema';
 import type { LowerCtx, NodeDef, PortShape, PortValue, Params } from './node-def';
-import type { Op, Program, ValueInfo, GraphInput, GraphOutput, TraceTarget } from '../ir/program';
+import type { Op, Program, ValueInfo, GraphInput, GraphOutput, TraceTarget, WeightRef } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import { dict } from '../doc/dict';
 
@@ -14,6 +14,7 @@ export function createLowering(graphName: string) {
   const inputs: GraphInput[] = [];
   const outputs: GraphOutput[] = [];
   const traced: TraceTarget[] = [];
+  const weightRefs = dict<WeightRef>(); // keyed by IR names made of node names
   const used = new Set<string>();
   const nodeNames = dict<string>();
   const unique = (base: string) => {
@@ -40,6 +41,7 @@ export function createLowering(graphName: string) {
           used.add(irName);
           initializers[irName] = t;
           values[irName] = { name: irName, dtype: 'float32', shape: [...t.shape] };
+          weightRefs[irName] = { node: node.id, name };
         }
         return irName;
       },
@@ -84,7 +86,7 @@ export function createLowering(graphName: string) {
   }
 
   function finish(): Program {
-    return { name: graphName, inputs, outputs, ops, values, initializers, traced, nodeNames };
+    return { name: graphName, inputs, outputs, ops, values, initializers, traced, nodeNames, weightRefs };
   }
   return { context, finish };
 }

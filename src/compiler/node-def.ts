@@ -9,7 +9,7 @@ import type { Rng } from './rng';
 export type PortType = 'Tokens' | 'Sequence' | 'Vector' | 'State' | 'Mask';
 
 export const PORT_TYPE_DOC: Record<PortType, string> = {
-  Tokens: 'Tokens [B,T] int: token ids, padded at the end with <pad>',
+  Tokens: 'Tokens [B,T] int: token ids (padded at the end with the input\'s pad_token, when it pads)',
   Sequence: 'Sequence [B,T,D] float: one vector per timestep',
   Vector: 'Vector [B,D] float: one vector per batch row',
   State: 'State [L*D,B,H]: final hidden state h (and cell state c for LSTM) of every layer and direction',

@@ -155,7 +155,8 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
         ];
         const [y, yh, yc] = ctx.op(cell, ins, attrs, outs);
         ctx.traceLayer(l);
-        seq = y;
+        // as nn.LSTM(dropout=p): dropout on every layer's output but the last, in training only
+        seq = p.dropout > 0 && l < p.num_layers - 1 ? ctx.op('Dropout', [y], { ratio: p.dropout }, [outs[0]])[0] : y;
         hs.push(yh);
         if (yc) cs.push(yc);
       }

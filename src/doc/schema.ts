@@ -1,6 +1,7 @@
 // The graph file format: types, the zod schema that checks a file, and the current version.
 // Behaviour lives elsewhere; this file only says what a valid document looks like.
 import { z } from 'zod';
+import { TrainingSchema } from './training';
 
 export const FORMAT = 'seqgraph';
 /** 2: adds the optional training setup and the sections the v2 issues bring (see migrate.ts) */
@@ -72,6 +73,8 @@ export const GraphDocSchema = z
     samples: z.array(SampleSchema).default([]),
     /** node id -> PyTorch weight name -> tensor */
     weights: z.record(z.string(), z.record(z.string(), WeightSchema)).optional(),
+    /** how to train the graph again: losses, optimiser, schedule, clipping, ... (doc/training.ts) */
+    training: TrainingSchema.optional(),
   })
   .strict();
 

@@ -9,10 +9,11 @@
 //   adds the Transposes and reorders the gates.
 // - integer tensors are called int64 but stored as Int32Array (see runtime/tensor.ts).
 //
-// Training (BPTT) comes later and needs no redesign: every op is a pure function of its inputs
-// and attributes (no hidden state; weights are ordinary inputs), so each can gain a backward
-// kernel beside its forward one in the runtime's kernel table, and the recurrent kernels already
-// record every timestep's gates and states (the Trace), which is what BPTT reads back.
+// Training: every op is a pure function of its inputs and attributes (no hidden state; weights
+// are ordinary inputs), and each has a backward kernel beside its forward one in the runtime's
+// kernel table (runtime/kernels/table.ts); the recurrent kernels' saved gates and states (what
+// the Trace shows) are what BPTT reads back. Dropout is the one op whose meaning depends on
+// training: identity in execute(), a seeded random mask in forwardTrain with dropout on.
 //
 // Every op declares how many inputs it takes (optional ones may be '' as in ONNX), how many
 // outputs it makes, and which attributes it needs; `verify` (ir/verify.ts) checks each op against
@@ -47,8 +48,15 @@ const rec = (cell: string): OpSpec => ({
 
 export const OPS = {
   // --- data
-  Gather: { group: 'data', inputs: ['data', 'indices'], outputs: ['output'], attrs: {}, doc: 'rows of data [N,D] picked by integer indices [...] -> [..., D] (axis 0)' },
-  Identity: { group: 'data', inputs: ['input'], outputs: ['output'], attrs: {}, doc: 'output = input (Dropout outside training)' },
+  Gather: {
+    group: 'data', inputs: ['data', 'indices'], outputs: ['output'], attrs: { padding_idx: { kind: 'int' } },
+    doc: 'rows of data [N,D] picked by integer indices [...] -> [..., D] (axis 0); padding_idx (an Embedding\'s): that row gets no gradient in training',
+  },
+  Identity: { group: 'data', inputs: ['input'], outputs: ['output'], attrs: {}, doc: 'output = input' },
+  Dropout: {
+    group: 'data', inputs: ['input'], outputs: ['output'], attrs: { ratio: { kind: 'float', required: true } },
+    doc: 'training with dropout on: each value zeroed with probability ratio, the rest scaled by 1/(1 − ratio) (seeded); otherwise output = input (ONNX Dropout in inference mode)',
+  },
 
   // --- linear
   MatMul: { group: 'linear', inputs: ['A', 'B'], outputs: ['Y'], attrs: {}, doc: 'A [...,K] · B [K,N]' },
@@ -122,7 +130,7 @@ export const OPS = {
   //   concat [Smax,E+H]), attn_b? (concat [Smax]), attn_W_query? [A,H], attn_W_key? [A,Dm],
   //   attn_v? [A], combine_W? (luong [H,Dm+H]; concat [H,E+Dm]), combine_b? [H], then per layer l
   //   W_ih_l [G*H,I_l], W_hh_l [G*H,H], b_ih_l, b_hh_l [G*H] (PyTorch layout and gate order).
-  // Outputs: tokens [B,M] (padded with pad), logprobs [B,M,V], attention [B,M,S] (S = 0 without
+  // Outputs: tokens [B,M] (after a row's end: pad, else eos), logprobs [B,M,V], attention [B,M,S] (S = 0 without
   // attention), lengths [B] (steps per row, the emitted eos included), score [B,1] (Σ log-probs).
   // The step maths is written out in runtime/kernels/decoder.ts.
   Decode: {
@@ -138,13 +146,15 @@ export const OPS = {
       num_layers: { kind: 'int', required: true },
       attention: { kind: 'string', required: true }, // none | dot | scaled_dot | general | additive | concat
       attention_style: { kind: 'string' }, // luong | bahdanau (ignored for none and concat)
-      bos: { kind: 'int', required: true },
-      eos: { kind: 'int', required: true },
-      pad: { kind: 'int', required: true },
+      concat_order: { kind: 'string' }, // luong: the output layer reads context_h = [context; h] (default) or h_context = [h; context]
+      bos: { kind: 'int', required: true }, // fed first; never written unless it is also eos
+      eos: { kind: 'int', required: true }, // -1: none (rows run to max_len)
+      pad: { kind: 'int', required: true }, // -1: none; never written; fills rows after their end (else eos, else 0)
       max_len: { kind: 'int', required: true },
       strategy: { kind: 'string', required: true }, // greedy | beam (a target input means forced decoding)
       beam_width: { kind: 'int' },
       length_penalty: { kind: 'float' }, // beam: hypotheses ranked by score / len^length_penalty
+      early_stopping: { kind: 'bool' }, // beam: stop a row at beam_width finished (true) or once no live hypothesis can win (false)
     },
     doc: 'seq2seq decoding loop: embed the previous token, attend, step the stacked cell, project to the vocabulary, pick (argmax, beam or the target), stop at eos or max_len',
   },

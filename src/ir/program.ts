@@ -21,12 +21,20 @@ export interface ValueInfo {
   shape: Shape;
 }
 
+/**
+ * A token input: how text becomes ids, and which ids are special. Every special id is explicit
+ * and may be absent: without `pad` the input has no padding (every id is a real token, all rows
+ * of a batch have the same length, no lengths travel along); without `unk` a symbol missing from
+ * the vocabulary is an error rather than a silent <unk>.
+ */
 export interface TokenInputInfo {
   kind: 'tokens';
   vocab: string[];
   tokenizer: 'chars' | 'words';
-  pad: number;
-  unk: number;
+  /** the padding id; undefined: no padding */
+  pad?: number;
+  /** what unknown symbols become; undefined: they are an error */
+  unk?: number;
   bos?: number;
   eos?: number;
   add_bos: boolean;
@@ -71,6 +79,14 @@ export interface TraceTarget {
   tokensFrom?: string;
 }
 
+/** Where a weight (an initializer the person can train) comes from: its node and PyTorch name. */
+export interface WeightRef {
+  /** the node's id */
+  node: string;
+  /** the weight's PyTorch state_dict name within the node (weight_ih_l0, bias, ...) */
+  name: string;
+}
+
 export interface Program {
   name: string;
   inputs: GraphInput[];
@@ -84,4 +100,10 @@ export interface Program {
   /** compiled without weight values (compile's initWeights: false, as `validate` does): the
    *  initializers are shape-only placeholders, so it can be checked but not run or exported */
   shapeOnly?: boolean;
+  /**
+   * IR initializer name -> the node and PyTorch name of the weight it holds. Only trainable
+   * weights appear (constants the lowering made, such as zero biases for bias=False, do not):
+   * these are what backward() returns gradients for.
+   */
+  weightRefs: Record<string, WeightRef>;
 }

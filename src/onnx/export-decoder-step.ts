@@ -8,17 +8,19 @@
 //   bahdanau: context = attend(h_top, memory); x = [x; context]
 //   per layer: PyTorch's cell (Gemm with transB = 1 reads the weights in PyTorch's layout)
 //   luong:   context = attend(h_top_new); feat = tanh(combine_W·[context; h_top] + combine_b)
+//            (or ·[h_top; context] with concat_order h_context)
 //   bahdanau: feat = [h_top; context];  none / concat: feat = h_top
 //   logp   = LogSoftmax(out_W·feat + out_b)
-//   y      = the target's column t (forced), or ArgMax(logp with <pad> at -inf): the first
-//            maximum, i.e. the lowest id on ties, never <pad> (as the runtime picks)
-//   rows already done emit <pad>, zero log-probabilities and zero attention, and keep their
+//   y      = the target's column t (forced), or ArgMax(logp with <pad> and <s> at -inf): the
+//            first maximum, i.e. the lowest id on ties, never <pad> nor <s> (as the runtime picks)
+//   rows already done emit the fill id (pad, else eos), zero log-probabilities and zero attention, and keep their
 //   length and score; done |= (y = </s>) (forced: t + 1 >= the row's target length).
 import type { Op } from '../ir/program';
 import type { GraphBuilder } from './export-builder';
 import { maskedSoftmax, ruleScores, type RuleKeys } from './export-attention';
 import type { EmitContext } from './export-recurrent';
 import { attr, DataType, type GraphProto, type ValueInfoProto } from './proto';
+import { bannedIds, fillId } from '../ir/decode-ids';
 
 /** index of the first per-layer cell weight among the Decode op's inputs (ir/ops.ts) */
 export const CELL_WEIGHTS = 19;
@@ -47,6 +49,8 @@ export interface DecodePlan {
   eos: number;
   pad: number;
   maxLen: number;
+  /** luong: the output layer reads [h; context] rather than [context; h] */
+  hFirst: boolean;
 }
 
 /** outer values the body reads, made before the Loop ('' when absent) */
@@ -112,7 +116,7 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
   let feat = top;
   if (P.luong) {
     [weights, context] = attend(top);
-    feat = sb.op('Tanh', [gemm(cat([context, top]), w(17), w(18))]);
+    feat = sb.op('Tanh', [gemm(cat(P.hFirst ? [top, context] : [context, top]), w(17), w(18))]);
   } else if (P.bahdanau) feat = cat([top, context]);
   const logp = sb.op('LogSoftmax', [gemm(feat, w(10), w(11))], [attr.int('axis', 1)]); // [B,V]
 
@@ -120,15 +124,16 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
   let y: string;
   if (P.forced) y = sb.op('Gather', [o.targetP, t], [attr.int('axis', 1)]);
   else {
-    const noPad = new Array<number>(P.V).fill(0);
-    noPad[P.pad] = -Infinity;
-    y = sb.op('ArgMax', [sb.op('Add', [logp, sb.constFloat(noPad, [P.V], 'no_pad')])], [attr.int('axis', 1), attr.int('keepdims', 0), attr.int('select_last_index', 0)]);
+    // never <pad> nor <s> (bannedIds, as the runtime picks)
+    const banned = bannedIds(P, P.V);
+    const mask = Array.from(banned, (x) => (x ? -Infinity : 0));
+    y = sb.op('ArgMax', [sb.op('Add', [logp, sb.constFloat(mask, [P.V], 'no_pad')])], [attr.int('axis', 1), attr.int('keepdims', 0), attr.int('select_last_index', 0)]);
   }
   const active = sb.op('Not', [done]); // [B]
   const active2 = sb.unsqueeze(active, [1]); // [B,1]
   const zero = sb.constFloat([0], [], 'zero');
   const tokOut = name('token'), logpOut = name('logp'), attnOut = P.attention !== 'none' ? name('attention') : '';
-  sb.op('Where', [active, y, sb.constInt64([P.pad], [], 'pad')], [], tokOut);
+  sb.op('Where', [active, y, sb.constInt64([fillId(P)], [], 'pad')], [], tokOut);
   sb.op('Where', [active2, logp, zero], [], logpOut);
   if (attnOut) sb.op('Where', [active2, weights, zero], [], attnOut);
   const picked = sb.op('GatherElements', [logp, sb.unsqueeze(y, [1])], [attr.int('axis', 1)]); // [B,1]
@@ -138,8 +143,9 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
   const one = sb.constInt64([1], [], 'one');
   const finished = P.forced ? sb.op('GreaterOrEqual', [sb.op('Add', [t, one]), o.tlen]) : sb.op('Equal', [y, sb.constInt64([P.eos], [], 'eos')]);
   const doneOut = sb.op('Or', [done, finished]);
-  const left = sb.reduce('ReduceSum', sb.cast(sb.op('Not', [doneOut]), I64), [0], false);
-  const condOut = sb.op('Greater', [left, sb.constInt64([0], [], 'zero')]);
+  // forced decoding runs all of the target's T steps (its output is [B, T, ·], as the runtime's and
+  // the inferred shape); greedy stops once every row is done
+  const condOut = P.forced ? sb.op('Identity', [sb.constBool(true, 'always')]) : sb.op('Greater', [sb.reduce('ReduceSum', sb.cast(sb.op('Not', [doneOut]), I64), [0], false), sb.constInt64([0], [], 'zero')]);
 
   const outs = [bodyValue(condOut, BOOL, []), bodyValue(prevOut, I64), bodyValue(doneOut, BOOL), bodyValue(lenOut, I64), bodyValue(scoreOut, F), ...hOut.map((h) => bodyValue(h, F)), ...cOut.map((c) => bodyValue(c, F))];
   outs.push(bodyValue(tokOut, I64), bodyValue(logpOut, F));
@@ -151,7 +157,7 @@ export function emitDecodeBody(ctx: EmitContext, op: Op, P: DecodePlan, o: BodyI
  * One cell step from the input and hidden products xp = W_ih·x + b_ih, hh = W_hh·h + b_hh
  * (PyTorch's gate order). Returns the new h (and c for an LSTM).
  */
-function cellStep(sb: GraphBuilder, cell: DecodePlan['cell'], xp: string, hh: string, h: string, c: string | undefined): [string, string?] {
+export function cellStep(sb: GraphBuilder, cell: DecodePlan['cell'], xp: string, hh: string, h: string, c: string | undefined): [string, string?] {
   if (cell === 'RNN') return [sb.op('Tanh', [sb.op('Add', [xp, hh])])];
   if (cell === 'LSTM') {
     const [i, f, g, o] = sb.splitEqual(sb.op('Add', [xp, hh]), 1, 4);

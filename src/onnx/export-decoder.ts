@@ -9,7 +9,7 @@
 //     lengths = 0, score = 0.
 //   the Loop carries prev [B], done [B], lengths [B], score [B,1], h_l and c_l [B,H] per layer,
 //     and scans out per step the token [B], the log-probabilities [B,V] and the attention [B,Sw].
-//     A row that is done gets <pad>, zero log-probabilities and zero attention, as the runtime pads
+//     A row that is done gets the fill id (pad, else eos), zero log-probabilities and zero attention, as the runtime pads
 //     finished rows. The Loop stops when every row is done (cond) or after max_len steps (forced:
 //     the target's T steps).
 //   after the Loop: the scans [M,B,·] transposed to [B,M,·]. The Loop stops at the step where the
@@ -24,6 +24,7 @@ import { positionsMask, prepareRuleKeys, RULES, type RuleKeys } from './export-a
 import { CELL_WEIGHTS, emitDecodeBody, type DecodePlan } from './export-decoder-step';
 import type { EmitContext } from './export-recurrent';
 import { attr, DataType } from './proto';
+import { fillId } from '../ir/decode-ids';
 const GATES: Record<string, number> = { RNN: 1, LSTM: 4, GRU: 3 };
 
 /** metadata keys, per decoder node name */
@@ -123,12 +124,18 @@ function plan(ctx: EmitContext, op: Op): DecodePlan {
     const Din = ctx.program.values[op.inputs[4]]?.shape[1];
     if (typeof Din === 'number' && Din !== H) throw ctx.error(op, `the initial vector has ${Din} values but hidden_size is ${H} and there is no bridge`);
   }
+  // bos is always a symbol; eos and pad may be −1 (none)
   const [bos, eos, pad] = ['bos', 'eos', 'pad'].map((k) => {
-    const id = int(ctx, op, k, 0);
+    const id = int(ctx, op, k, k === 'bos' ? 0 : -1);
     if (id >= V) throw ctx.error(op, `${k} id ${id} is outside the vocabulary of ${V} symbols`);
     return id;
   });
-  return { cell: cell as DecodePlan['cell'], H, L, V, E, attention, rules, bahdanau, luong, Smax, forced, state, bos, eos, pad, maxLen: int(ctx, op, 'max_len', 1) };
+  const order = op.attrs.concat_order ?? 'context_h';
+  if (order !== 'context_h' && order !== 'h_context') throw ctx.error(op, `concat_order must be context_h or h_context, got ${String(order)}`);
+  return {
+    cell: cell as DecodePlan['cell'], H, L, V, E, attention, rules, bahdanau, luong, Smax, forced, state, bos, eos, pad, maxLen: int(ctx, op, 'max_len', 1),
+    hFirst: order === 'h_context',
+  };
 }
 
 export function emitDecode(ctx: EmitContext, op: Op): void {
@@ -182,7 +189,7 @@ export function emitDecode(ctx: EmitContext, op: Op): void {
     const T = b.op('Gather', [b.op('Shape', [input(7)]), b.constInt64([1], [], 'axis')], [attr.int('axis', 0)]);
     trip = b.op('Max', [T, b.constInt64([1], [], 'one')]);
     // one <pad> column more, so step 0 can read a column even when T = 0 (every row then done)
-    targetP = b.op('Pad', [input(7), b.constInt64([0, 0, 0, 1], [4], 'pads'), b.constInt64([P.pad], [], 'pad')]);
+    targetP = b.op('Pad', [input(7), b.constInt64([0, 0, 0, 1], [4], 'pads'), b.constInt64([fillId(P)], [], 'pad')]);
     tlen = input(8) !== '' ? input(8) : T;
     done0 = b.op('Or', [falseB, b.op('Equal', [tlen, b.constInt64([0], [], 'zero')])]);
   } else {

@@ -6,12 +6,13 @@
 // dim_value. An op the exporter cannot map, or a graph that would come out malformed, is an
 // Error naming the op and its node: no broken file is ever written.
 import type { OpName } from '../ir/ops';
-import type { Op, Program } from '../ir/program';
+import type { GraphOutput, Op, Program } from '../ir/program';
 import { verifyProgram } from '../ir/verify';
 import type { DType, Shape, Tensor } from '../runtime/tensor';
 import { ExportError, GraphBuilder, opError } from './export-builder';
 import { emitAttention, emitConcatAttention, emitMultiHeadAttention } from './export-attention';
 import { decoderMetadata, emitDecode } from './export-decoder';
+import { guardInputs, guardOutput } from './export-guards';
 import { emitRecurrent, type EmitContext } from './export-recurrent';
 import { emitLastStep, emitMaskSteps, emitMergeDirections, emitRepeatVector, emitSeqLengths, emitSeqPool, emitStateToVector } from './export-sequence';
 import { attr, DataType, encodeModel, floatTensorProto, tensorToProto, type ModelProto, type ValueInfoProto } from './proto';
@@ -29,6 +30,13 @@ export interface ExportOptions {
    * (seqgraph.decoder.<name>.strategy / .requested_strategy).
    */
   decodeStrategy?: 'greedy';
+  /**
+   * Refuse what the runtime refuses (default true): token ids out of range, padding that is not
+   * at the end of a row, rows of only padding, empty axes, batch sizes that differ between inputs,
+   * NaN/Inf in float inputs and outputs (export-guards.ts). Off, the model computes something for
+   * such feeds where the runtime gives an error.
+   */
+  guards?: boolean;
 }
 
 export const DEFAULT_OPSET = 17;
@@ -57,6 +65,13 @@ const EMIT: Record<OpName, Emit> = {
     b.op('Gather', [v(op.inputs[0]), v(op.inputs[1])], [attr.int('axis', 0)], v(op.outputs[0]));
   },
   Identity: unary('Identity'),
+  // ONNX Dropout with its ratio and no training_mode: identity when run, as execute() is; the
+  // ratio stays in the model for an importer
+  Dropout: ({ b, v, error }, op) => {
+    const ratio = op.attrs.ratio;
+    if (typeof ratio !== 'number') throw error(op, `attribute ratio must be a number, got ${String(ratio)}`);
+    b.op('Dropout', [v(op.inputs[0]), b.constFloat([ratio], [], 'ratio')], [], v(op.outputs[0]));
+  },
   MatMul: binary('MatMul'),
   Linear: emitLinear,
   Add: binary('Add'),
@@ -170,10 +185,17 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
     if (rename.has(inp.value)) throw new ExportError(`ONNX export: value '${inp.value}' is fed by two inputs`);
     rename.set(inp.value, inp.name);
   }
+  const guards = opts.guards ?? true;
   const viaIdentity: { from: string; to: string }[] = [];
+  const checkedOutputs: { out: GraphOutput; value: string }[] = [];
   for (const out of program.outputs) {
     if (rename.has(out.value) || program.initializers[out.value]) viaIdentity.push({ from: out.value, to: out.name });
-    else rename.set(out.value, out.name);
+    else if (guards && out.dtype === 'float32') {
+      // the op writes a value of its own; the guard turns it into the graph output
+      const value = b.fresh(`${out.name}_unchecked`);
+      rename.set(out.value, value);
+      checkedOutputs.push({ out, value });
+    } else rename.set(out.value, out.name);
   }
   const irNames = new Set<string>([...Object.keys(program.values), ...Object.keys(program.initializers)]);
   for (const op of program.ops) for (const n of [...op.inputs, ...op.outputs]) if (n !== '') irNames.add(n);
@@ -201,6 +223,9 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
   if (opts.decodeStrategy !== undefined && opts.decodeStrategy !== 'greedy') throw new ExportError(`ONNX export: decodeStrategy must be 'greedy', got '${String(opts.decodeStrategy)}'`);
   const ctx: EmitContext = { b, program, v, error, options: { decodeStrategy: opts.decodeStrategy } };
 
+  // --- guards on the inputs: the graph reads each input through its checks
+  if (guards) for (const [name, checked] of guardInputs(b, program.inputs)) rename.set(program.inputs.find((i) => i.name === name)!.value, checked);
+
   // --- ops, in order
   for (const op of program.ops) {
     b.current = op;
@@ -209,7 +234,12 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
     emit(ctx, op);
   }
   b.current = undefined;
-  for (const { from, to } of viaIdentity) b.op('Identity', [v(from)], [], to);
+  for (const { from, to } of viaIdentity) {
+    const out = program.outputs.find((o) => o.name === to)!;
+    if (guards && out.dtype === 'float32') guardOutput(b, out, v(from));
+    else b.op('Identity', [v(from)], [], to);
+  }
+  for (const { out, value } of checkedOutputs) guardOutput(b, out, value);
 
   // ort plans buffers by symbolic dims: two inputs declaring the same 'T' would be taken to have
   // the same length (the compiler names every token input's time axis T, so a source and a target

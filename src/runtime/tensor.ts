@@ -2,15 +2,52 @@
 // float32 data lives in Float32Array. Integer tensors (token ids, lengths) are called
 // "int64" because that is what ONNX and the feeds format say, but are held in Int32Array:
 // ids are range-checked on entry and BigInt64Array arithmetic would be far slower.
+//
+//
+// Float64: the finite-difference gradient check (tests/helpers/gradcheck.ts) runs the TS
+// reference kernels in double precision by putting Float64Arrays where float32 tensors keep their
+// data (float64Tensor() below; the declared type stays Float32Array so that code outside the
+// kernels, which never meets one, is not burdened with a third case). Kernels read float data as
+// FArr and allocate their results like their inputs (allocLike), so a program whose weights and
+// feeds are Float64Array runs in float64 end to end. Ordinary runs never see a Float64Array, so
+// the float32 path's typed-array accesses stay monomorphic (what V8 optimises best).
 
 export type DType = 'float32' | 'int64';
 export type Dim = number | string;
 export type Shape = Dim[];
 
+/** float storage: Float32Array, or Float64Array in the float64 gradient check */
+export type FArr = Float32Array | Float64Array;
+
 export interface Tensor {
   dtype: DType;
   shape: number[];
+  /** float32: a Float32Array (a Float64Array only inside the float64 gradient check; see above) */
   data: Float32Array | Int32Array;
+}
+
+/** a zeroed float array of n values with the precision of `like` (Float32Array unless `like` is a Float64Array) */
+export function allocLike(like: ArrayLike<number> | undefined, n: number): FArr {
+  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+/** a tensor's float data with its true type */
+export const fdata = (t: Tensor): FArr => t.data as FArr;
+
+/** a float tensor over `data` (a Float64Array in the float64 gradient check) */
+export function floatOf(shape: number[], data: FArr): Tensor {
+  return { dtype: 'float32', shape: [...shape], data: data as Float32Array };
+}
+
+/** a zeroed float tensor with the precision of `like` */
+export function floatLike(like: Tensor | FArr | undefined, shape: number[]): Tensor {
+  const arr = like !== undefined && 'data' in like ? like.data : like;
+  return floatOf(shape, allocLike(arr, size(shape)));
+}
+
+/** a float64 copy of a float tensor (for the gradient check) */
+export function float64Tensor(t: Tensor): Tensor {
+  return t.dtype === 'float32' ? floatOf(t.shape, Float64Array.from(t.data)) : t;
 }
 
 export function size(shape: readonly number[]): number {

@@ -55,6 +55,13 @@ export interface AttentionTrace {
 
 export const GATE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'], RNN: ['a'] };
 
+/** A [B, T, H] array as [b][t][unit] with each row's real steps only (n: batch, steps, hidden_size, lengths). */
+export function traceRows(a: Float32Array, n: { batch: number; steps: number; hidden_size: number; lengths: number[] }): Nested {
+  return Array.from({ length: n.batch }, (_, b) =>
+    Array.from({ length: n.lengths[b] }, (_, t) => Array.from(a.subarray((b * n.steps + t) * n.hidden_size, (b * n.steps + t + 1) * n.hidden_size))),
+  );
+}
+
 /** The trace as JSON: per node, layer and direction, per row, only the real steps: [t][unit]. */
 export function traceToJSON(trace: Trace): ReturnType<typeof traceJSON<number[]>> {
   return traceJSON(trace, (a) => Array.from(a));
@@ -122,7 +129,7 @@ function attentionToJSON<L>(a: AttentionTrace, leaf: (a: Float32Array) => L) {
 
 // --- reading a trace file back (the inspector's "Open trace…")
 
-type Nested = number[][][];
+export type Nested = number[][][];
 
 interface TraceJSON {
   format?: string;
@@ -134,7 +141,7 @@ interface TraceJSON {
 }
 
 /** [b][t][unit] with real steps only, back into a zero-padded [B, T, H] array. */
-function unpad(rows: Nested, B: number, T: number, H: number): Float32Array {
+export function unpadRows(rows: Nested, B: number, T: number, H: number): Float32Array {
   const out = new Float32Array(B * T * H);
   rows.forEach((r, b) => r.forEach((step, t) => out.set(step, (b * T + t) * H)));
   return out;
@@ -156,9 +163,9 @@ export function traceFromJSON(json: unknown): Trace {
     layers: n.layers.map((l) => ({
       layer: l.layer,
       direction: l.direction,
-      h: unpad(l.h, n.batch, n.steps, n.hidden_size),
-      ...(l.c ? { c: unpad(l.c, n.batch, n.steps, n.hidden_size) } : {}),
-      gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, unpad(v, n.batch, n.steps, n.hidden_size)])),
+      h: unpadRows(l.h, n.batch, n.steps, n.hidden_size),
+      ...(l.c ? { c: unpadRows(l.c, n.batch, n.steps, n.hidden_size) } : {}),
+      gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, unpadRows(v, n.batch, n.steps, n.hidden_size)])),
     })),
   }));
   const attention = j.attention?.map((a): AttentionTrace => {

@@ -131,7 +131,7 @@ test('params: lists, enums that change ports, and sizes too big to hold are refu
   await expect(page.getByTestId('summary-name')).toHaveText('chars · 5 symbols');
   await expect(page.getByTestId('node-error-embed')).toHaveCount(0);
   await vocab.fill('<pad>\na\nb');
-  await expect(page.getByTestId('param-problem-vocab')).toContainText('needs <unk>');
+  await expect(page.getByTestId('param-problem-unk_token')).toContainText('"<unk>" is not in the vocabulary');
   await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
   await page.keyboard.press('ControlOrMeta+z');
   await page.keyboard.press('ControlOrMeta+z');

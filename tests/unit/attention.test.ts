@@ -8,6 +8,7 @@ import { execute } from '../../src/runtime/execute';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
 import { traceToJSON } from '../../src/runtime/trace';
 import { expectClose, loadFixture, type FixTensor } from '../helpers/fixtures';
+import { describeEachBackend } from '../helpers/backends';
 
 const fx = loadFixture<any>('pytorch/attention.json');
 const R = fx.rules;
@@ -40,7 +41,7 @@ const outputs = (att: string, ports: string[]) => ({
   edges: ports.map((p) => `${att}.${p} -> ${p}.value`),
 });
 
-describe('Attention score rules match PyTorch (query vector, keys with a padding mask)', () => {
+describeEachBackend('Attention score rules match PyTorch (query vector, keys with a padding mask)', () => {
   const ruleWeights: Record<string, string[]> = { dot: [], scaled_dot: [], general: ['W'], additive: ['W_query', 'W_key', 'v'] };
   for (const [rule, names] of Object.entries(ruleWeights)) {
     it(rule, () => {
@@ -119,7 +120,7 @@ describe('Attention score rules match PyTorch (query vector, keys with a padding
   });
 });
 
-describe('concat (the PyTorch seq2seq tutorial\'s Attn) matches PyTorch', () => {
+describeEachBackend('concat (the PyTorch seq2seq tutorial\'s Attn) matches PyTorch', () => {
   it('weights over max_length, context, and the combine Linear of [q; context]', () => {
     const c = R.concat_tutorial;
     const out = outputs('att', ['context', 'weights', 'combined']);
@@ -166,7 +167,7 @@ describe('concat (the PyTorch seq2seq tutorial\'s Attn) matches PyTorch', () => 
   });
 });
 
-describe('multi_head matches nn.MultiheadAttention (self-attention, key padding mask)', () => {
+describeEachBackend('multi_head matches nn.MultiheadAttention (self-attention, key padding mask)', () => {
   it('output and per-head weights [B, heads, T, S]', () => {
     const m = R.mha_self;
     const out = outputs('att', ['context', 'weights']);

@@ -9,6 +9,7 @@ import { decode, prepareDecoder, DecodeError } from '../../src/runtime/kernels/d
 import type { TokenInputInfo } from '../../src/ir/program';
 import { expectClose } from '../helpers/fixtures';
 import { build, compileDoc, EOS, feedsFor, PAD, seq2seqDoc, TGT_VOCAB, type Seq2Seq } from './decoder-helpers';
+import { describeEachBackend } from '../helpers/backends';
 
 const WORDS = ['hello', 'at', 'graphemes', 'cab'];
 const V = TGT_VOCAB.length;
@@ -21,11 +22,11 @@ const SEQ2SEQ: [string, Seq2Seq][] = [
 ];
 const codeFeed = (n: number, B: number) => floatTensor([B, n], Array.from({ length: B * n }, (_, i) => Math.cos(2.1 * i)));
 
-describe('beam search', () => {
+describeEachBackend('beam search', () => {
   for (const [name, cfg] of SEQ2SEQ) {
-    it(`beam_width 1 gives exactly greedy's output: ${name}`, () => {
+    it(`beam_width 1 with early_stopping gives exactly greedy's output: ${name}`, () => {
       const greedy = build(cfg);
-      const beam1 = build({ ...cfg, dec: { ...cfg.dec, strategy: 'beam', beam_width: 1, length_penalty: 0.7 } });
+      const beam1 = build({ ...cfg, dec: { ...cfg.dec, strategy: 'beam', beam_width: 1, length_penalty: 0.7, early_stopping: true } });
       for (const b of [greedy, beam1]) b.weights.dec['out.bias'].data[EOS] += 0.25;
       const feeds = feedsFor(greedy.program, WORDS, cfg.vector ? { code: codeFeed(cfg.vector, WORDS.length) } : {});
       const g = execute(greedy.program, feeds).outputs;
@@ -103,7 +104,7 @@ function expectRowsAlone(run: (texts: string[]) => Record<string, Tensor>, texts
   });
 }
 
-describe('ragged source lengths: each row of a batch is decoded as if alone', () => {
+describeEachBackend('ragged source lengths: each row of a batch is decoded as if alone', () => {
   const raw = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8'));
   for (const strategy of ['greedy', 'beam']) {
     it(`graphs/g2p-attention.json, ${strategy}`, () => {
@@ -182,6 +183,6 @@ describe('compile-time problems name the node and the port or param', () => {
     expect(problems({ enc, stateFrom: 'state', dec: { hidden_size: 8, attention: 'general' }, forced: true }, (d) => {
       d.nodes.find((n) => n.id === 'target')!.params.vocab = [...TGT_VOCAB, 'ZH'];
     })).toMatch(/dec\.target: reads 11 symbols that differ from the decoder's vocab \(10\)/);
-    expect(problems({ vector: 4, dec: { hidden_size: 8, vocab: ['<pad>', '<unk>', '<s>', 'a', 'b'] } })).toMatch(/dec \(vocab\): the target vocabulary needs <\/s>/);
+    expect(problems({ vector: 4, dec: { hidden_size: 8, vocab: ['<pad>', '<unk>', '<s>', 'a', 'b'] } })).toMatch(/dec \(eos_token\): "<\/s>" is not in the target vocabulary: add it, or leave it empty for none/);
   });
 });

@@ -94,7 +94,7 @@ function attend(cfg: RefConfig, W: Weights, q: number[], mem: number[][]): { w: 
 }
 
 /**
- * Decodes one row: greedy (argmax over all but <pad>, lowest id on ties) or forced along `target`.
+ * Decodes one row: greedy (argmax over all but <pad> and <s>, lowest id on ties) or forced along `target`.
  * mem: this row's real memory steps; concatValid: positions the concat rule's softmax spans.
  */
 export function refDecodeRow(cfg: RefConfig, W: Weights, h0: number[][], c0: number[][], mem: number[][], target?: number[], concatValid?: number): RefStep[] {
@@ -136,7 +136,7 @@ export function refDecodeRow(cfg: RefConfig, W: Weights, h0: number[][], c0: num
     const logp = logits.map((v) => v - lse);
     let token = -1;
     if (target) token = target[t];
-    else for (let v = 0; v < logp.length; v++) if (v !== cfg.pad && (token < 0 || logp[v] > logp[token])) token = v;
+    else for (let v = 0; v < logp.length; v++) if (v !== cfg.pad && v !== cfg.bos && (token < 0 || logp[v] > logp[token])) token = v;
     steps.push({ token, logp, attn, h: h.map((r) => [...r]) });
     prev = token;
     if (!target && token === cfg.eos) break;

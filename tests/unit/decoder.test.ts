@@ -6,6 +6,7 @@ import { intTensor, floatTensor } from '../../src/runtime/tensor';
 import { execute } from '../../src/runtime/execute';
 import { expectClose, loadFixture } from '../helpers/fixtures';
 import { build, compileDoc, EOS, feedsFor, PAD, reference, run, TGT_VOCAB, type Seq2Seq } from './decoder-helpers';
+import { describeEachBackend } from '../helpers/backends';
 
 const TOL = 1e-5;
 const WORDS = ['hello', 'at', 'graphemes'];
@@ -29,7 +30,7 @@ const stopSteps = (t: { shape: number[]; data: ArrayLike<number> }) =>
   });
 const codeFeed = (n: number) => floatTensor([3, n], Array.from({ length: 3 * n }, (_, i) => Math.sin(1.7 * i + 0.3)));
 
-describe('greedy decoding equals a step-by-step reference from the same weights', () => {
+describeEachBackend('greedy decoding equals a step-by-step reference from the same weights', () => {
   for (const [name, cfg] of CONFIGS) {
     it(name, () => {
       // seeded random decoders rarely say </s>: raise its bias just enough that rows stop at different steps
@@ -109,7 +110,7 @@ describe('fresh weights, as PyTorch initialises them', () => {
   });
 });
 
-describe('forced decoding scores a given target (teacher forcing)', () => {
+describeEachBackend('forced decoding scores a given target (teacher forcing)', () => {
   for (const [name, cfg] of CONFIGS.filter((_, i) => i < 2 || i === 4 || i === 6)) {
     it(`${name}: score = Σ of the reference's per-step log-probs of the target`, () => {
       const c = { ...cfg, forced: true };

@@ -1,12 +1,13 @@
-// The inspector's exports: the trace JSON is byte for byte what `seqgraph run --trace` writes
-// (traceToJSON), reads back into the same Trace, and the CSVs hold the shown numbers (an
-// attention matrix's rows summing to 1). Traces come from runJob, as the app's worker makes them.
+// The inspector's exports: the trace JSON holds PyTorch's numbers (gates.json) at every step,
+// reads back into the same Trace, and the CSVs hold the shown numbers (an attention matrix's rows
+// summing to 1). Traces come from runJob, as the app's worker makes them.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { checkGraph } from '../../src/doc/load';
 import type { GraphDoc } from '../../src/doc/schema';
 import { runJob } from '../../src/app/run-job';
-import { traceToJSON, type Trace } from '../../src/runtime/trace';
+import type { Trace } from '../../src/runtime/trace';
+import { expectClose, loadFixture, type FixTensor } from '../helpers/fixtures';
 import { attentionCSV, csvField, nodeCSV, parseCSV, traceJSONText } from '../../src/app/inspector/trace-export';
 import { traceFromJSON } from '../../src/runtime/trace';
 
@@ -23,8 +24,25 @@ const lstm = traceOf('graphs/gates-lstm.json');
 const g2p = traceOf('graphs/g2p-attention.json'); // its last sample: a batch of 5 words of different lengths
 
 describe('trace JSON', () => {
-  it('is what the CLI writes: JSON.stringify(traceToJSON(trace)) and a newline', () => {
-    expect(traceJSONText(g2p)).toBe(JSON.stringify(traceToJSON(g2p)) + '\n');
+  it('holds PyTorch\'s numbers (gates.json) for h, c and every gate at every step, row by row', () => {
+    // the text the inspector exports, read as a file reader would: values[b][t][unit], real steps only
+    const json = JSON.parse(traceJSONText(lstm));
+    expect(traceJSONText(lstm).endsWith('}\n')).toBe(true);
+    const fx = loadFixture<{ lstm: { x: FixTensor; steps: Record<string, FixTensor>[] } }>('pytorch/gates.json').lstm;
+    const [B, T] = fx.x.shape;
+    const layer = json.nodes[0].layers[0];
+    const read = (q: string) => (q === 'h' || q === 'c' ? layer[q] : layer.gates[q]) as number[][][];
+    let worst = 0;
+    for (const q of ['i', 'f', 'g', 'o', 'c', 'h']) {
+      const v = read(q);
+      expect(v.length, q).toBe(B);
+      for (let t = 0; t < T; t++) {
+        const want = fx.steps[t][q];
+        const H = want.shape[1];
+        for (let b = 0; b < B; b++) worst = Math.max(worst, expectClose(`${q} row ${b} step ${t}`, v[b][t], want.data.slice(b * H, (b + 1) * H), 1e-5));
+      }
+    }
+    expect(worst).toBeLessThan(1e-5);
   });
   it('reads back into the same Trace (padding zeros included), for recurrent, decoder and attention traces', () => {
     for (const t of [lstm, g2p]) {

@@ -88,7 +88,7 @@ const cases: { name: string; make: () => string; expect: RegExp; path?: RegExp }
   {
     name: 'vocabulary without <pad>',
     make: () => { const g = base(); g.nodes[0].params.vocab = g.nodes[0].params.vocab.filter((s: string) => s !== '<pad>'); return JSON.stringify(g); },
-    expect: /name \(vocab\): the vocabulary needs <pad>/,
+    expect: /name \(pad_token\): "<pad>" is not in the vocabulary, but padding is on: add it, name another symbol, or turn padding off \(then every id is a real token\)/,
   },
   {
     name: 'sample for an input that does not exist',

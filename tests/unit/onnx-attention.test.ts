@@ -202,7 +202,7 @@ describe('keys with no valid step (length 0): zero weights and context, as the r
     for (const [name, shape] of Object.entries(shapes)) values[name] = { name, dtype: name.endsWith('len') ? 'int64' : 'float32', shape };
     for (const [name, tt] of Object.entries(init)) values[name] = { name, dtype: 'float32', shape: tt.shape };
     const p: Program = {
-      name: 'zero', traced: [], nodeNames: { n: 'att' }, values, initializers: init,
+      name: 'zero', traced: [], nodeNames: { n: 'att' }, weightRefs: {}, values, initializers: init,
       inputs: ['q', 'K', 'len', 'qlen'].map((name) => ({ name, node: name, value: name, dtype: values[name].dtype, shape: values[name].shape, info: { kind: 'float', features: 4 } })),
       outputs: outs.map((name) => ({ name, node: name, value: name, dtype: 'float32', shape: values[name].shape, kind: 'values' })),
       ops: [{ op: op as Program['ops'][0]['op'], inputs: ins, outputs: outs, attrs: attrs as Program['ops'][0]['attrs'], node: 'n' }],

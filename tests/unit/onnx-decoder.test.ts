@@ -185,7 +185,8 @@ describe('forced decoding with rows of target length 0 (IR level: a graph\'s tok
     dec.inputs[8] = 'tlen';
     const bytes = exportOnnx(program);
     const out = await parity(`lengths ${lens}`, program, bytes, feedsFor(program, WORDS[0], { target: intTensor([3, 3], [4, 5, 6, 7, 8, EOS, 9, 4, 5]), tlen: intTensor([3], lens) }));
-    expect(out.tokens.shape).toEqual([3, Math.max(1, ...lens)]);
+    // forced decoding keeps the target's T = 3 steps (the inferred shape), however short the rows
+    expect(out.tokens.shape).toEqual([3, 3]);
     expect(Array.from(out.tokens.data.subarray(0, out.tokens.shape[1])).every((x) => x === PAD)).toBe(true);
   });
 });

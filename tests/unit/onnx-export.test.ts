@@ -97,7 +97,7 @@ function recurrentProgram(s: RecSpec): Program {
   const out = (name: string, value: string, shape: Dim[]) => ({ name, node: 'out', value, dtype: 'float32' as const, shape, kind: 'values' as const });
   const outputs = [out('output', seq, ['B', 'T', D * H]), out('h_n', cat(hs, 'h_cat'), [L * D, 'B', H])];
   if (cell === 'LSTM') outputs.push(out('c_n', cat(cs, 'c_cat'), [L * D, 'B', H]));
-  return { name: 'rec', inputs, outputs, ops, values, initializers: s.weights, traced: [], nodeNames: { rnn: 'rnn' } };
+  return { name: 'rec', inputs, outputs, ops, values, initializers: s.weights, traced: [], nodeNames: { rnn: 'rnn' }, weightRefs: {} };
 }
 
 // ---------------------------------------------------------------- a plain JS reference

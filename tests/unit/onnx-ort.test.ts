@@ -21,6 +21,7 @@ function scaleProgram(alpha: number): Program {
     initializers: {},
     traced: [],
     nodeNames: { n: 'scale' },
+    weightRefs: {},
   };
 }
 
@@ -33,7 +34,7 @@ describe('runOnnx', () => {
       ops: [{ op: 'SeqLengths', inputs: ['tokens'], outputs: ['n'], attrs: { pad: 0 }, node: 'n' }],
       values: { tokens: { name: 'tokens', dtype: 'int64', shape: ['B', 'T'] }, n: { name: 'n', dtype: 'int64', shape: ['B'] } },
     };
-    const { n } = await runOnnx(exportOnnx(p), { tokens: intTensor([2, 3], [2147483647, -5, 0, 9, 0, 0]) });
+    const { n } = await runOnnx(exportOnnx(p, { guards: false }), { tokens: intTensor([2, 3], [2147483647, -5, 0, 9, 0, 0]) });
     expect(n).toEqual({ dtype: 'int64', shape: [2], data: new Int32Array([2, 1]) });
   });
 

@@ -6,6 +6,7 @@ import { checkGraph } from '../../src/doc/load';
 import { compile } from '../../src/compiler/compile';
 import { execute } from '../../src/runtime/execute';
 import { floatTensor } from '../../src/runtime/tensor';
+import { describeEachBackend } from '../helpers/backends';
 
 interface Case {
   name: string;
@@ -49,7 +50,7 @@ function graphFor(c: Case, withState: boolean) {
   return { format: 'seqgraph', version: 2, name: c.name, nodes, edges, samples: [], weights: { rnn: c.weights } };
 }
 
-describe('cells.json through the compiler and runtime (PyTorch weights by name)', () => {
+describeEachBackend('cells.json through the compiler and runtime (PyTorch weights by name)', () => {
   for (const c of cells) {
     it(c.name, () => {
       for (const withState of [true, false]) {

@@ -12,6 +12,7 @@ import {
   prepareLayer, runLayer, Workspace,
   type CellKind, type DirectionWeights, type LayerSpec, type Activation, type RecurrentActivation,
 } from '../../src/runtime/kernels/recurrent';
+import { describeEachBackend } from '../helpers/backends';
 
 const TOL = 1e-5;
 interface TJ { shape: number[]; data: number[] }
@@ -87,7 +88,7 @@ function runStack(layers: ReturnType<typeof torchLayers>, x: Float32Array, B: nu
   return { y: inp, hN, cN };
 }
 
-describe('PyTorch cells.json', () => {
+describeEachBackend('PyTorch cells.json', () => {
   const cells = fixture('cells.json');
   it('has 16 cases', () => expect(cells.cases.length).toBe(16));
   const ws = new Workspace();
@@ -108,7 +109,7 @@ describe('PyTorch cells.json', () => {
 
 // ---------------------------------------------------------------- PyTorch gates.json
 
-describe('PyTorch gates.json (per-timestep trace)', () => {
+describeEachBackend('PyTorch gates.json (per-timestep trace)', () => {
   const g = fixture('gates.json');
   for (const [key, cell, names] of [['lstm', 'LSTM', ['i', 'f', 'g', 'o', 'c', 'h']], ['gru', 'GRU', ['r', 'z', 'n', 'h']]] as const) {
     it(key, () => {
@@ -261,7 +262,7 @@ function compareWithRef(name: string, k: ReturnType<typeof makeCase>, B: number,
   });
 }
 
-describe('scalar reference: linear_before_reset=false, hard_sigmoid, relu', () => {
+describeEachBackend('scalar reference: linear_before_reset=false, hard_sigmoid, relu', () => {
   CONFIGS.forEach((cfg, ci) => {
     for (const bi of [false, true]) {
       const name = `${cfgName(cfg)} ${bi ? 'bi' : 'uni'}`;
@@ -283,7 +284,7 @@ describe('scalar reference: linear_before_reset=false, hard_sigmoid, relu', () =
 
 // ---------------------------------------------------------------- ragged lengths
 
-describe('ragged lengths (packed-sequence semantics)', () => {
+describeEachBackend('ragged lengths (packed-sequence semantics)', () => {
   const lengths = [4, 7, 1, 5, 7, 2]; // unsorted on purpose
   const B = lengths.length, T = 7, I = 5, H = 6;
   CONFIGS.forEach((cfg, ci) => {
@@ -328,7 +329,7 @@ describe('ragged lengths (packed-sequence semantics)', () => {
 
 // ---------------------------------------------------------------- workspace reuse, gemm
 
-describe('workspace reuse', () => {
+describeEachBackend('workspace reuse', () => {
   it('two runs with one Workspace give identical results and do not clobber earlier results', () => {
     const ws = new Workspace();
     const k = makeCase({ cell: 'LSTM', activation: 'tanh', ract: 'sigmoid', lbr: false }, 9, 3, 8, 4, 6, true);
@@ -349,7 +350,7 @@ describe('workspace reuse', () => {
   });
 });
 
-describe('gemm', () => {
+describeEachBackend('gemm', () => {
   it('matches a naive product for odd shapes, with and without bias, and accumulates', () => {
     const rnd = mulberry32(5);
     for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [4, 4, 4], [9, 13, 6], [17, 3, 33], [6, 0, 4]]) {

@@ -6,6 +6,7 @@ import { checkGraph } from '../../src/doc/load';
 import { compile } from '../../src/compiler/compile';
 import { execute } from '../../src/runtime/execute';
 import { floatTensor } from '../../src/runtime/tensor';
+import { describeEachBackend } from '../helpers/backends';
 
 interface GateCase {
   weights: Record<string, FixTensor>;
@@ -32,7 +33,7 @@ function graph(type: 'LSTM' | 'GRU', c: GateCase) {
   };
 }
 
-describe('trace matches gates.json at every timestep', () => {
+describeEachBackend('trace matches gates.json at every timestep', () => {
   for (const [type, c, names] of [
     ['LSTM', fx.lstm, ['i', 'f', 'g', 'o', 'c', 'h']],
     ['GRU', fx.gru, ['r', 'z', 'n', 'h']],

@@ -1,20 +1,21 @@
-// Kernels for the IR's non-recurrent ops. Plain loops on Float32Array: they are cheap next to
-// the recurrent layers, and written so the reference maths is obvious. Each takes the op's
-// inputs (undefined for an absent optional input) and attributes and returns its outputs.
-import { floatTensor, intTensor, positionOf, size, type Tensor } from '../tensor';
-import { gemm } from './gemm';
+// Kernels of the data, linear and elementwise ops: forward and backward side by side, as plain
+// loops that make the reference maths obvious (they are cheap next to the recurrent layers).
+// Every result is allocated like its input (float64 in the gradient check, see tensor.ts).
+import { allocLike, fdata, floatLike, positionOf, size, type FArr, type Tensor } from '../tensor';
+import { dact, dract, HARD_SIGMOID, RELU, SIGMOID, TANH } from './cells';
+import { gemm, gemmNT, gemmTN, gemmTS, packTransposed, preparedChanged, sumRows, transpose } from './gemm';
+import { KernelError, type InputGrads, type KernelEntry } from './types';
 
-export class KernelError extends Error {}
+type Entry = KernelEntry;
+const must = (t: Tensor | undefined): Tensor => t!;
 
-type Attrs = Record<string, unknown>;
+// ---- data
 
-const f32 = (t: Tensor) => t.data as Float32Array;
-
+/** rows of data [N, D] picked by ids [...] -> [..., D] */
 export function gather(data: Tensor, idx: Tensor): Tensor {
   const [N, D] = data.shape;
-  const out = floatTensor([...idx.shape, D]);
-  const src = f32(data);
-  const dst = f32(out);
+  const out = floatLike(data, [...idx.shape, D]);
+  const src = fdata(data), dst = fdata(out);
   for (let i = 0; i < idx.data.length; i++) {
     const id = idx.data[i];
     if (!(id >= 0 && id < N)) throw new KernelError(`token id ${id} at ${positionOf(idx.shape, i)} is out of range: the table has ${N} rows (ids 0..${N - 1})`);
@@ -23,47 +24,205 @@ export function gather(data: Tensor, idx: Tensor): Tensor {
   return out;
 }
 
-/** Y = X·Wᵀ + b on the last axis; Wt is W pre-transposed to [K, N] (done once per program). */
-export function linear(x: Tensor, Wt: Float32Array, N: number, bias: Tensor | undefined): Tensor {
-  const K = x.shape[x.shape.length - 1];
-  const M = size(x.shape) / K;
-  const out = floatTensor([...x.shape.slice(0, -1), N]);
-  gemm(f32(x), 0, M, K, Wt, N, bias ? f32(bias) : null, f32(out), 0);
-  return out;
+const Gather: Entry = {
+  forward: (_cx, [data, idx]) => ({ outs: [gather(must(data), must(idx))] }),
+  // as nn.Embedding: rows of the ids used get the sum of their gradients; padding_idx gets none
+  backward({ entry }, [dY]) {
+    const data = must(entry.ins[0]), idx = must(entry.ins[1]);
+    const [N, D] = data.shape;
+    const pad = entry.op.attrs.padding_idx as number | undefined;
+    const dW = allocLike(dY, N * D);
+    for (let i = 0; i < idx.data.length; i++) {
+      const id = idx.data[i];
+      if (id === pad) continue;
+      const o = id * D, g = i * D;
+      for (let j = 0; j < D; j++) dW[o + j] += dY![g + j];
+    }
+    return [dW];
+  },
+};
+
+const Identity: Entry = {
+  forward: (_cx, [x]) => ({ outs: [x] }),
+  backward: (_cx, [dY]) => [dY],
+};
+
+/**
+ * Dropout: identity at inference; in training (forwardTrain with dropout on) each value is zeroed
+ * with probability ratio and the rest scaled by 1/(1 − ratio), with a mask drawn from the run's
+ * seeded generator for this op (same seed, same mask), as nn.Dropout does.
+ */
+const Dropout: Entry = {
+  forward(cx, [x]) {
+    const p = cx.op.attrs.ratio as number;
+    if (!cx.dropout || !(p > 0)) return { outs: [x], saved: null };
+    const src = fdata(must(x));
+    const out = floatLike(x, x!.shape), dst = fdata(out);
+    const keep = new Uint8Array(src.length), scale = p >= 1 ? 0 : 1 / (1 - p);
+    const rng = cx.rng();
+    for (let i = 0; i < src.length; i++) {
+      if (rng.next() >= p) {
+        keep[i] = 1;
+        dst[i] = src[i] * scale;
+      }
+    }
+    return { outs: [out], saved: { keep, scale } };
+  },
+  backward({ entry }, [dY]) {
+    const s = entry.saved as { keep: Uint8Array; scale: number } | null;
+    if (s === null) return [dY];
+    const dX = allocLike(dY, dY!.length);
+    for (let i = 0; i < dX.length; i++) if (s.keep[i] === 1) dX[i] = dY![i] * s.scale;
+    return [dX];
+  },
+};
+
+// ---- linear
+
+type Gemm = typeof gemmTS;
+
+/** Linear, Y = X·Wᵀ + b on the last axis, with W pre-transposed once per program (prepare). */
+export function linearEntry(product: Gemm): Entry {
+  return {
+    prepare(_op, weight, prev) {
+      const W = weight(1);
+      if (!W) return undefined; // W computed at run time: transposed per run
+      const [N, K] = W.shape;
+      if (prev instanceof Float32Array || prev instanceof Float64Array) {
+        packTransposed(fdata(W), N, K, prev, N, 0);
+        preparedChanged(prev);
+        return prev;
+      }
+      return transpose(fdata(W), N, K);
+    },
+    forward(cx, [x, W, b]) {
+      const X = must(x), w = must(W);
+      const [N, K] = w.shape;
+      if (X.shape[X.shape.length - 1] !== K) throw new KernelError(`Linear: input has ${X.shape[X.shape.length - 1]} features, the weight reads ${K}`);
+      const Wt = (cx.prepared as FArr | undefined) ?? transpose(fdata(w), N, K);
+      const M = size(X.shape) / K;
+      const out = floatLike(X, [...X.shape.slice(0, -1), N]);
+      product(fdata(X), 0, M, K, Wt, N, b ? fdata(b) : null, fdata(out), 0);
+      return { outs: [out] };
+    },
+    backward({ entry, need }, [dY]) {
+      const X = must(entry.ins[0]), W = must(entry.ins[1]);
+      const [N, K] = W.shape;
+      const M = size(X.shape) / K, g = dY!;
+      const grads: InputGrads = [];
+      if (need[0]) gemmTS(g, 0, M, N, fdata(W), K, null, (grads[0] = allocLike(g, M * K)), 0);
+      if (need[1]) gemmTN(g, 0, M, N, N, fdata(X), 0, K, (grads[1] = allocLike(g, N * K)));
+      if (need[2]) sumRows(g, 0, M, N, N, (grads[2] = allocLike(g, N)));
+      return grads;
+    },
+  };
 }
+
+const MatMul: Entry = {
+  forward(_cx, [a, b]) {
+    const A = must(a), B = must(b);
+    const [K, N] = B.shape;
+    if (B.shape.length !== 2 || A.shape[A.shape.length - 1] !== K) throw new KernelError(`MatMul: [${A.shape}] · [${B.shape}] do not line up`);
+    const M = size(A.shape) / K;
+    const out = floatLike(A, [...A.shape.slice(0, -1), N]);
+    gemm(fdata(A), 0, M, K, fdata(B), N, null, fdata(out), 0);
+    return { outs: [out] };
+  },
+  backward({ entry, need }, [dY]) {
+    const A = must(entry.ins[0]), B = must(entry.ins[1]);
+    const [K, N] = B.shape;
+    const M = size(A.shape) / K, g = dY!;
+    const grads: InputGrads = [];
+    if (need[0]) gemmNT(g, 0, M, N, fdata(B), K, null, (grads[0] = allocLike(g, M * K)), 0);
+    if (need[1]) gemmTN(fdata(A), 0, M, K, K, g, 0, N, (grads[1] = allocLike(g, K * N)));
+    return grads;
+  },
+};
+
+// ---- elementwise
 
 function sameShape(a: Tensor, b: Tensor, what: string) {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) throw new KernelError(`${what}: shapes [${a.shape}] and [${b.shape}] differ`);
 }
 
-export function map(x: Tensor, fn: 'tanh' | 'sigmoid' | 'relu' | 'hard_sigmoid' | 'scale', alpha = 1): Tensor {
-  const out = floatTensor(x.shape);
-  const s = f32(x);
-  const d = f32(out);
+const Add: Entry = {
+  forward(_cx, [a, b]) {
+    sameShape(a!, b!, 'add');
+    const x = fdata(a!), y = fdata(b!), out = floatLike(a, a!.shape), d = fdata(out);
+    for (let i = 0; i < d.length; i++) d[i] = x[i] + y[i];
+    return { outs: [out] };
+  },
+  backward: (_cx, [dY]) => [dY, dY],
+};
+
+const Mul: Entry = {
+  forward(_cx, [a, b]) {
+    sameShape(a!, b!, 'mul');
+    const x = fdata(a!), y = fdata(b!), out = floatLike(a, a!.shape), d = fdata(out);
+    for (let i = 0; i < d.length; i++) d[i] = x[i] * y[i];
+    return { outs: [out] };
+  },
+  backward({ entry, need }, [dY]) {
+    const g = dY!, x = fdata(entry.ins[0]!), y = fdata(entry.ins[1]!);
+    const grads: InputGrads = [];
+    if (need[0]) { const d = (grads[0] = allocLike(g, g.length)); for (let i = 0; i < d.length; i++) d[i] = g[i] * y[i]; }
+    if (need[1]) { const d = (grads[1] = allocLike(g, g.length)); for (let i = 0; i < d.length; i++) d[i] = g[i] * x[i]; }
+    return grads;
+  },
+};
+
+type UnaryFn = 'scale' | 'tanh' | 'relu' | 'sigmoid' | 'hard_sigmoid';
+
+/** d[i] = f(s[i]); one loop per function (a switch outside the loop keeps each loop monomorphic) */
+function mapInto(fn: UnaryFn, s: FArr, d: FArr, alpha: number): void {
   const n = s.length;
   switch (fn) {
-    case 'tanh': for (let i = 0; i < n; i++) d[i] = Math.tanh(s[i]); break;
-    case 'sigmoid': for (let i = 0; i < n; i++) d[i] = 1 / (1 + Math.exp(-s[i])); break;
-    case 'relu': for (let i = 0; i < n; i++) d[i] = s[i] > 0 ? s[i] : 0; break;
-    case 'hard_sigmoid': for (let i = 0; i < n; i++) { const v = 0.2 * s[i] + 0.5; d[i] = v < 0 ? 0 : v > 1 ? 1 : v; } break;
     case 'scale': for (let i = 0; i < n; i++) d[i] = alpha * s[i]; break;
+    case 'tanh': for (let i = 0; i < n; i++) d[i] = Math.tanh(s[i]); break;
+    case 'relu': for (let i = 0; i < n; i++) d[i] = s[i] > 0 ? s[i] : 0; break;
+    case 'sigmoid': for (let i = 0; i < n; i++) d[i] = 1 / (1 + Math.exp(-s[i])); break;
+    case 'hard_sigmoid': for (let i = 0; i < n; i++) { const v = 0.2 * s[i] + 0.5; d[i] = v < 0 ? 0 : v > 1 ? 1 : v; } break;
   }
-  return out;
 }
 
-export function binary(a: Tensor, b: Tensor, fn: 'add' | 'mul'): Tensor {
-  sameShape(a, b, fn);
-  const out = floatTensor(a.shape);
-  const x = f32(a), y = f32(b), d = f32(out);
-  if (fn === 'add') for (let i = 0; i < d.length; i++) d[i] = x[i] + y[i];
-  else for (let i = 0; i < d.length; i++) d[i] = x[i] * y[i];
-  return out;
+/** d[i] = g[i] · f'(x[i]), the derivative taken from the output y (cells.ts) */
+function backInto(fn: UnaryFn, g: FArr, y: FArr, d: FArr, alpha: number): void {
+  const n = g.length;
+  switch (fn) {
+    case 'scale': for (let i = 0; i < n; i++) d[i] = alpha * g[i]; break;
+    case 'tanh': for (let i = 0; i < n; i++) d[i] = g[i] * dact(y[i], TANH); break;
+    case 'relu': for (let i = 0; i < n; i++) d[i] = g[i] * dact(y[i], RELU); break;
+    case 'sigmoid': for (let i = 0; i < n; i++) d[i] = g[i] * dract(y[i], SIGMOID); break;
+    case 'hard_sigmoid': for (let i = 0; i < n; i++) d[i] = g[i] * dract(y[i], HARD_SIGMOID); break;
+  }
 }
 
+function unary(fn: UnaryFn): Entry {
+  return {
+    forward(cx, [x]) {
+      const out = floatLike(x, x!.shape);
+      mapInto(fn, fdata(x!), fdata(out), cx.op.attrs.alpha as number);
+      return { outs: [out] };
+    },
+    backward({ entry }, [dY]) {
+      const d = allocLike(dY, dY!.length);
+      backInto(fn, dY!, fdata(entry.outs[0]!), d, entry.op.attrs.alpha as number);
+      return [d];
+    },
+  };
+}
+
+const Scale = unary('scale');
+const Tanh = unary('tanh');
+const Relu = unary('relu');
+const Sigmoid = unary('sigmoid');
+const HardSigmoid = unary('hard_sigmoid');
+
+/** softmax (or log-softmax) over the last axis, in double precision per row */
 export function softmax(x: Tensor, log: boolean): Tensor {
   const D = x.shape[x.shape.length - 1];
-  const out = floatTensor(x.shape);
-  const s = f32(x), d = f32(out);
+  const out = floatLike(x, x.shape);
+  const s = fdata(x), d = fdata(out);
   for (let r = 0; r < s.length; r += D) {
     let m = -Infinity;
     for (let j = 0; j < D; j++) if (s[r + j] > m) m = s[r + j];
@@ -79,128 +238,25 @@ export function softmax(x: Tensor, log: boolean): Tensor {
   return out;
 }
 
-function strides(shape: number[], axis: number) {
-  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  return { outer, inner };
-}
-
-export function slice(x: Tensor, axis: number, start: number, end: number): Tensor {
-  const { outer, inner } = strides(x.shape, axis);
-  const n = x.shape[axis];
-  if (start < 0 || end > n || start >= end) throw new KernelError(`slice [${start}, ${end}) of an axis of length ${n}`);
-  const shape = [...x.shape];
-  shape[axis] = end - start;
-  const out = x.dtype === 'float32' ? floatTensor(shape) : intTensor(shape);
-  for (let o = 0; o < outer; o++) out.data.set(x.data.subarray((o * n + start) * inner, (o * n + end) * inner), o * (end - start) * inner);
-  return out;
-}
-
-export function concat(parts: Tensor[], axis: number): Tensor {
-  const shape = [...parts[0].shape];
-  shape[axis] = parts.reduce((a, p) => a + p.shape[axis], 0);
-  for (const p of parts) {
-    if (p.shape.length !== shape.length || p.shape.some((d, i) => i !== axis && d !== shape[i])) throw new KernelError(`concat: shapes [${parts.map((q) => q.shape.join(',')).join('] [')}] do not line up on axis ${axis}`);
-  }
-  const out = floatTensor(shape);
-  const { outer } = strides(shape, axis);
-  const innerOf = (p: Tensor) => p.shape.slice(axis).reduce((a, b) => a * b, 1);
-  const total = innerOf(out);
-  for (let o = 0; o < outer; o++) {
-    let off = o * total;
-    for (const p of parts) {
-      const k = innerOf(p);
-      out.data.set(p.data.subarray(o * k, o * k + k), off);
-      off += k;
-    }
-  }
-  return out;
-}
-
-/** tokens [B,T] -> lengths [B]: padding must sit at the end of a row, and a row must not be empty */
-export function seqLengths(tokens: Tensor, pad: number): Tensor {
-  const [B, T] = tokens.shape;
-  const out = intTensor([B]);
-  for (let b = 0; b < B; b++) {
-    let len = 0;
-    for (let t = 0; t < T; t++) {
-      if (tokens.data[b * T + t] !== pad) {
-        if (len !== t) throw new KernelError(`row ${b} has <pad> at step ${len} before a real token at step ${t}: padding must be at the end`);
-        len = t + 1;
+function softmaxEntry(log: boolean): Entry {
+  return {
+    forward: (_cx, [x]) => ({ outs: [softmax(x!, log)] }),
+    // softmax: dx = y ⊙ (dy − Σ dy ⊙ y); log-softmax: dx = dy − e^y Σ dy
+    backward({ entry }, [dY]) {
+      const y = fdata(entry.outs[0]!), g = dY!;
+      const D = entry.outs[0]!.shape[entry.outs[0]!.shape.length - 1];
+      const d = allocLike(g, g.length);
+      for (let r = 0; r < g.length; r += D) {
+        let dot = 0;
+        for (let j = 0; j < D; j++) dot += log ? g[r + j] : g[r + j] * y[r + j];
+        for (let j = 0; j < D; j++) d[r + j] = log ? g[r + j] - Math.exp(y[r + j]) * dot : y[r + j] * (g[r + j] - dot);
       }
-    }
-    if (len === 0) throw new KernelError(`row ${b} is empty (only <pad>): give every row at least one token`);
-    out.data[b] = len;
-  }
-  return out;
+      return [d];
+    },
+  };
 }
 
-function lengthsOr(lengths: Tensor | undefined, B: number, T: number): ArrayLike<number> {
-  return lengths ? lengths.data : new Int32Array(B).fill(T);
-}
-
-export function lastStep(x: Tensor, lengths: Tensor | undefined): Tensor {
-  const [B, T, D] = x.shape;
-  const len = lengthsOr(lengths, B, T);
-  const out = floatTensor([B, D]);
-  for (let b = 0; b < B; b++) {
-    const t = len[b] - 1;
-    out.data.set(x.data.subarray((b * T + t) * D, (b * T + t + 1) * D), b * D);
-  }
-  return out;
-}
-
-export function seqPool(x: Tensor, lengths: Tensor | undefined, mode: string): Tensor {
-  const [B, T, D] = x.shape;
-  const len = lengthsOr(lengths, B, T);
-  const out = floatTensor([B, D]);
-  const s = f32(x), d = f32(out);
-  for (let b = 0; b < B; b++) {
-    for (let j = 0; j < D; j++) {
-      let acc = mode === 'max' ? -Infinity : 0;
-      for (let t = 0; t < len[b]; t++) {
-        const v = s[(b * T + t) * D + j];
-        acc = mode === 'max' ? (v > acc ? v : acc) : acc + v;
-      }
-      d[b * D + j] = mode === 'max' ? acc : acc / len[b];
-    }
-  }
-  return out;
-}
-
-export function repeatVector(v: Tensor, n: number): Tensor {
-  const [B, D] = v.shape;
-  const out = floatTensor([B, n, D]);
-  for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) out.data.set(v.data.subarray(b * D, b * D + D), (b * n + t) * D);
-  return out;
-}
-
-export function maskSteps(x: Tensor, lengths: Tensor): Tensor {
-  const [B, T, D] = x.shape;
-  const out = floatTensor(x.shape, x.data);
-  for (let b = 0; b < B; b++) out.data.fill(0, (b * T + lengths.data[b]) * D, (b + 1) * T * D);
-  return out;
-}
-
-export function mergeDirections(x: Tensor, mode: string): Tensor {
-  const D2 = x.shape[x.shape.length - 1];
-  const H = D2 / 2;
-  const out = floatTensor([...x.shape.slice(0, -1), H]);
-  const s = f32(x), d = f32(out);
-  for (let r = 0, o = 0; r < s.length; r += D2, o += H) {
-    for (let j = 0; j < H; j++) {
-      const a = s[r + j], b = s[r + H + j];
-      d[o + j] = mode === 'sum' ? a + b : mode === 'mul' ? a * b : 0.5 * (a + b);
-    }
-  }
-  return out;
-}
-
-export function stateToVector(s: Tensor): Tensor {
-  const [D, B, H] = s.shape;
-  const out = floatTensor([B, D * H]);
-  for (let d = 0; d < D; d++) for (let b = 0; b < B; b++) out.data.set(s.data.subarray((d * B + b) * H, (d * B + b + 1) * H), b * D * H + d * H);
-  return out;
-}
-
-export type { Attrs };
+export const BASIC_KERNELS = {
+  Gather, Identity, Dropout, MatMul, Linear: linearEntry(gemmTS), Add, Mul, Scale, Tanh, Sigmoid, Relu, HardSigmoid,
+  Softmax: softmaxEntry(false), LogSoftmax: softmaxEntry(true),
+};

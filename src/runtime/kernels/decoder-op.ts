@@ -1,15 +1,21 @@
 // Glue between the executor (runtime/execute.ts) and the attention and decoder kernels: reads an
 // op's inputs by their position in ir/ops.ts, calls the kernel, and after a traced run turns the
-// attention weights and decoder steps into Trace records. Kept out of execute.ts so the executor's
-// dispatch stays one line per op.
+// attention weights and decoder steps into Trace records; and the four ops' kernel-table entries
+// (ATTENTION_KERNELS): forward, backward (attention-train.ts: attention-backward.ts,
+// mha-backward.ts, decoder-backward.ts) and, for Decode, prepare. In training a Decode op with a
+// target runs decodeTrain (teacher forcing / scheduled sampling) and keeps its tape for backward.
 import type { Op, Program } from '../../ir/program';
 import { floatTensor, intTensor, type Tensor } from '../tensor';
 import { decodeIds } from '../tokenize';
 import type { AttentionTrace, NodeTrace } from '../trace';
 import { attentionOp, concatAttentionOp, multiHeadAttentionOp, type ScoreRule } from './attention';
 import { beamSearch } from './beam';
-import { decode, prepareDecoder, type DecodeAttention, type DecodeResult, type PreparedDecoder } from './decoder';
+import { decode, DECODER_GATE_NAMES, prepareDecoder, type DecodeAttention, type DecodeResult, type PreparedDecoder } from './decoder';
+import { attentionOpBackward, DECODE_CELL_WEIGHTS, decodeInputs, decodeOpBackward, decodeTrainOp } from './attention-train';
+import { tapeTrace, type DecodeTape } from './decoder-train';
 import type { CellKind } from './recurrent';
+import { KernelError, type KernelEntry } from './types';
+import { preparedChanged, type Floats } from './gemm';
 
 type Get = (i: number) => Tensor | undefined;
 const f = (t: Tensor | undefined) => t?.data as Float32Array | undefined;
@@ -28,14 +34,13 @@ export function runAttentionOp(op: Op, get: Get, must: (i: number) => Tensor): T
   }
 }
 
-/** Index of the first per-layer cell weight among the Decode op's inputs. */
-const CELL_WEIGHTS = 19;
 
-function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder {
+/** The Decode op's weights re-laid out (the kernel table's prepare: again after markWeightsChanged). */
+export function prepareDecodeOp(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder {
   const a = op.attrs;
   const L = a.num_layers as number;
   const cells = Array.from({ length: L }, (_, l) => {
-    const w = (k: number) => f(must(CELL_WEIGHTS + 4 * l + k))!;
+    const w = (k: number) => f(must(DECODE_CELL_WEIGHTS + 4 * l + k))!;
     return { wih: w(0), whh: w(1), bih: w(2), bhh: w(3) };
   });
   const emb = must(9);
@@ -44,6 +49,7 @@ function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder
       cell: a.cell as CellKind, H: a.hidden_size as number, L, attention: a.attention as DecodeAttention,
       style: (a.attention_style as 'luong' | 'bahdanau') ?? 'bahdanau', bos: a.bos as number, eos: a.eos as number, pad: a.pad as number,
       maxLen: a.max_len as number, strategy: a.strategy as 'greedy' | 'beam', beamWidth: (a.beam_width as number) ?? 1, lengthPenalty: (a.length_penalty as number) ?? 0,
+      earlyStopping: a.early_stopping === true, concatOrder: a.concat_order === 'h_context' ? 'h_context' : 'context_h',
     },
     {
       embedding: f(emb)!, V: emb.shape[0], outW: f(must(10))!, outB: f(must(11))!,
@@ -53,20 +59,12 @@ function prepare(op: Op, get: Get, must: (i: number) => Tensor): PreparedDecoder
   );
 }
 
-/** The Decode op. Prepared weights are cached per op index (they are initializers). */
-export function runDecodeOp(op: Op, k: number, get: Get, must: (i: number) => Tensor, cache: Map<number, PreparedDecoder>, trace: boolean): { outs: Tensor[]; result: DecodeResult } {
-  let P = cache.get(k);
-  if (!P) cache.set(k, (P = prepare(op, get, must)));
-  const memory = get(0), target = get(7), h0 = get(2), init = get(4);
-  const B = memory?.shape[0] ?? target?.shape[0] ?? h0?.shape[1] ?? init?.shape[0];
-  if (B === undefined) throw new Error('the decoder needs a memory, a state or a target to know the batch size');
-  const io = {
-    B,
-    memory: f(memory), S: memory?.shape[1] ?? 0, Dm: memory?.shape[2] ?? 0, memLengths: get(1)?.data,
-    h0: f(h0), c0: f(get(3)), initVec: f(init), Din: init?.shape[1] ?? 0,
-    target: target?.data, T: target?.shape[1] ?? 0, targetLengths: get(8)?.data,
-  };
-  const r = target || P.spec.strategy !== 'beam' ? decode(P, io, { trace }) : beamSearch(P, io, { trace });
+/** The Decode op, on its prepared weights (prepareDecodeOp; made again when they are not given). */
+export function runDecodeOp(op: Op, P: PreparedDecoder | undefined, get: Get, must: (i: number) => Tensor, trace: boolean): { outs: Tensor[]; result: DecodeResult } {
+  P ??= prepareDecodeOp(op, get, must);
+  const io = decodeInputs(Array.from({ length: 9 }, (_, i) => get(i)));
+  const B = io.B;
+  const r = io.target || P.spec.strategy !== 'beam' ? decode(P, io, { trace }) : beamSearch(P, io, { trace });
   const outs = [
     intTensor([B, r.M], r.tokens),
     floatTensor([B, r.M, r.V], r.logprobs),
@@ -144,3 +142,91 @@ export function attentionTraces(program: Program, feeds: Record<string, Tensor>,
   });
   return { nodes, attention };
 }
+
+// ---- kernel-table entries
+
+const getter = (ins: (Tensor | undefined)[]) => (i: number) => ins[i];
+const musts = (ins: (Tensor | undefined)[]) => (i: number) => {
+  const t = ins[i];
+  if (!t) throw new KernelError(`input ${i} is missing`);
+  return t;
+};
+
+const attentionEntry: KernelEntry = {
+  forward: (cx, ins) => ({ outs: runAttentionOp(cx.op, getter(ins), musts(ins)) }),
+  backward: (cx, dOuts) => attentionOpBackward(cx.entry.op, cx.entry.ins, cx.entry.outs, dOuts),
+};
+
+/**
+ * After a weight update: the new transposed matrices copied over the old ones (same arrays, so
+ * their wasm packing is refreshed in place rather than made anew and the gemm keeps its path).
+ */
+function refreshInto(prev: PreparedDecoder, next: PreparedDecoder): PreparedDecoder {
+  const keep = (a: Floats | null, b: Floats | null): Floats | null => {
+    if (a === null || b === null || a.length !== b.length) return b;
+    a.set(b);
+    preparedChanged(a);
+    return a;
+  };
+  next.outT = keep(prev.outT, next.outT)!;
+  next.attnT = keep(prev.attnT, next.attnT);
+  next.combT = keep(prev.combT, next.combT);
+  next.bridgeT = keep(prev.bridgeT, next.bridgeT);
+  next.layers.forEach((l, i) => {
+    const o = prev.layers[i];
+    if (!o) return;
+    l.wihT = keep(o.wihT, l.wihT)!;
+    l.whhT = keep(o.whhT, l.whhT)!;
+  });
+  return Object.assign(prev, next);
+}
+
+/** A training forward's outputs and tape as the DecodeResult a traced run records. */
+function tracedOf(outs: Tensor[], tape: DecodeTape): DecodeResult {
+  const [tokens, logprobs, attention, lengths, score] = outs;
+  const [B, M, V] = logprobs.shape;
+  return {
+    B, M, V, Sw: attention.shape[2], tokens: tokens.data as Int32Array, logprobs: logprobs.data as Float32Array, attention: attention.data as Float32Array,
+    lengths: lengths.data as Int32Array, score: score.data as Float32Array, trace: tapeTrace(tape, DECODER_GATE_NAMES[tape.P.spec.cell]),
+  };
+}
+
+export const ATTENTION_KERNELS = {
+  Attention: attentionEntry,
+  ConcatAttention: attentionEntry,
+  MultiHeadAttention: attentionEntry,
+  Decode: {
+    prepare(op, weight, prev) {
+      const next = prepareDecodeOp(op, weight, (i) => weight(i)!);
+      return prev ? refreshInto(prev as PreparedDecoder, next) : next;
+    },
+    forward(cx, ins) {
+      const P = (cx.prepared as PreparedDecoder | undefined) ?? prepareDecodeOp(cx.op, getter(ins), musts(ins));
+      if (cx.train && ins[7]) {
+        // teacher forcing (scheduled sampling below ratio 1), recording the tape backward reads
+        const rng = cx.rng();
+        const { outs, tape } = decodeTrainOp(cx.op, P, ins, cx.teacherForcingRatio, () => rng.next());
+        const traced = cx.trace ? tracedOf(outs, tape) : undefined;
+        return { outs, saved: tape, traced };
+      }
+      const { outs, result } = runDecodeOp(cx.op, P, getter(ins), musts(ins), cx.trace);
+      return { outs, traced: cx.trace ? result : undefined };
+    },
+    backward(cx, dOuts) {
+      const tape = cx.entry.saved as DecodeTape | undefined;
+      if (!tape) throw new KernelError('the decoder decodes freely here (no target): its chosen tokens have no gradient; give it a target to train it (teacher forcing)');
+      const L = cx.entry.op.attrs.num_layers as number;
+      const { grads, trace } = decodeOpBackward(tape, cx.entry.ins, dOuts, cx.gradTrace !== null);
+      if (trace && cx.gradTrace) {
+        // one record per layer (as a recurrent op records one per direction)
+        const H = tape.P.spec.H;
+        const dst = cx.gradTrace(tape.B, tape.M, H, L, tape.P.spec.cell === 'LSTM');
+        trace.layers.forEach((x, l) => {
+          dst[l].dh.set(x.dh);
+          if (x.dc && dst[l].dc) dst[l].dc!.set(x.dc);
+        });
+      }
+      return grads;
+    },
+  } satisfies KernelEntry,
+};

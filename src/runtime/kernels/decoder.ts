@@ -10,14 +10,19 @@
 //   h_l, c_l = cell_l(x_l, h_l, c_l) for every layer (x_0 = x, x_l = h_{l−1}); PyTorch's cell maths
 //            and gate orders (LSTM i,f,g,o; GRU r,z,n with r·(W_hn h + b_hn); RNN tanh)
 //   luong:   context = attend(h_top(t), memory); feat = tanh(combine_W·[context; h_top] + combine_b)
+//            ([h_top; context] with concatOrder 'h_context', as the PyTorch chatbot tutorial's
+//            cat((rnn_output, context)) — the same weights read in the other order give other numbers)
 //   bahdanau: feat = [h_top; context];   none / concat: feat = h_top
 //   logp   = log_softmax(out_W·feat + out_b)                                  [n, V]
 // Why: the input-side and recurrent products are gemms over all rows, memory-side attention
 // projections are done once per run (kernels/attention.ts prepareKeys), and every buffer is
 // allocated before the step loop, so greedy decoding allocates nothing per step. Rows never mix:
 // a row of a batch gets bit-for-bit what it gets alone.
-import { gemm, transpose } from './gemm';
+import { floatsLike, gemm, transpose, type Floats } from './gemm';
+import { bannedIds, fillId } from '../../ir/decode-ids';
+export { bannedIds, fillId };
 import type { CellKind } from './recurrent';
+import { act, ract, SIGMOID, TANH } from './cells';
 import { attendRow, attnScratch, contextInto, keyLengths, prepareKeys, softmaxInto, type AttnKeys, type AttnScratch, type RuleWeights, type ScoreRule } from './attention';
 
 export type DecodeAttention = 'none' | ScoreRule | 'concat';
@@ -28,31 +33,38 @@ export interface DecodeSpec {
   L: number;
   attention: DecodeAttention;
   style: 'luong' | 'bahdanau';
+  /** the start symbol fed first (always present) */
   bos: number;
+  /** the end symbol (−1: none, every row runs to maxLen) */
   eos: number;
+  /** the padding symbol (−1: none); never written, and what fills a row after its end (see fillId) */
   pad: number;
   maxLen: number;
   strategy: 'greedy' | 'beam';
   beamWidth: number;
   lengthPenalty: number;
+  /** beam: stop a row at beamWidth finished hypotheses (true), or only once no live one can beat the best finished (false, the default) */
+  earlyStopping?: boolean;
+  /** luong: the output layer reads [context; h] (default) or [h; context] */
+  concatOrder?: 'context_h' | 'h_context';
 }
 
 /** The op's weights, PyTorch layout (see the Decode entry of ir/ops.ts). */
 export interface DecodeWeights {
-  embedding: Float32Array;
+  embedding: Floats;
   V: number;
-  outW: Float32Array;
-  outB: Float32Array;
-  attnW?: Float32Array;
-  attnB?: Float32Array;
-  attnWq?: Float32Array;
-  attnWk?: Float32Array;
-  attnV?: Float32Array;
-  combW?: Float32Array;
-  combB?: Float32Array;
-  bridgeW?: Float32Array;
-  bridgeB?: Float32Array;
-  cells: { wih: Float32Array; whh: Float32Array; bih: Float32Array; bhh: Float32Array }[];
+  outW: Floats;
+  outB: Floats;
+  attnW?: Floats;
+  attnB?: Floats;
+  attnWq?: Floats;
+  attnWk?: Floats;
+  attnV?: Floats;
+  combW?: Floats;
+  combB?: Floats;
+  bridgeW?: Floats;
+  bridgeB?: Floats;
+  cells: { wih: Floats; whh: Floats; bih: Floats; bhh: Floats }[];
 }
 
 export class DecodeError extends Error {}
@@ -70,22 +82,24 @@ export interface PreparedDecoder {
   Fo: number;
   /** memory size the attention weights were made for (0 without attention) */
   Dm: number;
-  emb: Float32Array;
-  layers: { I: number; wihT: Float32Array; whhT: Float32Array; bih: Float32Array; bhh: Float32Array }[];
-  outT: Float32Array;
-  outB: Float32Array;
+  emb: Floats;
+  layers: { I: number; wihT: Floats; whhT: Floats; bih: Floats; bhh: Floats }[];
+  outT: Floats;
+  outB: Floats;
   rule: RuleWeights;
   /** concat: attn_Wᵀ [E+H, Smax]; luong / concat: combine_Wᵀ */
-  attnT: Float32Array | null;
-  attnB: Float32Array | null;
+  attnT: Floats | null;
+  attnB: Floats | null;
   Smax: number;
-  combT: Float32Array | null;
-  combB: Float32Array | null;
-  bridgeT: Float32Array | null;
-  bridgeB: Float32Array | null;
+  combT: Floats | null;
+  combB: Floats | null;
+  bridgeT: Floats | null;
+  bridgeB: Floats | null;
+  /** the weights as given (PyTorch layout), which the backward pass reads */
+  weights: DecodeWeights;
 }
 
-function need(a: Float32Array | undefined, what: string, n: number): Float32Array {
+function need(a: Floats | undefined, what: string, n: number): Floats {
   if (!a) throw new DecodeError(`the decoder needs weight ${what}`);
   if (a.length !== n) throw new DecodeError(`weight ${what} has ${a.length} values, expected ${n}`);
   return a;
@@ -117,7 +131,7 @@ export function prepareDecoder(spec: DecodeSpec, w: DecodeWeights): PreparedDeco
   if (bahdanau && Fo !== H + Dm) throw new DecodeError(`out.weight reads ${Fo} features; a Bahdanau decoder's output reads [h; context] = ${H + Dm}`);
   if (!bahdanau && Fo !== H) throw new DecodeError(`out.weight reads ${Fo} features, expected hidden_size ${H}`);
   if (a === 'concat' ? I0 !== H : bahdanau ? I0 <= E : I0 !== E) throw new DecodeError(`rnn.weight_ih_l0 reads ${I0} inputs, which does not fit embedding size ${E} with attention ${a} (${spec.style})`);
-  let attnT: Float32Array | null = null, Smax = 0, combT: Float32Array | null = null;
+  let attnT: Floats | null = null, Smax = 0, combT: Floats | null = null;
   if (a === 'concat') {
     if (!w.attnB) throw new DecodeError('the decoder needs weight attn.bias');
     Smax = w.attnB.length;
@@ -129,28 +143,28 @@ export function prepareDecoder(spec: DecodeSpec, w: DecodeWeights): PreparedDeco
     need(w.combB, 'concat.bias', H);
   }
   const rule: RuleWeights = { W: w.attnW, W_query: w.attnWq, W_key: w.attnWk, v: w.attnV };
-  let bridgeT: Float32Array | null = null;
+  let bridgeT: Floats | null = null;
   if (w.bridgeW) {
     need(w.bridgeB, 'bridge.bias', L * H);
     bridgeT = transpose(w.bridgeW, L * H, w.bridgeW.length / (L * H));
   }
   return {
     spec: { ...spec }, V, E, G, I0, Fo, Dm, emb: w.embedding, layers, outT: transpose(w.outW, V, Fo), outB: w.outB, rule,
-    attnT, attnB: w.attnB ?? null, Smax, combT, combB: w.combB ?? null, bridgeT, bridgeB: w.bridgeB ?? null,
+    attnT, attnB: w.attnB ?? null, Smax, combT, combB: w.combB ?? null, bridgeT, bridgeB: w.bridgeB ?? null, weights: w,
   };
 }
 
 /** What one run reads besides the weights. Arrays are row-major; ints are token ids or lengths. */
 export interface DecodeInputs {
   B: number;
-  memory?: Float32Array;
+  memory?: Floats;
   /** memory steps and size */
   S: number;
   Dm: number;
   memLengths?: ArrayLike<number>;
-  h0?: Float32Array;
-  c0?: Float32Array;
-  initVec?: Float32Array;
+  h0?: Floats;
+  c0?: Floats;
+  initVec?: Floats;
   Din: number;
   target?: ArrayLike<number>;
   /** target steps */
@@ -181,7 +195,7 @@ export interface DecodeResult {
 export interface Memory {
   S: number;
   Dm: number;
-  data: Float32Array;
+  data: Floats;
   /** score rules: keys projected for the rule */
   keys: AttnKeys | null;
   /** valid positions per batch row (concat without lengths: Smax, as the tutorial masks nothing) */
@@ -206,22 +220,22 @@ export function prepareMemory(P: PreparedDecoder, io: DecodeInputs): Memory | nu
 /** Every buffer a run over n rows needs, allocated once before the step loop. */
 export interface RunBufs {
   n: number;
-  h: Float32Array;
-  c: Float32Array;
-  xin: Float32Array;
-  xp: Float32Array;
-  hh: Float32Array;
-  gates: Float32Array;
-  ctx: Float32Array;
-  aw: Float32Array;
+  h: Floats;
+  c: Floats;
+  xin: Floats;
+  xp: Floats;
+  hh: Floats;
+  gates: Floats;
+  ctx: Floats;
+  aw: Floats;
   Sw: number;
-  u: Float32Array;
-  au: Float32Array;
+  u: Floats;
+  au: Floats;
   scores: Float64Array;
-  feat: Float32Array;
-  /** luong: [context; h] per row */
-  stage: Float32Array;
-  logp: Float32Array;
+  feat: Floats;
+  /** luong: [context; h] (or [h; context]) per row */
+  stage: Floats;
+  logp: Floats;
   sc: AttnScratch | null;
   /** batch row of each of the n rows (beam: row = slot / K) */
   memRow: Int32Array;
@@ -231,16 +245,17 @@ export function allocRun(P: PreparedDecoder, mem: Memory | null, n: number, rows
   const { H, L } = P.spec;
   const GH = P.G * H;
   const Sw = P.spec.attention === 'concat' ? P.Smax : mem ? mem.S : 0;
+  const F = (k: number) => floatsLike(P.emb, k);
   const memRow = new Int32Array(n);
   for (let i = 0; i < n; i++) memRow[i] = Math.floor(i / rowsPer);
   return {
     n, memRow, Sw,
-    h: new Float32Array(L * n * H), c: new Float32Array(L * n * H),
-    xin: new Float32Array(n * P.I0), xp: new Float32Array(n * GH), hh: new Float32Array(n * GH), gates: new Float32Array(L * n * GH),
-    ctx: new Float32Array(n * P.Dm), aw: new Float32Array(n * Sw),
-    u: new Float32Array(P.spec.attention === 'concat' ? n * (P.E + Math.max(H, P.Dm)) : 0),
-    au: new Float32Array(n * P.Smax), scores: new Float64Array(Math.max(1, P.Smax)),
-    feat: new Float32Array(n * P.Fo), stage: new Float32Array(P.spec.style === 'luong' ? n * (P.Dm + H) : 0), logp: new Float32Array(n * P.V),
+    h: F(L * n * H), c: F(L * n * H),
+    xin: F(n * P.I0), xp: F(n * GH), hh: F(n * GH), gates: F(L * n * GH),
+    ctx: F(n * P.Dm), aw: F(n * Sw),
+    u: F(P.spec.attention === 'concat' ? n * (P.E + Math.max(H, P.Dm)) : 0),
+    au: F(n * P.Smax), scores: new Float64Array(Math.max(1, P.Smax)),
+    feat: F(n * P.Fo), stage: F(P.spec.style === 'luong' ? n * (P.Dm + H) : 0), logp: F(n * P.V),
     sc: mem?.keys ? attnScratch(mem.keys) : null,
   };
 }
@@ -252,9 +267,9 @@ export function initState(P: PreparedDecoder, io: DecodeInputs, R: RunBufs): voi
   const B = io.B;
   h.fill(0);
   c.fill(0);
-  let src: Float32Array | null = null;
+  let src: Floats | null = null;
   if (io.initVec && P.bridgeT) {
-    src = new Float32Array(B * L * H);
+    src = floatsLike(P.emb, B * L * H);
     gemm(io.initVec, 0, B, io.Din, P.bridgeT, L * H, P.bridgeB, src, 0);
     for (let i = 0; i < src.length; i++) src[i] = Math.tanh(src[i]);
   } else if (io.initVec && io.Din !== H) {
@@ -272,8 +287,6 @@ export function initState(P: PreparedDecoder, io: DecodeInputs, R: RunBufs): voi
     }
   }
 }
-
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** One decoder step for all R.n rows: reads prev tokens and the state in R, leaves logp in R.logp. */
 export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: Int32Array, t: number): void {
@@ -323,10 +336,13 @@ export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: I
   let fs = feat, fOff = 0;
   if (rules && style === 'luong') {
     const cat = R.feat, stage = R.stage, DH = Dm + H;
+    // where context and h sit in the output layer's input: [context; h] or [h; context]
+    const hFirst = P.spec.concatOrder === 'h_context';
+    const cOff = hFirst ? H : 0, hOff = hFirst ? 0 : Dm;
     for (let i = 0; i < n; i++) {
       attendRow(mem!.keys!, memRow[i], h, top + i * H, H, R.sc!, aw, i * Sw, ctx, i * Dm);
-      for (let j = 0; j < Dm; j++) stage[i * DH + j] = ctx[i * Dm + j];
-      for (let j = 0; j < H; j++) stage[i * DH + Dm + j] = h[top + i * H + j];
+      for (let j = 0; j < Dm; j++) stage[i * DH + cOff + j] = ctx[i * Dm + j];
+      for (let j = 0; j < H; j++) stage[i * DH + hOff + j] = h[top + i * H + j];
     }
     gemm(stage, 0, n, DH, P.combT!, H, P.combB, cat, 0);
     for (let k = 0; k < n * H; k++) cat[k] = Math.tanh(cat[k]);
@@ -343,28 +359,35 @@ export function step(P: PreparedDecoder, R: RunBufs, mem: Memory | null, prev: I
   for (let i = 0; i < n; i++) logSoftmaxRow(logp, i * V, V, memRow[i], t);
 }
 
-function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: Float32Array, h: Float32Array, c: Float32Array, hOff: number, gates: Float32Array, gOff: number): void {
+/**
+ * One step of the stacked cell for n rows: xp = W_ih·x + b_ih, hh = W_hh·h + b_hh ([n, G·H] each,
+ * PyTorch's gate order); updates h (and c) at hOff in place, writes the gate activations. The
+ * decoder uses PyTorch's cells (tanh, sigmoid, GRU with linear_before_reset); the activation codes
+ * (cells.ts) are parameters so tests/unit/cells.test.ts checks this copy of the maths against the
+ * reference for every activation pair.
+ */
+export function cellUpdate(cell: CellKind, n: number, H: number, xp: Floats, hh: Floats, h: Floats, c: Floats, hOff: number, gates: Floats, gOff: number, a = TANH, ra = SIGMOID): void {
   const GH = (cell === 'LSTM' ? 4 : cell === 'GRU' ? 3 : 1) * H;
   for (let i = 0; i < n; i++) {
     const xo = i * GH, so = hOff + i * H, go = gOff + i * GH;
     for (let j = 0; j < H; j++) {
       if (cell === 'LSTM') {
-        const ig = sigmoid(xp[xo + j] + hh[xo + j]);
-        const fg = sigmoid(xp[xo + H + j] + hh[xo + H + j]);
-        const gg = Math.tanh(xp[xo + 2 * H + j] + hh[xo + 2 * H + j]);
-        const og = sigmoid(xp[xo + 3 * H + j] + hh[xo + 3 * H + j]);
+        const ig = ract(xp[xo + j] + hh[xo + j], ra);
+        const fg = ract(xp[xo + H + j] + hh[xo + H + j], ra);
+        const gg = act(xp[xo + 2 * H + j] + hh[xo + 2 * H + j], a);
+        const og = ract(xp[xo + 3 * H + j] + hh[xo + 3 * H + j], ra);
         c[so + j] = fg * c[so + j] + ig * gg;
-        h[so + j] = og * Math.tanh(c[so + j]);
+        h[so + j] = og * act(c[so + j], a);
         gates[go + j] = ig; gates[go + H + j] = fg; gates[go + 2 * H + j] = gg; gates[go + 3 * H + j] = og;
       } else if (cell === 'GRU') {
-        const rg = sigmoid(xp[xo + j] + hh[xo + j]);
-        const zg = sigmoid(xp[xo + H + j] + hh[xo + H + j]);
-        const ng = Math.tanh(xp[xo + 2 * H + j] + rg * hh[xo + 2 * H + j]);
+        const rg = ract(xp[xo + j] + hh[xo + j], ra);
+        const zg = ract(xp[xo + H + j] + hh[xo + H + j], ra);
+        const ng = act(xp[xo + 2 * H + j] + rg * hh[xo + 2 * H + j], a);
         h[so + j] = ng + zg * (h[so + j] - ng);
         gates[go + j] = rg; gates[go + H + j] = zg; gates[go + 2 * H + j] = ng;
       } else {
         const pre = xp[xo + j] + hh[xo + j];
-        h[so + j] = Math.tanh(pre);
+        h[so + j] = act(pre, a);
         gates[go + j] = pre;
       }
     }
@@ -372,7 +395,7 @@ function cellUpdate(cell: CellKind, n: number, H: number, xp: Float32Array, hh: 
 }
 
 /** In place: x − log Σ e^x, in double precision; a non-finite row is an error naming row and step. */
-function logSoftmaxRow(x: Float32Array, off: number, V: number, row: number, t: number): void {
+function logSoftmaxRow(x: Floats, off: number, V: number, row: number, t: number): void {
   let m = -Infinity;
   for (let j = 0; j < V; j++) if (x[off + j] > m) m = x[off + j];
   let sum = 0;
@@ -384,7 +407,8 @@ function logSoftmaxRow(x: Float32Array, off: number, V: number, row: number, t: 
 
 /** Greedy decoding, or forced decoding when io.target is given. */
 export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boolean } = {}): DecodeResult {
-  const { H, L, eos, pad, bos } = P.spec;
+  const { H, L, eos, bos } = P.spec;
+  const pad = fillId(P.spec);
   const { B } = io;
   const V = P.V, GH = P.G * H;
   const forced = io.target !== undefined;
@@ -402,6 +426,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
   const score = new Float64Array(B);
   const done = new Uint8Array(B);
   const prev = new Int32Array(B).fill(bos);
+  const banned = bannedIds(P.spec, V);
+  let firstAllowed = 0;
+  while (firstAllowed < V - 1 && banned[firstAllowed]) firstAllowed++;
   const names = DECODER_GATE_NAMES[P.spec.cell];
   const tr = opts.trace ? Array.from({ length: L }, () => ({ h: new Float32Array(B * steps * H), c: P.spec.cell === 'LSTM' ? new Float32Array(B * steps * H) : undefined, g: new Float32Array(B * steps * GH) })) : null;
   let active = B;
@@ -419,9 +446,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
       let y: number;
       if (forced) y = io.target![b * io.T + t];
       else {
-        // the most likely token, lowest id on ties; never <pad>, which marks the end of a row
-        y = pad === 0 ? 1 : 0;
-        for (let v = y + 1; v < V; v++) if (v !== pad && R.logp[lo + v] > R.logp[lo + y]) y = v;
+        // the most likely token, lowest id on ties; never <pad> (it marks the end of a row) nor <s>
+        y = firstAllowed;
+        for (let v = y + 1; v < V; v++) if (!banned[v] && R.logp[lo + v] > R.logp[lo + y]) y = v;
       }
       const st = b * steps + t;
       for (let v = 0; v < V; v++) lp[st * V + v] = R.logp[lo + v];
@@ -446,7 +473,9 @@ export function decode(P: PreparedDecoder, io: DecodeInputs, opts: { trace?: boo
     }
   }
   // trim the step axis to the longest row
-  let M = 1;
+  // forced decoding keeps the target's T steps (the shape inference promised [B, T, ·], and a loss
+  // lines the target [B, T] up with it); greedy trims to the longest row
+  let M = forced ? Math.max(1, steps) : 1;
   for (let b = 0; b < B; b++) if (lengths[b] > M) M = lengths[b];
   const trim = <A extends Float32Array | Int32Array>(a: A, w: number): A => {
     const out = new (a.constructor as { new (n: number): A })(B * M * w);

@@ -7,16 +7,29 @@
 // and 4 values of k at a time: each inner iteration loads 4 weights, does 16 multiply-adds held in
 // (double) registers and touches each of the 4 output rows once (load + store). Measured on Node 20
 // this is ~2.4x faster than the naive k-outer/j-inner loop and faster than dot-product forms.
-// Every function here is monomorphic (Float32Array only), allocates nothing and uses no closures,
-// so callers can use them inside time loops.
+// Every function here allocates nothing and uses no closures, so callers can use them inside time
+// loops. They are typed over Float32Array | Float64Array (FArr) so the float64 gradient check can
+// run them, but ordinary runs only ever pass Float32Arrays, so V8 keeps them monomorphic.
 //
 // gemmTS is the reference. gemm() sends a product to the WebAssembly SIMD kernel
 // (gemmSimd in wasm/pack.ts) when the SIMD backend is on, the product is big enough, and Wt is a
 // prepared weight: an array made by transpose() and used at least once before. Such arrays are
 // treated as immutable from then on (they are derived copies; a trainer re-prepares them), so
-// their packing into wasm memory is made once and reused.
+// their packing into wasm memory is made once and reused — until the owner rewrites one in place
+// after a weight update and says so with preparedChanged(), which re-packs it (weights.ts).
+//
+// Backward needs the two other products, gemmTN (Aᵀ·B: weight gradients summed over rows) and
+// gemmNT (A·Bᵀ with B in PyTorch's [out, in] layout), in the same style.
+import type { FArr } from '../tensor';
+
+/** A float buffer a kernel reads or writes (the attention and decoder kernels' name for FArr). */
+export type Floats = FArr;
+/** A new zeroed buffer of the same precision as `like`. */
+export function floatsLike<A extends FArr>(like: A, n: number): A {
+  return (like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) as A;
+}
 import { kernelBackend } from './wasm/runtime';
-import { gemmSimd } from './wasm/pack';
+import { gemmSimd, repackPrepared } from './wasm/pack';
 
 /** smallest M*K*N sent to the SIMD kernel: below it, copying X and Y costs more than it saves */
 const SIMD_MIN_WORK = 8192;
@@ -31,23 +44,29 @@ const usedOnce = new WeakSet<Float32Array>();
  * `bias` is still added once.
  */
 export function gemm(
-  X: Float32Array, xOff: number, M: number, K: number,
-  Wt: Float32Array, N: number, bias: Float32Array | null,
-  Y: Float32Array, yOff: number, accumulate = false,
+  X: FArr, xOff: number, M: number, K: number,
+  Wt: FArr, N: number, bias: FArr | null,
+  Y: FArr, yOff: number, accumulate = false,
 ): void {
-  if (!accumulate && K >= 4 && M * K * N >= SIMD_MIN_WORK && prepared.has(Wt) && kernelBackend() === 'simd') {
-    if (usedOnce.has(Wt)) {
-      if (gemmSimd(X, xOff, M, K, Wt, N, bias, Y, yOff)) return;
-    } else usedOnce.add(Wt);
+  // prepared weights are always Float32Arrays (transpose() marks no other), so a float64 run never gets here
+  if (!accumulate && K >= 4 && M * K * N >= SIMD_MIN_WORK && prepared.has(Wt as Float32Array) && X instanceof Float32Array && kernelBackend() === 'simd') {
+    if (usedOnce.has(Wt as Float32Array)) {
+      if (gemmSimd(X as Float32Array, xOff, M, K, Wt as Float32Array, N, bias as Float32Array | null, Y as Float32Array, yOff)) return;
+    } else usedOnce.add(Wt as Float32Array);
   }
   gemmTS(X, xOff, M, K, Wt, N, bias, Y, yOff, accumulate);
 }
 
+/** A prepared weight (made by transpose()) was rewritten in place: its wasm packing follows. */
+export function preparedChanged(Wt: FArr): void {
+  if (Wt instanceof Float32Array && prepared.has(Wt)) repackPrepared(Wt);
+}
+
 /** The reference gemm in plain TS: same contract as gemm(), never leaves JS. */
 export function gemmTS(
-  X: Float32Array, xOff: number, M: number, K: number,
-  Wt: Float32Array, N: number, bias: Float32Array | null,
-  Y: Float32Array, yOff: number, accumulate = false,
+  X: FArr, xOff: number, M: number, K: number,
+  Wt: FArr, N: number, bias: FArr | null,
+  Y: FArr, yOff: number, accumulate = false,
 ): void {
   if (M <= 0 || N <= 0) return;
   // Initialise Y rows with the bias (or zero) unless accumulating.
@@ -73,7 +92,7 @@ export function gemmTS(
 }
 
 /** Four rows of X (starting at x0, stride K) into four rows of Y (starting at y0, stride N). */
-function rows4(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: number, Y: Float32Array, y0: number): void {
+function rows4(X: FArr, x0: number, K: number, Wt: FArr, N: number, Y: FArr, y0: number): void {
   const x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
   const y1 = y0 + N, y2 = y1 + N, y3 = y2 + N;
   let k = 0;
@@ -105,7 +124,7 @@ function rows4(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: numb
 }
 
 /** One row of X into one row of Y (remainder rows, and M = 1 decoding steps). */
-function rows1(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: number, Y: Float32Array, y0: number): void {
+function rows1(X: FArr, x0: number, K: number, Wt: FArr, N: number, Y: FArr, y0: number): void {
   let k = 0;
   for (; k + 4 <= K; k += 4) {
     const a0 = X[x0 + k], a1 = X[x0 + k + 1], a2 = X[x0 + k + 2], a3 = X[x0 + k + 3];
@@ -127,8 +146,8 @@ function rows1(X: Float32Array, x0: number, K: number, Wt: Float32Array, N: numb
  * matrices side by side (e.g. both directions' W_ih) into one Wt for a single gemm.
  */
 export function packTransposed(
-  W: Float32Array, rows: number, cols: number,
-  dst: Float32Array, ldDst: number, colOff: number,
+  W: ArrayLike<number>, rows: number, cols: number,
+  dst: FArr, ldDst: number, colOff: number,
 ): void {
   if (W.length < rows * cols) throw new Error(`packTransposed: weight has ${W.length} values, [${rows}, ${cols}] needs ${rows * cols}`);
   for (let r = 0; r < rows; r++) {
@@ -137,11 +156,14 @@ export function packTransposed(
   }
 }
 
-/** W[rows, cols] -> new Wt[cols, rows], a prepared weight (see gemm()): do not modify it after use. */
-export function transpose(W: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+/**
+ * W[rows, cols] -> new Wt[cols, rows] (same precision as W), a prepared weight (see gemm()): do not
+ * modify it after use, except through a rewrite followed by preparedChanged().
+ */
+export function transpose<A extends FArr>(W: A, rows: number, cols: number): A {
+  const out = (W instanceof Float64Array ? new Float64Array(rows * cols) : new Float32Array(rows * cols)) as A;
   packTransposed(W, rows, cols, out, rows, 0);
-  prepared.add(out);
+  if (out instanceof Float32Array) prepared.add(out);
   return out;
 }
 
@@ -150,4 +172,95 @@ export function linear(X: Float32Array, M: number, K: number, W: Float32Array, N
   const Y = new Float32Array(M * N);
   gemm(X, 0, M, K, transpose(W, N, K), N, bias, Y, 0);
   return Y;
+}
+
+/**
+ * C[M, N] (+)= Aᵀ·B with A [R, M] (row stride lda, from aOff) and B [R, N] (row-major, from bOff):
+ * the weight gradient Σ_r dYᵀ·X of a product over R rows. Blocks of 4 rows of A/B × 4 rows of C:
+ * 16 products of A held in registers, so each inner iteration loads 4 values of B and updates 4
+ * rows of C (12 memory operations per 16 multiply-adds, as rows4 does). A block of 4 rows of A
+ * that is all zero (padded steps of a ragged batch) is skipped.
+ */
+export function gemmTN(A: FArr, aOff: number, R: number, M: number, lda: number, B: FArr, bOff: number, N: number, C: FArr, accumulate = false): void {
+  if (!accumulate) C.fill(0, 0, M * N);
+  let r = 0;
+  for (; r + 4 <= R; r += 4) {
+    const a0 = aOff + r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    if (zeroRows(A, a0, lda, 4, M)) continue;
+    const b0 = bOff + r * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+    let m = 0;
+    for (; m + 4 <= M; m += 4) {
+      const x00 = A[a0 + m], x01 = A[a1 + m], x02 = A[a2 + m], x03 = A[a3 + m];
+      const x10 = A[a0 + m + 1], x11 = A[a1 + m + 1], x12 = A[a2 + m + 1], x13 = A[a3 + m + 1];
+      const x20 = A[a0 + m + 2], x21 = A[a1 + m + 2], x22 = A[a2 + m + 2], x23 = A[a3 + m + 2];
+      const x30 = A[a0 + m + 3], x31 = A[a1 + m + 3], x32 = A[a2 + m + 3], x33 = A[a3 + m + 3];
+      const c0 = m * N, c1 = c0 + N, c2 = c1 + N, c3 = c2 + N;
+      for (let n = 0; n < N; n++) {
+        const v0 = B[b0 + n], v1 = B[b1 + n], v2 = B[b2 + n], v3 = B[b3 + n];
+        C[c0 + n] += x00 * v0 + x01 * v1 + x02 * v2 + x03 * v3;
+        C[c1 + n] += x10 * v0 + x11 * v1 + x12 * v2 + x13 * v3;
+        C[c2 + n] += x20 * v0 + x21 * v1 + x22 * v2 + x23 * v3;
+        C[c3 + n] += x30 * v0 + x31 * v1 + x32 * v2 + x33 * v3;
+      }
+    }
+    for (; m < M; m++) {
+      const x0 = A[a0 + m], x1 = A[a1 + m], x2 = A[a2 + m], x3 = A[a3 + m];
+      const c = m * N;
+      for (let n = 0; n < N; n++) C[c + n] += x0 * B[b0 + n] + x1 * B[b1 + n] + x2 * B[b2 + n] + x3 * B[b3 + n];
+    }
+  }
+  for (; r < R; r++) {
+    const a0 = aOff + r * lda, b0 = bOff + r * N;
+    for (let m = 0; m < M; m++) {
+      const x0 = A[a0 + m];
+      if (x0 === 0) continue;
+      const c = m * N;
+      for (let n = 0; n < N; n++) C[c + n] += x0 * B[b0 + n];
+    }
+  }
+}
+
+function zeroRows(A: FArr, a0: number, lda: number, rows: number, M: number): boolean {
+  for (let i = 0; i < rows; i++) {
+    const a = a0 + i * lda;
+    for (let m = 0; m < M; m++) if (A[a + m] !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Y[M, N] (+)= X[M, K]·Wᵀ with W [N, K] row-major (PyTorch's [out, in]), at xOff / yOff; plus bias
+ * unless null. Dot products, four columns at a time sharing the loads of X.
+ */
+export function gemmNT(X: FArr, xOff: number, M: number, K: number, W: FArr, N: number, bias: FArr | null, Y: FArr, yOff: number, accumulate = false): void {
+  for (let m = 0; m < M; m++) {
+    const x = xOff + m * K, y = yOff + m * N;
+    let n = 0;
+    for (; n + 4 <= N; n += 4) {
+      const w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const v = X[x + k];
+        s0 += v * W[w0 + k]; s1 += v * W[w1 + k]; s2 += v * W[w2 + k]; s3 += v * W[w3 + k];
+      }
+      if (bias !== null) { s0 += bias[n]; s1 += bias[n + 1]; s2 += bias[n + 2]; s3 += bias[n + 3]; }
+      if (accumulate) { Y[y + n] += s0; Y[y + n + 1] += s1; Y[y + n + 2] += s2; Y[y + n + 3] += s3; }
+      else { Y[y + n] = s0; Y[y + n + 1] = s1; Y[y + n + 2] = s2; Y[y + n + 3] = s3; }
+    }
+    for (; n < N; n++) {
+      const w0 = n * K;
+      let s = bias !== null ? bias[n] : 0;
+      for (let k = 0; k < K; k++) s += X[x + k] * W[w0 + k];
+      if (accumulate) Y[y + n] += s; else Y[y + n] = s;
+    }
+  }
+}
+
+/** out[N] (+)= Σ_r A[r, aOff.. aOff+N) over R rows of stride lda (bias gradients) */
+export function sumRows(A: FArr, aOff: number, R: number, N: number, lda: number, out: FArr, accumulate = false): void {
+  if (!accumulate) out.fill(0, 0, N);
+  for (let r = 0; r < R; r++) {
+    const a = aOff + r * lda;
+    for (let n = 0; n < N; n++) out[n] += A[a + n];
+  }
 }

@@ -12,20 +12,26 @@
 // - Ragged batches (packed-sequence semantics) are handled by ordering batch rows by length,
 //   longest first: at step s the rows still running are a prefix of the state matrix, so the
 //   recurrent gemm simply shrinks to that prefix and finished rows keep their final state.
-// - Activations are selected by small integer codes (no closures) so V8 inlines them.
-// - This TS loop is the reference. By default (kernelBackend() === 'simd', wherever WebAssembly
-//   SIMD exists) runLayer hands the same work to wasm/recurrent-simd.ts, which keeps the same
-//   contract; `opts.backend` or setKernelBackend() pins one, and the tests compare the two.
+// - Activations are selected by small integer codes (no closures) so V8 inlines them; they and
+//   their derivatives live in cells.ts with the reference statement of every cell.
+// - This TS loop (runLayerTS) is the reference. The executor picks it or the WebAssembly SIMD loop
+//   (wasm/recurrent-simd.ts, same contract) through the kernel table (kernels/table.ts, backend.ts);
+//   runLayer() is the stand-alone entry that follows setKernelBackend(), and the tests compare both.
+// - Arrays are Float32Array in every ordinary run; the float64 gradient check passes Float64Arrays
+//   (weights, x and workspace alike), and every result is allocated like x.
+// - Weights change (an optimiser step): refreshLayer() re-derives the layout in place, SIMD
+//   packing included, so nothing that was prepared goes stale and nothing grows.
+import type { FArr } from '../tensor';
+import { allocLike } from '../tensor';
 import { gemmTS, packTransposed } from './gemm';
+import { act, actCode as toActCode, ract, ractCode as toRactCode, GATE_COUNT, CELL_GATES, type CellKind, type Activation, type RecurrentActivation } from './cells';
 import { kernelBackend, type KernelBackend } from './wasm/runtime';
-import { prepareSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
+import { refreshSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
 
-export type CellKind = 'RNN' | 'LSTM' | 'GRU';
-export type Activation = 'tanh' | 'relu';
-export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid'; // hard_sigmoid = max(0, min(1, 0.2*x + 0.5))
+export type { CellKind, Activation, RecurrentActivation };
 
 /** Weights of ONE layer, ONE direction, PyTorch layout and gate order (LSTM i,f,g,o; GRU r,z,n). */
-export interface DirectionWeights { w_ih: Float32Array; w_hh: Float32Array; b_ih: Float32Array; b_hh: Float32Array; }
+export interface DirectionWeights<A extends FArr = Float32Array> { w_ih: A; w_hh: A; b_ih: A; b_hh: A; }
 
 export interface LayerSpec {
   cell: CellKind;
@@ -38,47 +44,58 @@ export interface LayerSpec {
 }
 
 /** Weights re-laid out once for the fast loops. Fields other than `spec` are internal. */
-export interface PreparedLayer {
+export interface PreparedLayer<A extends FArr = Float32Array> {
   spec: LayerSpec;
   /** @internal directions (1 or 2), gates per cell, hidden, input sizes */
   D: number; G: number; H: number; I: number;
   /** @internal W_ih of all directions, transposed: [I, D*G*H] */
-  wihT: Float32Array;
+  wihT: A;
   /** @internal folded projection bias [D*G*H] */
-  bx: Float32Array;
+  bx: A;
   /** @internal per direction W_hh^T: [H, G*H]; GRU with linearBeforeReset=false: only the r,z rows, [H, 2H] */
-  whhT: Float32Array[];
+  whhT: A[];
   /** @internal per direction bias added to h·W_hh^T (GRU lbr=true: [0, 0, b_hn]) or null */
-  bh: (Float32Array | null)[];
+  bh: (A | null)[];
   /** @internal GRU with linearBeforeReset=false: per direction W_hn^T [H, H] */
-  whnT: Float32Array[];
+  whnT: A[];
   /** @internal the same weights packed into wasm memory for the SIMD kernels (null: unavailable) */
   simd?: unknown;
 }
 
-export interface LayerTrace {
-  h: Float32Array;
-  c?: Float32Array;
-  gates: Record<string, Float32Array>;
+export interface LayerTrace<A extends FArr = Float32Array> {
+  h: A;
+  c?: A;
+  gates: Record<string, A>;
 }
-export interface LayerResult {
-  y: Float32Array;
-  hN: Float32Array;
-  cN?: Float32Array;
-  trace?: LayerTrace[];
+export interface LayerResult<A extends FArr = Float32Array> {
+  y: A;
+  hN: A;
+  cN?: A;
+  trace?: LayerTrace<A>[];
 }
 
-/** Reusable scratch buffers; create once per program/executor. Not safe to share between concurrent runs. */
+/**
+ * Reusable scratch buffers; create once per program/executor. Not safe to share between
+ * concurrent runs. Float buffers are Float32Array, or Float64Array for a float64 workspace.
+ */
 export class Workspace {
-  private f32s = new Map<string, Float32Array>();
+  private f32s = new Map<string, FArr>();
   private i32s = new Map<string, Int32Array>();
-  /** A Float32Array of at least n elements (contents unspecified). */
-  f32(key: string, n: number): Float32Array {
+  constructor(readonly float64 = false) {}
+  /** A float array of at least n elements (contents unspecified). */
+  f32(key: string, n: number): FArr {
     let b = this.f32s.get(key);
     if (b === undefined || b.length < n) {
-      b = new Float32Array(Math.max(n, b === undefined ? 0 : b.length * 2));
+      const len = Math.max(n, b === undefined ? 0 : b.length * 2);
+      b = this.float64 ? new Float64Array(len) : new Float32Array(len);
       this.f32s.set(key, b);
     }
+    return b;
+  }
+  /** A zeroed float array of at least n elements. */
+  zeros(key: string, n: number): FArr {
+    const b = this.f32(key, n);
+    b.fill(0, 0, n);
     return b;
   }
   /** An Int32Array of at least n elements (contents unspecified). */
@@ -92,15 +109,28 @@ export class Workspace {
   }
 }
 
-const GATES: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3 };
-const GATE_NAMES: Record<CellKind, string[]> = { RNN: ['a'], LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'] };
+const GATES = GATE_COUNT;
+const GATE_NAMES = CELL_GATES;
 
-function checkLen(what: string, a: Float32Array | undefined, n: number): void {
+function checkLen(what: string, a: ArrayLike<number> | undefined, n: number): void {
   if (a === undefined) throw new Error(`recurrent layer: missing ${what}`);
   if (a.length !== n) throw new Error(`recurrent layer: ${what} has ${a.length} values, expected ${n}`);
 }
 
-export function prepareLayer(spec: LayerSpec, fwd: DirectionWeights, bwd?: DirectionWeights): PreparedLayer {
+export function prepareLayer<A extends FArr>(spec: LayerSpec, fwd: DirectionWeights<A>, bwd?: DirectionWeights<A>): PreparedLayer<A> {
+  return derive(spec, fwd, bwd, null);
+}
+
+/**
+ * The layer's weights were changed in place (same arrays, new values): re-derive the re-laid-out
+ * copies into the same buffers, and the SIMD packing over the same wasm blocks when there is one.
+ */
+export function refreshLayer<A extends FArr>(layer: PreparedLayer<A>, fwd: DirectionWeights<A>, bwd?: DirectionWeights<A>): void {
+  derive(layer.spec, fwd, bwd, layer);
+  if (layer.wihT instanceof Float32Array) refreshSimdLayer(layer as PreparedLayer);
+}
+
+function derive<A extends FArr>(spec: LayerSpec, fwd: DirectionWeights<A>, bwd: DirectionWeights<A> | undefined, into: PreparedLayer<A> | null): PreparedLayer<A> {
   const G = GATES[spec.cell];
   if (G === undefined) throw new Error(`recurrent layer: unknown cell ${String(spec.cell)}`);
   const H = spec.hiddenSize, I = spec.inputSize;
@@ -110,9 +140,10 @@ export function prepareLayer(spec: LayerSpec, fwd: DirectionWeights, bwd?: Direc
   const D = dirs.length, GH = G * H;
   const lbrGru = spec.cell === 'GRU' && spec.linearBeforeReset;
   const paperGru = spec.cell === 'GRU' && !spec.linearBeforeReset;
-  const wihT = new Float32Array(I * D * GH);
-  const bx = new Float32Array(D * GH);
-  const whhT: Float32Array[] = [], bh: (Float32Array | null)[] = [], whnT: Float32Array[] = [];
+  const alloc = (n: number) => allocLike(fwd.w_ih, n) as A;
+  const wihT = into?.wihT ?? alloc(I * D * GH);
+  const bx = into?.bx ?? alloc(D * GH);
+  const whhT: A[] = [], bh: (A | null)[] = [], whnT: A[] = [];
   dirs.forEach((w, d) => {
     const tag = d === 0 ? '' : ' (reverse)';
     checkLen(`w_ih${tag}`, w.w_ih, GH * I);
@@ -123,22 +154,22 @@ export function prepareLayer(spec: LayerSpec, fwd: DirectionWeights, bwd?: Direc
     for (let j = 0; j < GH; j++) bx[d * GH + j] = w.b_ih[j];
     if (paperGru) {
       // r,z rows of W_hh in one matrix, W_hn separately (it multiplies r*h); all of b_hh is outside r.
-      const rz = new Float32Array(H * 2 * H);
+      const rz = into?.whhT[d] ?? alloc(H * 2 * H);
       packTransposed(w.w_hh.subarray(0, 2 * H * H), 2 * H, H, rz, 2 * H, 0);
       whhT.push(rz);
-      const n = new Float32Array(H * H);
+      const n = into?.whnT[d] ?? alloc(H * H);
       packTransposed(w.w_hh.subarray(2 * H * H, 3 * H * H), H, H, n, H, 0);
       whnT.push(n);
       for (let j = 0; j < GH; j++) bx[d * GH + j] += w.b_hh[j];
       bh.push(null);
     } else {
-      const t = new Float32Array(H * GH);
+      const t = into?.whhT[d] ?? alloc(H * GH);
       packTransposed(w.w_hh, GH, H, t, GH, 0);
       whhT.push(t);
       if (lbrGru) {
         // b_hn must stay inside r * (W_hn h + b_hn); b_hr, b_hz fold into the projection.
         for (let j = 0; j < 2 * H; j++) bx[d * GH + j] += w.b_hh[j];
-        const b = new Float32Array(GH);
+        const b = into?.bh[d] ?? alloc(GH);
         for (let j = 2 * H; j < GH; j++) b[j] = w.b_hh[j];
         bh.push(b);
       } else {
@@ -147,66 +178,68 @@ export function prepareLayer(spec: LayerSpec, fwd: DirectionWeights, bwd?: Direc
       }
     }
   });
-  const layer: PreparedLayer = { spec: { ...spec }, D, G, H, I, wihT, bx, whhT, bh, whnT };
-  // re-lay the weights out for the SIMD kernels now, not on the first run
-  if (kernelBackend() === 'simd') prepareSimdLayer(layer);
-  return layer;
+  if (into !== null) return into;
+  return { spec: { ...spec }, D, G, H, I, wihT, bx, whhT, bh, whnT };
 }
 
-// ---- activations, by integer code so the hot loops stay monomorphic ----
-const TANH = 0, RELU = 1, SIGMOID = 0, HARD_SIGMOID = 1;
+export interface RunLayerOptions<A extends FArr = Float32Array> { h0?: A; c0?: A; lengths?: Int32Array; trace?: boolean; workspace?: Workspace }
 
-function act(x: number, code: number): number {
-  return code === TANH ? Math.tanh(x) : (x > 0 ? x : 0);
-}
-function ract(x: number, code: number): number {
-  if (code === SIGMOID) return 1 / (1 + Math.exp(-x));
-  const v = 0.2 * x + 0.5;
-  return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-export function runLayer(
-  layer: PreparedLayer, x: Float32Array, B: number, T: number,
-  opts: { h0?: Float32Array; c0?: Float32Array; lengths?: Int32Array; trace?: boolean; workspace?: Workspace; backend?: KernelBackend } = {},
-): LayerResult {
-  const { spec, D, G, H, I } = layer;
-  const GH = G * H, DGH = D * GH, DH = D * H;
-  const isLSTM = spec.cell === 'LSTM';
-  checkLen('x', x, B * T * I);
-  if (opts.h0 !== undefined) checkLen('h0', opts.h0, D * B * H);
-  if (opts.c0 !== undefined) {
-    if (!isLSTM) throw new Error(`recurrent layer: c0 given to a ${spec.cell} layer`);
-    checkLen('c0', opts.c0, D * B * H);
-  }
-  const ws = opts.workspace ?? new Workspace();
-  const wantTrace = opts.trace === true;
-
-  // Lengths, and batch rows ordered longest first (stable) so that active rows form a prefix.
+/** Rows ordered longest first (stable) and their lengths, so that the rows still running form a prefix. */
+export function sortedRows(ws: Workspace, B: number, T: number, lengths: Int32Array | undefined): { perm: Int32Array; len: Int32Array; ragged: boolean } {
   const perm = ws.i32('perm', B);
   const len = ws.i32('len', B);
+  let ragged = false;
   for (let b = 0; b < B; b++) {
-    const L = opts.lengths === undefined ? T : opts.lengths[b];
+    const L = lengths === undefined ? T : lengths[b];
     if (!(L >= 0 && L <= T)) throw new Error(`recurrent layer: lengths[${b}] = ${L} is outside [0, ${T}]`);
     len[b] = L;
     perm[b] = b;
+    if (L < T) ragged = true;
   }
-  if (opts.lengths !== undefined) insertionSortByLengthDesc(perm, len, B);
+  if (lengths !== undefined) insertionSortByLengthDesc(perm, len, B);
+  return { perm, len, ragged };
+}
 
-  if ((opts.backend ?? kernelBackend()) === 'simd') {
-    let ragged = false;
-    for (let b = 0; b < B; b++) if (len[b] < T) ragged = true;
-    const r = runLayerSimd({ layer, x, B, T, perm, len, ragged, h0: opts.h0, c0: opts.c0, trace: wantTrace });
-    if (r !== null) return r;
+/** One layer on the kernels setKernelBackend() chose (or `backend`): the stand-alone entry point. */
+export function runLayer<A extends FArr>(layer: PreparedLayer<A>, x: A, B: number, T: number, opts: RunLayerOptions<A> & { backend?: KernelBackend } = {}): LayerResult<A> {
+  if ((opts.backend ?? kernelBackend()) === 'simd' && x instanceof Float32Array) {
+    checkInputs(layer, x, B, T, opts);
+    const { perm, len, ragged } = sortedRows(opts.workspace ?? new Workspace(), B, T, opts.lengths);
+    const r = runLayerSimd({ layer: layer as PreparedLayer, x, B, T, perm, len, ragged, h0: opts.h0 as Float32Array | undefined, c0: opts.c0 as Float32Array | undefined, trace: opts.trace === true });
+    if (r !== null) return r as LayerResult<A>;
   }
+  return runLayerTS(layer, x, B, T, opts);
+}
+
+function checkInputs(layer: PreparedLayer<FArr>, x: FArr, B: number, T: number, opts: RunLayerOptions<FArr>): void {
+  const { D, H, I } = layer;
+  checkLen('x', x, B * T * I);
+  if (opts.h0 !== undefined) checkLen('h0', opts.h0, D * B * H);
+  if (opts.c0 !== undefined) {
+    if (layer.spec.cell !== 'LSTM') throw new Error(`recurrent layer: c0 given to a ${layer.spec.cell} layer`);
+    checkLen('c0', opts.c0, D * B * H);
+  }
+}
+
+/** The reference time loop in TypeScript (any precision). */
+export function runLayerTS<A extends FArr>(layer: PreparedLayer<A>, x: A, B: number, T: number, opts: RunLayerOptions<A> = {}): LayerResult<A> {
+  const { spec, D, G, H, I } = layer;
+  const GH = G * H, DGH = D * GH, DH = D * H;
+  const isLSTM = spec.cell === 'LSTM';
+  checkInputs(layer, x, B, T, opts);
+  const ws = opts.workspace ?? new Workspace(x instanceof Float64Array);
+  const wantTrace = opts.trace === true;
+  const { perm, len } = sortedRows(ws, B, T, opts.lengths);
 
   // Input projection of every timestep and both directions: one gemm.
   const xp = ws.f32('xproj', B * T * DGH);
   gemmTS(x, 0, B * T, I, layer.wihT, DGH, layer.bx, xp, 0);
 
-  const y = new Float32Array(B * T * DH);
-  const hN = new Float32Array(D * B * H);
-  const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
-  const traces: LayerTrace[] | undefined = wantTrace ? [] : undefined;
+  const alloc = (n: number) => allocLike(x, n) as A;
+  const y = alloc(B * T * DH);
+  const hN = alloc(D * B * H);
+  const cN = isLSTM ? alloc(D * B * H) : undefined;
+  const traces: LayerTrace<A>[] | undefined = wantTrace ? [] : undefined;
 
   const hs = ws.f32('h', B * H);
   const cs = ws.f32('c', B * H);
@@ -214,16 +247,16 @@ export function runLayer(
   const rh = ws.f32('rh', B * H);   // GRU (lbr=false): r*h, then reused for z
   const zb = ws.f32('z', B * H);
   const hn = ws.f32('hn', B * H);
-  const actCode = spec.activation === 'relu' ? RELU : TANH;
-  const ractCode = spec.recurrentActivation === 'hard_sigmoid' ? HARD_SIGMOID : SIGMOID;
+  const actCode = toActCode(spec.activation);
+  const ractCode = toRactCode(spec.recurrentActivation);
 
   for (let d = 0; d < D; d++) {
-    let tr: LayerTrace | undefined;
+    let tr: LayerTrace<A> | undefined;
     if (traces !== undefined) {
-      const gates: Record<string, Float32Array> = {};
-      for (const g of GATE_NAMES[spec.cell]) gates[g] = new Float32Array(B * T * H);
-      tr = { h: new Float32Array(B * T * H), gates };
-      if (isLSTM) tr.c = new Float32Array(B * T * H);
+      const gates: Record<string, A> = {};
+      for (const g of GATE_NAMES[spec.cell]) gates[g] = alloc(B * T * H);
+      tr = { h: alloc(B * T * H), gates };
+      if (isLSTM) tr.c = alloc(B * T * H);
       traces.push(tr);
     }
     // Initial state, in permuted row order.
@@ -253,7 +286,7 @@ export function runLayer(
       }
     }
   }
-  const res: LayerResult = { y, hN };
+  const res: LayerResult<A> = { y, hN };
   if (cN !== undefined) res.cN = cN;
   if (traces !== undefined) res.trace = traces;
   return res;
@@ -269,17 +302,17 @@ function insertionSortByLengthDesc(perm: Int32Array, len: Int32Array, B: number)
 }
 
 interface StepArgs {
-  xp: Float32Array; xOff: number; DGH: number;
-  y: Float32Array; yOff: number; DH: number;
+  xp: FArr; xOff: number; DGH: number;
+  y: FArr; yOff: number; DH: number;
   T: number; B: number; H: number; G: number;
-  hs: Float32Array; cs: Float32Array; hh: Float32Array; rh: Float32Array; zb: Float32Array; hn: Float32Array;
+  hs: FArr; cs: FArr; hh: FArr; rh: FArr; zb: FArr; hn: FArr;
   perm: Int32Array; len: Int32Array; reverse: boolean;
-  whhT: Float32Array; bh: Float32Array | null; whnT: Float32Array | null;
-  actCode: number; ractCode: number; tr: LayerTrace | null;
+  whhT: FArr; bh: FArr | null; whnT: FArr | null;
+  actCode: number; ractCode: number; tr: LayerTrace<FArr> | null;
 }
 
 /** Number of rows (a prefix of perm) still running at step s. */
-function activeRows(perm: Int32Array, len: Int32Array, nA: number, s: number): number {
+export function activeRows(perm: Int32Array, len: Int32Array, nA: number, s: number): number {
   while (nA > 0 && len[perm[nA - 1]] <= s) nA--;
   return nA;
 }

@@ -18,9 +18,10 @@ export const registry = typeof FinalizationRegistry === 'function'
  * Panels of Wt[K, N] (row-major, N = groups of H columns: gates and directions) with every group
  * padded to Hp columns and the rows padded to Kp: panel p, row k, lane c at ((p*Kp + k)*8 + c).
  */
-export function packPanels(rt: SimdRuntime, src: Float32Array, K: number, N: number, Kp: number, H: number, Hp: number): number {
+export function packPanels(rt: SimdRuntime, src: Float32Array, K: number, N: number, Kp: number, H: number, Hp: number, into = 0): number {
   const Np = (N / H) * Hp;
-  const ptr = rt.alloc(Kp * Np * 4);
+  // `into`: re-pack over an earlier packing of the same shape (weights rewritten in place)
+  const ptr = into !== 0 ? into : rt.alloc(Kp * Np * 4);
   const f = rt.f32(), base = ptr >> 2;
   f.fill(0, base, base + Kp * Np);
   for (let k = 0; k < K; k++) {
@@ -34,10 +35,10 @@ export function packPanels(rt: SimdRuntime, src: Float32Array, K: number, N: num
 }
 
 /** bias [groups*H] padded to [groups*Hp]; 0 for none */
-export function packBias(rt: SimdRuntime, b: Float32Array | null, H: number, Hp: number): number {
+export function packBias(rt: SimdRuntime, b: Float32Array | null, H: number, Hp: number, into = 0): number {
   if (b === null) return 0;
   const n = (b.length / H) * Hp;
-  const ptr = rt.alloc(n * 4);
+  const ptr = into !== 0 ? into : rt.alloc(n * 4);
   const f = rt.f32(), base = ptr >> 2;
   f.fill(0, base, base + n);
   for (let i = 0; i < b.length; i++) f[base + ((i / H) | 0) * Hp + (i % H)] = b[i];
@@ -79,12 +80,22 @@ export function sharedScratch(rt: SimdRuntime): Scratch {
 // Why it is laid out this way: callers keep their weights as plain Float32Arrays made once by
 // transpose(); gemm.ts sends a call here only for such arrays, only from their second use on (a
 // one-off transpose is not worth packing), and only when the product is big enough to repay
-// copying X in and Y out. Packings are keyed by the array's identity and freed with it.
+// copying X in and Y out. Packings are keyed by the array's identity and freed with it; an owner
+// that rewrites a prepared array in place calls repackPrepared (via gemm.ts preparedChanged).
+// Biases are NOT cached: they are often the weights themselves (a Dense layer's bias), which an
+// optimiser updates in place, and copying N floats per call costs nothing next to the product.
 
 interface Packed { w: number; Np: number; K: number; N: number }
 
 const packs = new WeakMap<Float32Array, Packed>();
-const biases = new WeakMap<Float32Array, { ptr: number; N: number }>();
+
+/** Re-pack a prepared weight whose values were rewritten in place (same pointer, same shape). */
+export function repackPrepared(Wt: Float32Array): void {
+  const p = packs.get(Wt);
+  const rt = simdRuntime();
+  if (p === undefined || rt === null) return;
+  packPanels(rt, Wt, p.K, p.N, p.K, p.N, p.Np, p.w);
+}
 
 function packedOf(rt: SimdRuntime, Wt: Float32Array, K: number, N: number): Packed {
   let p = packs.get(Wt);
@@ -96,14 +107,14 @@ function packedOf(rt: SimdRuntime, Wt: Float32Array, K: number, N: number): Pack
   return p;
 }
 
+/** the bias copied (padded to Np) into a scratch block, every call */
 function biasOf(rt: SimdRuntime, b: Float32Array, N: number, Np: number): number {
-  let e = biases.get(b);
-  if (e === undefined || e.N !== N) {
-    e = { ptr: packBias(rt, b.length === N ? b : b.subarray(0, N), N, Np), N };
-    biases.set(b, e);
-    registry?.register(b, { rt, ptrs: [e.ptr] });
-  }
-  return e.ptr;
+  const scratch = sharedScratch(rt);
+  const ptr = scratch.get('gemm.b', Np * 4);
+  const f = rt.f32(), base = ptr >> 2;
+  f.set(b.subarray(0, N), base);
+  if (Np > N) f.fill(0, base + N, base + Np);
+  return ptr;
 }
 
 /** Y[M, N] (at yOff) = X[M, K] (at xOff) · Wt + bias on the SIMD gemm; false if it cannot run. */
@@ -116,9 +127,10 @@ export function gemmSimd(
   if (rt === null) return false;
   try {
     const p = packedOf(rt, Wt, K, N);
-    const pb = bias === null ? 0 : biasOf(rt, bias, N, p.Np);
     const scratch = sharedScratch(rt);
     const px = scratch.get('gemm.x', M * K * 4), py = scratch.get('gemm.y', M * p.Np * 4);
+    // allocations first (growing memory detaches views), then the bias copy
+    const pb = bias === null ? 0 : biasOf(rt, bias, N, p.Np);
     let f = rt.f32();
     f.set(X.subarray(xOff, xOff + M * K), px >> 2);
     rt.k.gemm(px, K * 4, M, K, p.w, p.Np, pb, py, p.Np * 4);

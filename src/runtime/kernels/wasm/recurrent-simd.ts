@@ -44,29 +44,9 @@ export function prepareSimdLayer(layer: PreparedLayer): SimdLayer | null {
   if (L.simd !== undefined) return L.simd;
   const rt = simdRuntime();
   if (rt === null) return null;
-  const { spec, D, G, H, I } = layer;
-  const Hp = Math.ceil(H / 8) * 8;
-  const paper = spec.cell === 'GRU' && !spec.linearBeforeReset;
   const ptrs: number[] = [];
-  const keep = (p: number) => { if (p !== 0) ptrs.push(p); return p; };
   try {
-    const sl: SimdLayer = {
-      Hp,
-      wih: keep(packPanels(rt, layer.wihT, I, D * G * H, I, H, Hp)),
-      bx: keep(packBias(rt, layer.bx, H, Hp)),
-      whh: [], nRec: (paper ? 2 : G) * Hp, bh: [], whn: [],
-      kernel: '', kernel2: '',
-    };
-    for (let d = 0; d < D; d++) {
-      sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, (paper ? 2 : G) * H, Hp, H, Hp)));
-      sl.bh.push(keep(packBias(rt, layer.bh[d], H, Hp)));
-      if (paper) sl.whn.push(keep(packPanels(rt, layer.whnT[d], H, H, Hp, H, Hp)));
-    }
-    const a = spec.activation, ra = spec.recurrentActivation;
-    if (spec.cell === 'LSTM') sl.kernel = `lstm_${a}_${ra}`;
-    else if (spec.cell === 'RNN') sl.kernel = `rnn_${a}`;
-    else if (paper) { sl.kernel = `gru_rz_${ra}`; sl.kernel2 = `gru_n_${a}`; }
-    else sl.kernel = `gru_${a}_${ra}`;
+    const sl = pack(rt, layer, null, ptrs);
     L.simd = sl;
     registry?.register(layer, { rt, ptrs });
     return sl;
@@ -75,6 +55,42 @@ export function prepareSimdLayer(layer: PreparedLayer): SimdLayer | null {
     if (e instanceof SimdMemoryError) { L.simd = null; return null; }
     throw e;
   }
+}
+
+/**
+ * The layer's weights were re-derived in place (an optimiser step, markWeightsChanged): re-pack
+ * them over the same wasm blocks, so a training loop never grows wasm memory.
+ */
+export function refreshSimdLayer(layer: PreparedLayer): void {
+  const sl = (layer as WithSimd).simd;
+  const rt = simdRuntime();
+  if (sl && rt) pack(rt, layer, sl, []);
+}
+
+/** packs the layer's panels and biases, into `into`'s blocks when given (same shapes) */
+function pack(rt: SimdRuntime, layer: PreparedLayer, into: SimdLayer | null, ptrs: number[]): SimdLayer {
+  const { spec, D, G, H, I } = layer;
+  const Hp = Math.ceil(H / 8) * 8;
+  const paper = spec.cell === 'GRU' && !spec.linearBeforeReset;
+  const keep = (p: number) => { if (p !== 0) ptrs.push(p); return p; };
+  const sl: SimdLayer = {
+    Hp,
+    wih: keep(packPanels(rt, layer.wihT, I, D * G * H, I, H, Hp, into?.wih ?? 0)),
+    bx: keep(packBias(rt, layer.bx, H, Hp, into?.bx ?? 0)),
+    whh: [], nRec: (paper ? 2 : G) * Hp, bh: [], whn: [],
+    kernel: '', kernel2: '',
+  };
+  for (let d = 0; d < D; d++) {
+    sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, (paper ? 2 : G) * H, Hp, H, Hp, into?.whh[d] ?? 0)));
+    sl.bh.push(keep(packBias(rt, layer.bh[d], H, Hp, into?.bh[d] ?? 0)));
+    if (paper) sl.whn.push(keep(packPanels(rt, layer.whnT[d], H, H, Hp, H, Hp, into?.whn[d] ?? 0)));
+  }
+  const a = spec.activation, ra = spec.recurrentActivation;
+  if (spec.cell === 'LSTM') sl.kernel = `lstm_${a}_${ra}`;
+  else if (spec.cell === 'RNN') sl.kernel = `rnn_${a}`;
+  else if (paper) { sl.kernel = `gru_rz_${ra}`; sl.kernel2 = `gru_n_${a}`; }
+  else sl.kernel = `gru_${a}_${ra}`;
+  return sl;
 }
 
 export interface SimdRunArgs {

@@ -1,0 +1,133 @@
+// The RNN / LSTM / GRU ops as kernel-table entries: reading the op's inputs by their position
+// in ir/ops.ts, preparing (and after a weight update re-preparing, in place) the re-laid-out
+// weights, running the time loop, and BPTT.
+//
+// Inputs: X, W_ih, W_hh, B_ih, B_hh, W_ih_reverse?, W_hh_reverse?, B_ih_reverse?, B_hh_reverse?,
+// initial_h?, initial_c? (LSTM), lengths?. Outputs: Y [B,T,D·H], Y_h [D,B,H], Y_c (LSTM).
+import type { Op } from '../../ir/program';
+import { fdata, floatOf, type FArr, type Tensor } from '../tensor';
+import { GATE_COUNT, type CellKind } from './cells';
+import { prepareLayer, refreshLayer, runLayerTS, sortedRows, type DirectionWeights, type LayerResult, type LayerSpec, type PreparedLayer } from './recurrent';
+import { bpttLayer } from './recurrent-backward';
+import { prepareSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
+import type { ForwardCtx, InputGrads, Inputs, KernelEntry } from './types';
+
+/** input positions of the optional state and lengths (they move by one for an LSTM's initial_c) */
+export function recurrentSlots(op: Op): { h0: number; c0: number; lengths: number } {
+  const lstm = op.op === 'LSTM';
+  return { h0: 9, c0: lstm ? 10 : -1, lengths: lstm ? 11 : 10 };
+}
+
+function specOf(op: Op, I: number): LayerSpec {
+  return {
+    cell: op.op as CellKind,
+    inputSize: I,
+    hiddenSize: op.attrs.hidden_size as number,
+    bidirectional: op.attrs.direction === 'bidirectional',
+    activation: (op.attrs.activation as 'tanh' | 'relu') ?? 'tanh',
+    recurrentActivation: (op.attrs.recurrent_activation as 'sigmoid' | 'hard_sigmoid') ?? 'sigmoid',
+    linearBeforeReset: (op.attrs.linear_before_reset as boolean | undefined) ?? true,
+  };
+}
+
+function weightsOf(weight: (i: number) => Tensor | undefined, spec: LayerSpec): { fwd: DirectionWeights<FArr>; bwd?: DirectionWeights<FArr> } {
+  const GH = GATE_COUNT[spec.cell] * spec.hiddenSize;
+  const w = (i: number) => (weight(i) ? fdata(weight(i)!) : undefined) as FArr;
+  const bias = (i: number) => w(i) ?? new Float32Array(GH);
+  const dir = (o: number): DirectionWeights<FArr> => ({ w_ih: w(1 + o), w_hh: w(2 + o), b_ih: bias(3 + o), b_hh: bias(4 + o) });
+  return { fwd: dir(0), bwd: spec.bidirectional ? dir(4) : undefined };
+}
+
+function prepare(op: Op, weight: (i: number) => Tensor | undefined, prev: unknown): PreparedLayer<FArr> {
+  const W_ih = weight(1);
+  if (!W_ih) throw new Error(`${op.op}: W_ih must be a weight (an initializer)`);
+  const spec = specOf(op, W_ih.shape[1]);
+  const { fwd, bwd } = weightsOf(weight, spec);
+  if (prev) {
+    refreshLayer(prev as PreparedLayer<FArr>, fwd, bwd);
+    return prev as PreparedLayer<FArr>;
+  }
+  return prepareLayer(spec, fwd, bwd);
+}
+
+/** What forward saves for backward (and the trace shows). */
+interface Saved { r: LayerResult<FArr>; h0?: FArr; c0?: FArr; lengths?: Int32Array }
+
+type Loop = (layer: PreparedLayer<FArr>, x: FArr, B: number, T: number, o: { h0?: FArr; c0?: FArr; lengths?: Int32Array; trace: boolean; cx: ForwardCtx }) => LayerResult<FArr>;
+
+const tsLoop: Loop = (layer, x, B, T, o) => runLayerTS(layer, x, B, T, { h0: o.h0, c0: o.c0, lengths: o.lengths, trace: o.trace, workspace: o.cx.ws });
+
+/** the SIMD time loop where it can run (float32, wasm memory available), else the TS one */
+const simdLoop: Loop = (layer, x, B, T, o) => {
+  if (x instanceof Float32Array && layer.wihT instanceof Float32Array) {
+    const { perm, len, ragged } = sortedRows(o.cx.ws, B, T, o.lengths);
+    const r = runLayerSimd({ layer: layer as PreparedLayer, x, B, T, perm, len, ragged, h0: o.h0 as Float32Array | undefined, c0: o.c0 as Float32Array | undefined, trace: o.trace });
+    if (r !== null) return r;
+  }
+  return tsLoop(layer, x, B, T, o);
+};
+
+function forwardWith(loop: Loop) {
+  return (cx: ForwardCtx, ins: Inputs) => {
+    const op = cx.op, slots = recurrentSlots(op);
+    const x = ins[0]!;
+    const [B, T] = x.shape;
+    const lstm = op.op === 'LSTM';
+    const h0 = cx.initialState ? cx.initialState.h : ins[slots.h0] ? fdata(ins[slots.h0]!) : undefined;
+    const c0 = cx.initialState ? cx.initialState.c : lstm && ins[slots.c0] ? fdata(ins[slots.c0]!) : undefined;
+    const lengths = ins[slots.lengths]?.data as Int32Array | undefined;
+    // training needs every step's gates, c and h: the same arrays the trace records
+    const r = loop(cx.prepared as PreparedLayer<FArr>, fdata(x), B, T, { h0, c0, lengths, trace: cx.trace || cx.train, cx });
+    const D = op.attrs.direction === 'bidirectional' ? 2 : 1;
+    const H = op.attrs.hidden_size as number;
+    const outs = [floatOf([B, T, D * H], r.y), floatOf([D, B, H], r.hN), ...(lstm ? [floatOf([D, B, H], r.cN!)] : [])];
+    const saved: Saved | undefined = cx.train ? { r, h0, c0, lengths } : undefined;
+    return { outs, saved, traced: cx.trace ? r : undefined };
+  };
+}
+
+function backward(cx: Parameters<KernelEntry['backward']>[0], dOuts: (FArr | undefined)[]): InputGrads {
+  const { entry, need, ws } = cx;
+  const op = entry.op, slots = recurrentSlots(op), sv = entry.saved as Saved;
+  const x = entry.ins[0]!;
+  const [B, T, I] = x.shape;
+  const D = op.attrs.direction === 'bidirectional' ? 2 : 1;
+  const H = op.attrs.hidden_size as number;
+  const spec = specOf(op, I);
+  const w = (i: number) => fdata(entry.ins[i]!);
+  const GH = GATE_COUNT[spec.cell] * H;
+  const dirs = Array.from({ length: D }, (_, d) => ({ w_ih: w(1 + 4 * d), w_hh: w(2 + 4 * d), b_hh: entry.ins[4 + 4 * d] ? w(4 + 4 * d) : new Float32Array(GH) }));
+  const stateIn = !entry.overrodeState;
+  const res = bpttLayer({
+    spec, B, T, I, H, x: fdata(x), dirs, h0: sv.h0, c0: sv.c0, lengths: sv.lengths, saved: sv.r.trace!,
+    dY: dOuts[0], dhN: dOuts[1], dcN: dOuts[2],
+    needX: need[0], needH0: stateIn && need[slots.h0], needC0: stateIn && slots.c0 >= 0 && need[slots.c0], ws,
+    gradTrace: cx.gradTrace ? cx.gradTrace(B, T, H, D, spec.cell === 'LSTM') : undefined,
+  });
+  const grads: InputGrads = [];
+  grads[0] = res.dx;
+  res.dirs.forEach((g, d) => {
+    grads[1 + 4 * d] = g.dw_ih;
+    grads[2 + 4 * d] = g.dw_hh;
+    grads[3 + 4 * d] = g.db_ih;
+    grads[4 + 4 * d] = g.db_hh;
+  });
+  if (res.dh0) grads[slots.h0] = res.dh0;
+  if (res.dc0) grads[slots.c0] = res.dc0;
+  return grads;
+}
+
+/** the TS reference entries */
+export const RECURRENT_KERNEL: KernelEntry = { prepare, forward: forwardWith(tsLoop), backward };
+
+/** the SIMD backend's entries: weights packed for the wasm kernels at prepare time, the wasm time loop */
+export const RECURRENT_KERNEL_SIMD: Partial<KernelEntry> = {
+  prepare(op, weight, prev) {
+    const layer = prepare(op, weight, prev);
+    if (layer.wihT instanceof Float32Array) prepareSimdLayer(layer as PreparedLayer);
+    return layer;
+  },
+  forward: forwardWith(simdLoop),
+};
+
+export type { Saved as RecurrentSaved };
