@@ -245,6 +245,31 @@ const GRAPH_MUTATIONS: Record<string, Mutation> = {
     if (what === 'member') setOwn(ws, r.pick(SPECIAL_NAMES), { shape: [1], data: [0] });
     return `weights(${what})`;
   },
+  /** the training section (losses, optimiser, data mapping), added when the graph has none */
+  training(g, r) {
+    const outs = nodesOf(g).filter((n) => n?.type === 'Output').map((n) => n.name);
+    const ins = nodesOf(g).filter((n) => n?.type === 'Input').map((n) => n.name);
+    if (!g.training || typeof g.training !== 'object') g.training = { losses: [{ loss: 'CrossEntropyLoss', output: outs[0] ?? 'out' }], optimizer: { type: 'Adam' } };
+    const t = g.training;
+    const loss = Array.isArray(t.losses) && t.losses[0] && typeof t.losses[0] === 'object' ? t.losses[0] : null;
+    const what = r.pick(['valid', 'typo', 'proto', 'output', 'number', 'data', 'dataProto', 'dataTypo']);
+    if (what === 'valid') t.schedule = { type: 'StepLR', step_size: 1 + r.int(5), gamma: 0.5 };
+    if (what === 'typo') (r.chance(0.5) && loss ? loss : t)[r.pick(['outptu', 'epoch', 'learning_rate', 'ignore_idx'])] = 1;
+    if (what === 'proto') setOwn(r.chance(0.5) && loss ? loss : t, '__proto__', { lr: 1 });
+    if (what === 'output' && loss) loss.output = r.pick<J>(['nope', '', 3, ...SPECIAL_NAMES, ...ins]);
+    if (what === 'number') {
+      const o = t.optimizer && typeof t.optimizer === 'object' ? t.optimizer : (t.optimizer = { type: 'SGD' });
+      o[r.pick(['lr', 'momentum', 'weight_decay'])] = r.pick(EDGE_NUMBERS);
+      t[r.pick(['batch_size', 'epochs', 'seed', 'teacher_forcing_ratio', 'bptt_steps'])] = r.pick(EDGE_NUMBERS);
+    }
+    if (what.startsWith('data')) {
+      const col = r.pick<J>(['text', { column: 'text', vocab: 'data' }, { columns: ['a', 'b'] }, { zeros: true }, { one_hot: 'c' }]);
+      t.data = { source: r.pick<J>([{ builtin: 'names' }, { file: 'x.csv' }, { builtin: 'nope' }]), inputs: Object.fromEntries(ins.map((n) => [n, col])), targets: Object.fromEntries(outs.map((n) => [n, 'label'])) };
+      if (what === 'dataProto') setOwn(r.pick([t.data, t.data.inputs, t.data.targets, t.data.source]), '__proto__', 'x');
+      if (what === 'dataTypo') (r.chance(0.5) ? t.data : t.data.source)[r.pick(['sourse', 'headers', 'splitt'])] = 1;
+    }
+    return `training(${what})`;
+  },
   version(g, r) {
     g.version = r.pick<J>([1, 3, 99, '2', 2.5, null, -1]);
     return `version(${g.version})`;

@@ -72,6 +72,8 @@ function crashIn(c: Cmd, what: string): string | null {
 /** Whether everything in the file is in what was read: the loader may add defaults, never drop or change. */
 function lostIn(raw: unknown, doc: unknown, at = ''): string | null {
   if (at === '.version') return null; // an old version is migrated
+  // the data mapping's shorthand: "col" for { column: "col" } (src/data/spec.ts)
+  if (typeof raw === 'string' && /^\.training\.data\.(inputs|targets)\.[^.]+$/.test(at) && (doc as { column?: unknown })?.column === raw) return null;
   if (raw === null || typeof raw !== 'object') return Object.is(raw, doc) || raw === doc ? null : `${at || '(root)'}: ${JSON.stringify(raw)} became ${JSON.stringify(doc)}`;
   if (doc === null || typeof doc !== 'object') return `${at}: ${typeof raw} became ${JSON.stringify(doc)}`;
   if (Array.isArray(raw) !== Array.isArray(doc)) return `${at}: changed kind`;
