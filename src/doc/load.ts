@@ -52,7 +52,10 @@ export function checkGraph(raw: unknown): LoadResult {
     const top = Object.keys(GraphDocSchema.shape);
     for (const iss of parsed.error.issues) {
       if (iss.code === 'unrecognized_keys') {
-        for (const k of iss.keys) if (k !== FORBIDDEN_KEY) problems.push({ severity: 'error', path: formatPath([...iss.path, k]), message: unknownKeyMessage(k, iss.path.length ? [] : top) });
+        const keys = iss.keys.filter((k) => k !== FORBIDDEN_KEY); // reported by forbiddenKeys
+        // a section whose schema words its own message (training: "NLLLoss has no …, it takes …") keeps it
+        if (keys.length && !/^Unrecognized key/.test(iss.message)) problems.push({ severity: 'error', path: formatPath(iss.path), message: iss.message });
+        else for (const k of keys) problems.push({ severity: 'error', path: formatPath([...iss.path, k]), message: unknownKeyMessage(k, iss.path.length ? [] : top) });
       } else problems.push({ severity: 'error', path: formatPath(iss.path), message: iss.message });
     }
     return { ok: false, diagnostics: problems.done() };
