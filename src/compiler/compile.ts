@@ -196,7 +196,12 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     const td = timeDim(id);
     let key: unknown[] = [];
     if (memo) {
-      for (const e of incoming.get(id)?.values() ?? []) key.push(e, nodeShapes[e.source.node]?.[e.source.port], label(e.source.node));
+      for (const e of incoming.get(id)?.values() ?? []) {
+        const src = nodeShapes[e.source.node]?.[e.source.port];
+        // without a shape, whether the source still has that port decides the message (below)
+        const srcDef = src ? undefined : defs.get(e.source.node);
+        key.push(e, src, label(e.source.node), srcDef && activePorts(srcDef.outputs, params.get(e.source.node)!).some((x) => x.name === e.source.port));
+      }
       const m = memo.nodes.get(id);
       if (m && m.type === node.type && m.name === node.name && m.rawParams === node.params && m.timeDim === td && sameKey(m.key, key)) {
         for (const d of m.diagnostics) diagnostics.push(d);

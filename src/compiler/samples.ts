@@ -10,7 +10,7 @@ import { sampleToTensor } from '../runtime/tokenize';
 
 export function sampleProblems(doc: GraphDoc, program: Program): Diagnostic[] {
   const out: Diagnostic[] = [];
-  doc.samples.forEach((s, i) => {
+  (doc.samples ?? []).forEach((s, i) => { // a document built in code may leave samples out
     const err = (path: string, message: string, node?: string) => out.push({ severity: 'error', path, message: `sample "${s.name}": ${message}`, node });
     let batch: { size: number; input: string } | null = null;
     for (const inp of program.inputs) {
