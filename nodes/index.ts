@@ -6,6 +6,7 @@ import { Embedding } from './embedding';
 import { RNN } from './rnn';
 import { LSTM } from './lstm';
 import { GRU } from './gru';
+import { MGU } from './mgu';
 import { Dense } from './dense';
 import { Activation } from './activation';
 import { Softmax } from './softmax';
@@ -15,11 +16,12 @@ import { Concat } from './concat';
 import { LastStep } from './last-step';
 import { Pool } from './pool';
 import { RepeatVector } from './repeat-vector';
+import { Cumulative } from './cumulative';
 import { Attention } from './attention';
 import { Decoder } from './decoder';
 import { Output } from './output';
 
-export const NODE_TYPES: NodeDef[] = [Input, Embedding, RNN, LSTM, GRU, Dense, Activation, Softmax, LogSoftmax, Dropout, Concat, LastStep, Pool, RepeatVector, Attention, Decoder, Output] as NodeDef[];
+export const NODE_TYPES: NodeDef[] = [Input, Embedding, RNN, LSTM, GRU, MGU, Dense, Activation, Softmax, LogSoftmax, Dropout, Concat, LastStep, Pool, RepeatVector, Cumulative, Attention, Decoder, Output] as NodeDef[];
 
 const byType = new Map(NODE_TYPES.map((d) => [d.type, d]));
 

@@ -21,6 +21,7 @@ export const Input = defineNode<{
   features: number;
   layers: number;
   cell: boolean;
+  lengths: boolean;
 }>({
   type: 'Input',
   category: 'Inputs',
@@ -44,7 +45,8 @@ export const Input = defineNode<{
     kind: { kind: 'enum', options: ['tokens', 'sequence', 'vector', 'state'], default: 'tokens', inline: true, help: 'tokens (text), a float sequence, a float vector, or a recurrent state' },
     vocab: {
       kind: 'strings',
-      default: [...SPECIALS, ...'abcdefghijklmnopqrstuvwxyz'.split('')],
+      // printable ASCII (space to ~), so a space, a digit or a capital is not silently <unk>
+      default: [...SPECIALS, ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i))],
       minItems: 2,
       help: 'the symbols, in id order (id = position); must hold the special symbols named below',
       when: isTokens,
@@ -61,6 +63,7 @@ export const Input = defineNode<{
     features: { kind: 'int', default: 1, min: 1, max: 65536, inline: true, help: 'values per step (sequence), per row (vector) or per unit of state (hidden_size)', when: isFloat },
     layers: { kind: 'int', default: 1, min: 1, max: 64, help: 'state rows: num_layers × directions', when: (p) => p.kind === 'state' },
     cell: { kind: 'bool', default: false, help: 'also a cell state c (for an LSTM), fed as <name>_c', when: (p) => p.kind === 'state' },
+    lengths: { kind: 'bool', default: false, help: 'rows of a batch have their own lengths, fed as <name>_lengths (int64 [B]); later steps are padding and change nothing (as ONNX sequence_lens, PyTorch packed sequences)', when: (p) => p.kind === 'sequence' },
   },
   summary: (p) =>
     p.kind === 'tokens' ? `${p.tokenizer} · ${p.vocab.length} symbols${p.padding ? '' : ' · no padding'}` : p.kind === 'sequence' ? `[B, T, ${p.features}]` : p.kind === 'state' ? `[${p.layers}, B, ${p.features}]${p.cell ? ' h, c' : ''}` : `[B, ${p.features}]`,
@@ -80,7 +83,7 @@ export const Input = defineNode<{
         mask: { type: 'Mask', dtype: 'int64', shape: ['B', T] },
       };
     }
-    if (p.kind === 'sequence') return { sequence: { type: 'Sequence', dtype: 'float32', shape: ['B', T, p.features] } };
+    if (p.kind === 'sequence') return { sequence: { type: 'Sequence', dtype: 'float32', shape: ['B', T, p.features], ...(p.lengths ? { masked: true } : {}) } };
     if (p.kind === 'state') return { state: { type: 'State', dtype: 'float32', shape: [p.layers, 'B', p.features], cell: p.cell } };
     return { vector: { type: 'Vector', dtype: 'float32', shape: ['B', p.features] } };
   },
@@ -106,6 +109,11 @@ export const Input = defineNode<{
     const out = p.kind === 'sequence' ? 'sequence' : 'vector';
     const s = ctx.outputs[out];
     const v = ctx.graphInput('float32', s.shape, { kind: 'float', features: p.features });
+    if (p.kind === 'sequence' && p.lengths) {
+      const lengths = ctx.graphInput('int64', ['B'], { kind: 'float', features: 1 }, `${ctx.node.name}_lengths`);
+      const [checked] = ctx.op('CheckLengths', [v, lengths], {}, [{ dtype: 'int64', shape: ['B'] }]);
+      return { [out]: { ...s, value: v, lengths: checked } };
+    }
     return { [out]: { ...s, value: v } };
   },
 });

@@ -21,6 +21,9 @@ import './styles/run.css';
 import './styles/dialogs.css';
 import './styles/onnx.css';
 import './styles/recovery.css';
+import './styles/train.css';
+import './styles/import.css';
+import './styles/annotations.css';
 
 function exampleDoc(): GraphDoc {
   const entry = GALLERY.find((g) => g.id === DEFAULT_GALLERY_ID) ?? GALLERY[0];
@@ -52,7 +55,7 @@ async function start() {
   }
   let app: AppState;
   try {
-    app = new AppState(doc ?? exampleDoc());
+    app = new AppState(doc ?? exampleDoc(), { restored: !!doc });
   } catch (e) {
     // a graph that loads but breaks the editor's own state: set it aside too
     if (!doc || !stored.current) throw e;

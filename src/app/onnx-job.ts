@@ -10,6 +10,8 @@ import { execute, RunError } from '../runtime/execute';
 import { sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import { dict, own } from '../doc/dict';
+import { count } from './plural';
+import { beamDecoders, greedyVariant } from './onnx-greedy';
 
 export interface OnnxRequest {
   id: number;
@@ -27,7 +29,7 @@ export interface OutputDiff {
 }
 
 export type OnnxResponse =
-  | { id: number; ok: true; bytes: Uint8Array; fileName: string; diffs?: OutputDiff[]; exportMs: number; ortMs?: number; tsMs?: number }
+  | { id: number; ok: true; bytes: Uint8Array; fileName: string; diffs?: OutputDiff[]; exportMs: number; ortMs?: number; tsMs?: number; greedy?: boolean }
   | { id: number; ok: false; stage: 'compile' | 'export' | 'input' | 'run' | 'onnxruntime'; message: string };
 
 export const TOLERANCE = 1e-4;
@@ -36,7 +38,7 @@ export async function onnxJob(req: OnnxRequest): Promise<OnnxResponse> {
   const fail = (stage: Extract<OnnxResponse, { ok: false }>['stage'], message: string): OnnxResponse => ({ id: req.id, ok: false, stage, message });
   const compiled = compile(req.doc);
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length || !compiled.program) return fail('compile', `the graph has ${errors.length} error${errors.length === 1 ? '' : 's'}: ${errors[0]?.message ?? 'it does not compile'}`);
+  if (errors.length || !compiled.program) return fail('compile', `the graph has ${count(errors.length, 'error')}: ${errors[0]?.message ?? 'it does not compile'}`);
   const program = compiled.program;
   const t0 = performance.now();
   let bytes: Uint8Array;
@@ -47,7 +49,11 @@ export async function onnxJob(req: OnnxRequest): Promise<OnnxResponse> {
   }
   const exportMs = performance.now() - t0;
   const fileName = `${req.doc.name.replace(/[^A-Za-z0-9_.-]+/g, '-') || 'model'}.onnx`;
-  if (!req.check) return { id: req.id, ok: true, bytes, fileName, exportMs };
+  const greedy = req.greedy && beamDecoders(req.doc).length > 0;
+  if (!req.check) return { id: req.id, ok: true, bytes, fileName, exportMs, greedy };
+  // the model holds greedy decoding: compare it with the runtime decoding greedily too
+  const reference = greedy ? compile(greedyVariant(req.doc)).program : program;
+  if (!reference) return fail('compile', 'the greedy form of the graph does not compile');
 
   const feeds = dict<Tensor>(); // input names are the user's ("__proto__" too)
   for (const inp of program.inputs) {
@@ -60,7 +66,7 @@ export async function onnxJob(req: OnnxRequest): Promise<OnnxResponse> {
   let want: Record<string, Tensor>;
   const t1 = performance.now();
   try {
-    want = execute(program, feeds).outputs;
+    want = execute(reference, feeds).outputs;
   } catch (e) {
     return fail('run', e instanceof RunError ? e.message : String(e));
   }
@@ -80,5 +86,5 @@ export async function onnxJob(req: OnnxRequest): Promise<OnnxResponse> {
     for (let i = 0; i < t.data.length; i++) d = Math.max(d, Math.abs(t.data[i] - g.data[i]));
     return { name, shape: t.shape, maxAbsDiff: d };
   });
-  return { id: req.id, ok: true, bytes, fileName, diffs, exportMs, ortMs, tsMs };
+  return { id: req.id, ok: true, bytes, fileName, diffs, exportMs, ortMs, tsMs, greedy };
 }

@@ -7,10 +7,11 @@ import type { Diagnostic } from '../doc/diagnostics';
 import type { GraphDoc, SampleValue } from '../doc/schema';
 import type { GraphOutput } from '../ir/program';
 import { execute, RunError } from '../runtime/execute';
-import { decodeIds, sampleToTensor } from '../runtime/tokenize';
+import { decodeIds, defaultLengths, sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import type { Trace } from '../runtime/trace';
 import { dict, own } from '../doc/dict';
+import { count } from './plural';
 
 export interface RunRequest {
   id: number;
@@ -37,6 +38,8 @@ export interface InputEcho {
   dims: (number | string)[];
   /** token inputs: the symbols each row was read as (padding left out) */
   tokens?: string[][];
+  /** float inputs: the values fed (so outputs can be charted against them) */
+  values?: Float32Array;
 }
 
 export interface RunSuccess {
@@ -71,13 +74,18 @@ export function runJob(req: RunRequest): RunResponse {
   const errors = compiled.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !compiled.program) {
     const n = errors.length;
-    return fail('compile', `the graph has ${n} error${n === 1 ? '' : 's'}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
+    return fail('compile', `the graph has ${count(n, 'error')}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
   }
   const program = compiled.program;
   const feeds = dict<Tensor>(); // input names are the user's ("__proto__" too)
   const echoes: InputEcho[] = [];
   for (const inp of program.inputs) {
     const v = own(req.inputs, inp.name);
+    const lengths = v === undefined ? defaultLengths(program, inp, feeds) : undefined;
+    if (lengths) {
+      feeds[inp.name] = lengths;
+      continue;
+    }
     if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) {
       return fail('input', `input "${inp.name}" is empty: ${inp.info.kind === 'tokens' ? 'type some text' : 'type some numbers'}`, { where: { input: inp.name } });
     }
@@ -85,6 +93,7 @@ export function runJob(req: RunRequest): RunResponse {
     if (typeof t === 'string') return fail('input', t, { where: { input: inp.name } });
     feeds[inp.name] = t;
     const echo: InputEcho = { name: inp.name, shape: t.shape, dims: [...inp.shape] };
+    if (t.dtype === 'float32') echo.values = t.data as Float32Array;
     if (inp.info.kind === 'tokens') {
       const [B, T] = t.shape;
       const pad = inp.info.pad;

@@ -1,4 +1,4 @@
-// seqgraph validate | sample | run | export — the same core the app uses, from a terminal.
+// seqgraph validate | sample | run | export | train | evaluate — the same core the app uses, from a terminal.
 // Every failure is a readable message on stderr and exit code 1; stdout carries only results.
 import { Command, CommanderError } from 'commander';
 import { compile, type CompileResult } from '../compiler/compile';
@@ -13,6 +13,10 @@ import { OutputFiles, writeFileAtomic } from './output-files';
 import { footprintProblem, MAX_RUN_BYTES, runFootprint } from '../runtime/footprint';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
+import { registerImportCommands } from './import-commands';
+import { registerTrainCommands } from './train';
+import { TrainError } from '../train/plan';
+import { SessionError } from '../train/session';
 
 /** The most problems printed for one file; the rest are counted (500,000 bad edges are 170 MB of text). */
 export const MAX_PROBLEMS_SHOWN = 100;
@@ -137,12 +141,22 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('export <graph>')
-    .description('export the graph to an ONNX model')
-    .requiredOption('-o, --output <model.onnx>', 'where to write the model')
-    .option('--greedy', 'export beam-search decoders as greedy ones (the model metadata says so)')
-    .action(async (file: string, opts: { output: string; greedy?: boolean }) => {
-      OutputFiles.check(opts.output, '--output');
+    .description('export the graph to an ONNX model, or (--format pytorch) a PyTorch package: model.py, train.py, weights, README')
+    .requiredOption('-o, --output <path>', 'where to write: the model file (onnx), or a folder (pytorch)')
+    .option('-f, --format <format>', 'onnx or pytorch', 'onnx')
+    .option('--greedy', 'onnx: export beam-search decoders as greedy ones (the model metadata says so)')
+    .option('--weights-format <format>', 'pytorch: weights.safetensors (default) or weights.pt (torch.save)')
+    .option('--data <set|file>', 'pytorch: a built-in data set or a data file, prepared for train.py (default: the training section\'s own)')
+    .action(async (file: string, opts: { output: string; format: string; greedy?: boolean; weightsFormat?: string; data?: string }) => {
+      // a model file is checked before the work; a PyTorch package's folder is export-pytorch's to check
+      if (opts.format === 'onnx') OutputFiles.check(opts.output, '--output');
       const { doc, program: p } = load(file);
+      if (opts.format === 'pytorch') {
+        const { exportPyTorchCli } = await import('./export-pytorch');
+        await exportPyTorchCli(file, doc, opts);
+        return;
+      }
+      if (opts.format !== 'onnx') throw new CliError(`--format takes onnx or pytorch, not "${opts.format}"`);
       const { exportGraph } = await import('../onnx/export-graph');
       let bytes: Uint8Array;
       try {
@@ -154,12 +168,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${opts.output}: written\n`);
     });
 
+  registerImportCommands(program);
+  let exit = 0;
+  registerTrainCommands(program, argv, (code) => (exit = code));
+
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exit;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    if (e instanceof CliError || e instanceof RunError) {
+    if (e instanceof CliError || e instanceof RunError || e instanceof TrainError || e instanceof SessionError) {
       process.stderr.write(`error: ${e.message}\n`);
       return 1;
     }

@@ -272,10 +272,13 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     if (s) edgeShapes[e.id] = s;
   }
 
-  // reachability: a node whose result reaches no Output does not run
+  // reachability: a node whose result reaches no Output does not run. An Output with nothing
+  // connected is not an output of the model while another one is connected.
   const outputs = [...nodes.values()].filter((n) => n.type === 'Output');
   if (!outputs.length) error('the graph has no Output node: add one to say what the model returns');
   if (![...nodes.values()].some((n) => n.type === 'Input')) error('the graph has no Input node');
+  const fedOutputs = outputs.filter((n) => incoming.get(n.id)?.size);
+  const roots = fedOutputs.length ? fedOutputs : outputs;
   const reaches = new Set<string>();
   const prev = new Map<string, string[]>();
   for (const e of doc.edges) {
@@ -283,16 +286,23 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     if (ins) ins.push(e.source.node);
     else prev.set(e.target.node, [e.source.node]);
   }
-  const stack = outputs.map((n) => n.id);
+  const stack = roots.map((n) => n.id);
   while (stack.length) {
     const id = stack.pop()!;
     if (reaches.has(id)) continue;
     reaches.add(id);
     stack.push(...(prev.get(id) ?? []));
   }
+  const stray = (id: string | undefined) => !!id && outputs.length > 0 && !reaches.has(id);
+  // first in the list: why a stray node's own problems do not stop the graph
+  const strayNotes: Diagnostic[] = [];
   for (const id of nodes.keys()) {
-    if (!reaches.has(id) && outputs.length) warn(`${label(id)} does not lead to any Output, so it does not run`, { node: id });
+    if (!stray(id)) continue;
+    const n = nodes.get(id)!;
+    const message = n.type === 'Output' ? `${n.name} has nothing connected, so it is not an output of the model` : `${label(id)} does not lead to any Output, so it does not run`;
+    strayNotes.push({ severity: 'warning', message, node: id });
   }
+  diagnostics.unshift(...strayNotes);
 
   // the training section against the outputs it names (src/train/check.ts)
   diagnostics.push(...checkTraining(doc, (id) => inferredInputs.get(id)?.value));
@@ -372,6 +382,14 @@ export function compile(doc: GraphDoc, opts: CompileOptions = {}): CompileResult
     }
     weights[id] = w;
   }
+
+  // a stray node's problems (an unconnected input, a bad param) can't change what runs: they
+  // stay visible as warnings, and the connected part that reaches the outputs still runs
+  // (a copy, not in place: the memo shares these objects with the next compile, where the node
+  // may be connected again)
+  diagnostics.forEach((d, i) => {
+    if (d.severity === 'error' && stray(d.node)) diagnostics[i] = { ...d, severity: 'warning' };
+  });
 
   const hasErrors = diagnostics.some((d) => d.severity === 'error');
   if (!lower || hasErrors) return { program: null, diagnostics, nodeShapes, edgeShapes, weights, weightShapes, order };

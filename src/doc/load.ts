@@ -149,6 +149,24 @@ export function checkReferences(doc: GraphDoc): Diagnostic[] {
     }
   }
 
+  // groups: members that exist, each node in one group at most; ids unique among groups and notes
+  const grouped = new Map<string, string>();
+  const annotationIds = new Map<string, string>();
+  const claim = (annId: string, path: string) => {
+    if (annotationIds.has(annId)) err(`${path}.id`, `duplicate group or comment id "${annId}" (also ${annotationIds.get(annId)})`);
+    else annotationIds.set(annId, path);
+  };
+  (doc.groups ?? []).forEach((g, i) => {
+    const path = `groups[${i}]`;
+    claim(g.id, path);
+    g.nodes.forEach((id, j) => {
+      if (!byId.has(id)) err(`${path}.nodes[${j}]`, `group "${g.name}": no node with id "${id}"`);
+      else if (grouped.has(id)) err(`${path}.nodes[${j}]`, `group "${g.name}": node "${doc.nodes[byId.get(id)!].name}" is already in group "${grouped.get(id)}"; a node is in one group at most`, { node: id });
+      else grouped.set(id, g.name);
+    });
+  });
+  (doc.comments ?? []).forEach((c, i) => claim(c.id, `comments[${i}]`));
+
   // samples are keyed by Input names; a state Input with a cell state also takes <name>_c
   const inputNames = new Set<string>();
   for (const n of doc.nodes) {

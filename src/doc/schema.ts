@@ -1,6 +1,7 @@
 // The graph file format: types, the zod schema that checks a file, and the current version.
 // Behaviour lives elsewhere; this file only says what a valid document looks like.
 import { z } from 'zod';
+import { TrainedSchema } from './trained';
 import { TrainingSchema } from './training';
 
 export const FORMAT = 'seqgraph';
@@ -56,6 +57,34 @@ export const WeightSchema = z
   })
   .strict();
 
+/** A colour the editor draws a group or note in: #rrggbb (nothing else reaches the page's CSS). */
+const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour is #rrggbb');
+
+/** A named, coloured frame around some nodes (the editor draws it; the model ignores it). */
+export const GroupSchema = z
+  .object({
+    id,
+    name: z.string().max(200),
+    color: Colour.optional(),
+    /** member node ids; a node is in at most one group */
+    nodes: z.array(id).min(1, 'a group holds at least one node'),
+    /** drawn folded: one box with the ports that cross its edge */
+    collapsed: z.boolean().optional(),
+  })
+  .strict();
+
+/** A free-text note on the canvas. */
+export const CommentSchema = z
+  .object({
+    id,
+    text: z.string().max(100_000),
+    position: PositionSchema,
+    width: z.number().finite().min(40).max(10_000).optional(),
+    height: z.number().finite().min(24).max(10_000).optional(),
+    color: Colour.optional(),
+  })
+  .strict();
+
 export const GraphDocSchema = z
   .object({
     format: z.literal(FORMAT, { error: `must be "${FORMAT}"` }),
@@ -73,8 +102,13 @@ export const GraphDocSchema = z
     samples: z.array(SampleSchema).default([]),
     /** node id -> PyTorch weight name -> tensor */
     weights: z.record(z.string(), z.record(z.string(), WeightSchema)).optional(),
+    /** editor only: frames around nodes, and notes (version 2, optional) */
+    groups: z.array(GroupSchema).optional(),
+    comments: z.array(CommentSchema).optional(),
     /** how to train the graph again: losses, optimiser, schedule, clipping, ... (doc/training.ts) */
     training: TrainingSchema.optional(),
+    /** how the weights were trained and what they reach on the test split (doc/trained.ts) */
+    trained: TrainedSchema.optional(),
   })
   .strict();
 
@@ -84,3 +118,5 @@ export type DocEdge = z.infer<typeof EdgeSchema>;
 export type Sample = z.infer<typeof SampleSchema>;
 export type SampleValue = z.infer<typeof SampleValueSchema>;
 export type WeightJSON = z.infer<typeof WeightSchema>;
+export type DocGroup = z.infer<typeof GroupSchema>;
+export type DocComment = z.infer<typeof CommentSchema>;

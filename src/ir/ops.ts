@@ -5,7 +5,7 @@
 //
 // Conventions that differ from ONNX on purpose, because users think in PyTorch:
 // - recurrent ops are batch-first (X [B,T,I], Y [B,T,D*H]) and hold weights in PyTorch's layout
-//   and gate order (LSTM i,f,g,o; GRU r,z,n) with separate input and hidden biases; the exporter
+//   and gate order (LSTM i,f,g,o; GRU r,z,n; MGU f,h̃) with separate input and hidden biases; the exporter
 //   adds the Transposes and reorders the gates.
 // - integer tensors are called int64 but stored as Int32Array (see runtime/tensor.ts).
 //
@@ -31,16 +31,24 @@ export interface OpSpec {
   doc: string;
 }
 
+// MGU (the minimal gated unit) has no ONNX op; its IR op takes the same inputs and attributes as
+// ONNX's GRU family (X, weights per direction, initial_h, sequence lengths; direction, hidden_size,
+// activations), with W_ih [2H,I] rows f, h̃ — and exports to ONNX's GRU (export-recurrent.ts).
+// An LSTM's peepholes are ONNX's P input, one [3H] tensor per direction (order i, f, o as the
+// node's weight_peephole_l*; the exporter reorders to ONNX's i, o, f); present means peepholes on.
 const rec = (cell: string): OpSpec => ({
   group: 'recurrent',
-  inputs: ['X', 'W_ih', 'W_hh', 'B_ih', 'B_hh', 'W_ih_reverse?', 'W_hh_reverse?', 'B_ih_reverse?', 'B_hh_reverse?', 'initial_h?', ...(cell === 'LSTM' ? ['initial_c?'] : []), 'lengths?'],
+  inputs: [
+    'X', 'W_ih', 'W_hh', 'B_ih', 'B_hh', 'W_ih_reverse?', 'W_hh_reverse?', 'B_ih_reverse?', 'B_hh_reverse?', 'initial_h?',
+    ...(cell === 'LSTM' ? ['initial_c?'] : []), 'lengths?', ...(cell === 'LSTM' ? ['P?', 'P_reverse?'] : []),
+  ],
   outputs: cell === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'],
   attrs: {
     hidden_size: { kind: 'int', required: true },
-    direction: { kind: 'string', required: true }, // forward | bidirectional
+    direction: { kind: 'string', required: true }, // forward | reverse | bidirectional
     activation: { kind: 'string' }, // tanh | relu
     recurrent_activation: { kind: 'string' }, // sigmoid | hard_sigmoid
-    ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const } } : {}),
+    ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const }, update_gate: { kind: 'string' as const } } : {}), // update_gate: pytorch (default) | paper
     layer: { kind: 'int' }, // which layer of the node, for the trace
   },
   doc: `${cell}, one layer, batch-first: X [B,T,I] -> Y [B,T,D*H], Y_h [D,B,H]${cell === 'LSTM' ? ', Y_c [D,B,H]' : ''}. Weights per direction in PyTorch layout.`,
@@ -71,8 +79,8 @@ export const OPS = {
   Sigmoid: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'logistic sigmoid' },
   Relu: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'max(0, x)' },
   HardSigmoid: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'max(0, min(1, 0.2x + 0.5)) (ONNX defaults)' },
-  Softmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'softmax over the last axis' },
-  LogSoftmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: {}, doc: 'log-softmax over the last axis' },
+  Softmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int' } }, doc: 'softmax over axis (default: the last)' },
+  LogSoftmax: { group: 'elementwise', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int' } }, doc: 'log-softmax over axis (default: the last)' },
 
   // --- shape
   Slice: { group: 'shape', inputs: ['X'], outputs: ['Y'], attrs: { axis: { kind: 'int', required: true }, start: { kind: 'int', required: true }, end: { kind: 'int', required: true } }, doc: 'X[start:end] along axis' },
@@ -80,12 +88,21 @@ export const OPS = {
 
   // --- sequence (ONNX lacks them as single ops; each exports to a short subgraph)
   SeqLengths: { group: 'sequence', inputs: ['tokens'], outputs: ['lengths'], attrs: { pad: { kind: 'int', required: true } }, doc: 'tokens [B,T] -> number of non-pad tokens per row [B] (padding must be at the end)' },
+  CheckLengths: { group: 'sequence', inputs: ['X', 'lengths'], outputs: ['lengths'], attrs: {}, doc: 'fed lengths [B] of a float sequence X [B,T,F], checked to lie in 1..T (exports as Identity)' },
   LastStep: { group: 'sequence', inputs: ['X', 'lengths?'], outputs: ['Y'], attrs: {}, doc: 'X [B,T,D] -> X[b, len_b - 1] [B,D]' },
   SeqPool: { group: 'sequence', inputs: ['X', 'lengths?'], outputs: ['Y'], attrs: { mode: { kind: 'string', required: true } }, doc: 'mean or max over the valid steps: [B,T,D] -> [B,D]' },
   RepeatVector: { group: 'sequence', inputs: ['V'], outputs: ['Y'], attrs: { n: { kind: 'int', required: true } }, doc: 'V [B,D] -> [B,n,D]' },
   MaskSteps: { group: 'sequence', inputs: ['X', 'lengths'], outputs: ['Y'], attrs: {}, doc: 'zero the steps t >= len_b of X [B,T,D] (keeps padded steps at 0 after an elementwise op)' },
   /** bidirectional output [B,T,2H] (or final state [.., 2H]) -> [.., H] by sum | mul | ave over the two halves */
   MergeDirections: { group: 'sequence', inputs: ['X'], outputs: ['Y'], attrs: { mode: { kind: 'string', required: true } }, doc: 'merge the forward and reverse halves of the last axis: sum | mul | ave' },
+  /** running reduction over time (ONNX Scan with an elementwise body; torch.cumsum/cumprod) */
+  Cumulative: {
+    group: 'sequence',
+    inputs: ['X', 'initial?', 'lengths?'],
+    outputs: ['Y', 'Y_last'],
+    attrs: { op: { kind: 'string', required: true } },
+    doc: 'X [B,T,D] -> Y [B,T,D] with Y_t = Y_{t-1} op X_t (Y_{-1} = initial [B,D], or the identity of op), Y_last [B,D] = Y at each row\'s last valid step; op sum | prod | max | min',
+  },
   /** [D,B,H] final states of one layer (D = 1 or 2) -> [B, D*H] (concat of directions) */
   StateToVector: { group: 'sequence', inputs: ['S'], outputs: ['Y'], attrs: {}, doc: 'final states [D,B,H] -> [B,D*H]' },
 
@@ -93,6 +110,7 @@ export const OPS = {
   RNN: rec('RNN'),
   LSTM: rec('LSTM'),
   GRU: rec('GRU'),
+  MGU: rec('MGU'),
 
   // --- attention (ONNX has no single op for these; each exports to MatMul/Softmax subgraphs).
   // lengths: valid keys per row (keys at or past it get weight 0); query_lengths: valid query

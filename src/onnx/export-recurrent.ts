@@ -1,4 +1,4 @@
-// Export of the IR's recurrent ops (RNN, LSTM, GRU) to ONNX's RNN/LSTM/GRU.
+// Export of the IR's recurrent ops (RNN, LSTM, GRU, MGU) to ONNX's RNN/LSTM/GRU.
 //
 // The IR op is batch-first with PyTorch-layout weights per direction (W_ih [G*H,I],
 // W_hh [G*H,H], B_ih, B_hh; the reverse direction as separate inputs). ONNX wants time-major X,
@@ -8,20 +8,38 @@
 // Y_h / Y_c are [D,B,H] in both. The IR's lengths (int64 [B]) become ONNX's sequence_lens,
 // which must be int32 (a Cast). ONNX zeroes Y past each row's length, as the IR does.
 // Weights are re-laid out here into new initializers; the Program keeps PyTorch's layout.
+//
+// Cells ONNX's ops lack become one of them with rewritten weights, where that is exact:
+// - GRU with the paper's update gate (h' = z⊙n + (1−z)⊙h): ONNX's GRU with the z rows of W, R,
+//   Wb, Rb negated. With z' = g(−a) = 1 − g(a) for the gate activation g, ONNX's
+//   (1−z')⊙n + z'⊙h is the paper's z⊙n + (1−z)⊙h. Exact for sigmoid (σ(−a) = 1 − σ(a)) and for
+//   hard_sigmoid with ONNX's alpha 0.2, beta 0.5 (clamp(0.5 − 0.2a) = 1 − clamp(0.5 + 0.2a)).
+// - MGU: ONNX's GRU with linear_before_reset = 0 and r = f, z = the negated f: r⊙h = f⊙h goes
+//   into the candidate's product and (1−z')⊙n + z'⊙h = f⊙n + (1−f)⊙h, as the MGU says; b_hh's
+//   h̃ rows are ONNX's Rbh, added after the product, as the MGU node defines them. The f rows are
+//   stored twice (once negated); in exchange the model runs on every runtime's GRU kernel and keeps
+//   sequence_lens and both directions as they are. tests/unit/onnx-cells.test.ts checks each
+//   variant in onnxruntime against the runtime.
+// - LSTM peepholes: ONNX's P [D, 3H], reordered from the node's i, f, o to ONNX's i, o, f.
 import { OPS } from '../ir/ops';
 import type { Op, Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import { ExportError, type GraphBuilder } from './export-builder';
 import { attr, DataType, floatTensorProto, type AttributeProto } from './proto';
 
-type Cell = 'RNN' | 'LSTM' | 'GRU';
+type Cell = 'RNN' | 'LSTM' | 'GRU' | 'MGU';
+type OnnxCell = 'RNN' | 'LSTM' | 'GRU';
 
-/** gate blocks: ONNX block k = PyTorch block ORDER[k] */
-const ORDER: Record<Cell, number[]> = {
+/** gate blocks: ONNX block k = PyTorch block ORDER[k] (an MGU's weights are first written as a GRU's) */
+const ORDER: Record<OnnxCell, number[]> = {
   RNN: [0],
   LSTM: [0, 3, 1, 2], // PyTorch i,f,g,o -> ONNX i,o,f,c
   GRU: [1, 0, 2], // PyTorch r,z,n -> ONNX z,r,h
 };
+/** gate blocks in the IR's weights */
+const IR_GATES: Record<Cell, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
+/** peepholes: ONNX's P block k = the node's block (i, f, o) PEEP_ORDER[k] */
+const PEEP_ORDER = [0, 2, 1];
 
 const ACT: Record<string, string> = { tanh: 'Tanh', relu: 'Relu', sigmoid: 'Sigmoid', hard_sigmoid: 'HardSigmoid' };
 
@@ -41,14 +59,17 @@ export interface EmitContext {
 export function emitRecurrent(ctx: EmitContext, op: Op): void {
   const { b, program, v, error } = ctx;
   const cell = op.op as Cell;
-  const G = ORDER[cell].length;
+  const onnxCell: OnnxCell = cell === 'MGU' ? 'GRU' : cell;
+  const G = IR_GATES[cell];
   const spec = OPS[cell].inputs.map((n) => n.replace(/\?$/, ''));
   const input = (name: string): string => op.inputs[spec.indexOf(name)] ?? '';
 
   const H = op.attrs.hidden_size;
   if (typeof H !== 'number' || !Number.isInteger(H) || H <= 0) throw error(op, `hidden_size must be a positive integer, got ${String(H)}`);
+  const updateGate = op.attrs.update_gate ?? 'pytorch';
+  if (updateGate !== 'pytorch' && updateGate !== 'paper') throw error(op, `update_gate must be pytorch or paper, got ${String(updateGate)}`);
   const direction = op.attrs.direction;
-  if (direction !== 'forward' && direction !== 'bidirectional') throw error(op, `direction must be forward or bidirectional, got ${String(direction)}`);
+  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw error(op, `direction must be forward, reverse or bidirectional, got ${String(direction)}`);
   const D = direction === 'bidirectional' ? 2 : 1;
 
   // --- weights, re-laid out
@@ -83,20 +104,35 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
       Bparts.push(t);
     }
   }
+  // in ONNX's own cell: the MGU as a GRU, the paper's z negated (see the top of this file)
+  const asOnnx = (t: Tensor): Tensor => (cell === 'MGU' ? mguAsGru(t, H) : cell === 'GRU' && updateGate === 'paper' ? negateBlock(t, 1, 3) : t);
+  const OG = ORDER[onnxCell].length;
   const base = `${op.node}/${cell}`;
-  const W = b.addInitializer(floatTensorProto(b.fresh(`${base}_W`), [D, G * H, I], stackReordered(Wparts, ORDER[cell], H)));
-  const R = b.addInitializer(floatTensorProto(b.fresh(`${base}_R`), [D, G * H, H], stackReordered(Rparts, ORDER[cell], H)));
+  const W = b.addInitializer(floatTensorProto(b.fresh(`${base}_W`), [D, OG * H, I], stackReordered(Wparts.map(asOnnx), ORDER[onnxCell], H)));
+  const R = b.addInitializer(floatTensorProto(b.fresh(`${base}_R`), [D, OG * H, H], stackReordered(Rparts.map(asOnnx), ORDER[onnxCell], H)));
   let B = '';
   if (Bparts.some((t) => t !== undefined)) {
     const zeros: Tensor = { dtype: 'float32', shape: [G * H], data: new Float32Array(G * H) };
-    const parts = Bparts.map((t) => t ?? zeros); // per direction: b_ih, b_hh
-    B = b.addInitializer(floatTensorProto(b.fresh(`${base}_B`), [D, 2 * G * H], stackReordered(parts, ORDER[cell], H)));
+    const parts = Bparts.map((t) => asOnnx(t ?? zeros)); // per direction: b_ih, b_hh
+    B = b.addInitializer(floatTensorProto(b.fresh(`${base}_B`), [D, 2 * OG * H], stackReordered(parts, ORDER[onnxCell], H)));
   }
+  // LSTM peepholes: P [D, 3H] in ONNX's i, o, f
+  let P = '';
+  const pIn = cell === 'LSTM' ? [input('P'), input('P_reverse')] : ['', ''];
+  if (pIn[0] !== '') {
+    const parts: Tensor[] = [];
+    for (let d = 0; d < D; d++) {
+      const t = weight(d === 0 ? 'P' : 'P_reverse', false)!;
+      if (t.data.length !== 3 * H) throw error(op, `${d === 0 ? 'P' : 'P_reverse'} has ${t.data.length} values, expected ${3 * H} (i, f, o)`);
+      parts.push(t);
+    }
+    P = b.addInitializer(floatTensorProto(b.fresh(`${base}_P`), [D, 3 * H], stackReordered(parts, PEEP_ORDER, H)));
+  } else if (pIn[1] !== '') throw error(op, 'P_reverse is given without P');
 
   // --- attributes
   const act = activationName(ctx, op, 'activation', 'tanh');
   const rec = cell === 'RNN' ? '' : activationName(ctx, op, 'recurrent_activation', 'sigmoid');
-  const perDir = cell === 'LSTM' ? [rec, act, act] : cell === 'GRU' ? [rec, act] : [act];
+  const perDir = onnxCell === 'LSTM' ? [rec, act, act] : onnxCell === 'GRU' ? [rec, act] : [act];
   const activations = Array.from({ length: D }, () => perDir).flat();
   const attrs: AttributeProto[] = [attr.int('hidden_size', H), attr.string('direction', direction), attr.strings('activations', activations)];
   // alpha/beta are consumed, in order, by the activations that take them (here HardSigmoid only)
@@ -110,6 +146,7 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
     // PyTorch's GRU (and the compiler's default) is linear_before_reset = true
     attrs.push(attr.int('linear_before_reset', lbr === undefined || lbr === true || lbr === 1 ? 1 : 0));
   }
+  if (cell === 'MGU') attrs.push(attr.int('linear_before_reset', 0)); // f multiplies h before W_hh̃
 
   // --- inputs
   const x = input('X');
@@ -118,7 +155,7 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   const lengths = input('lengths');
   const seqLens = lengths === '' ? '' : b.cast(v(lengths), DataType.INT32);
   const onnxInputs = [xT, W, R, B, seqLens, v(input('initial_h'))];
-  if (cell === 'LSTM') onnxInputs.push(v(input('initial_c')));
+  if (cell === 'LSTM') onnxInputs.push(v(input('initial_c')), P);
 
   // --- outputs
   const [y, yh, yc] = op.outputs;
@@ -126,7 +163,7 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   const onnxOutputs = [yOut, yh ? v(yh) : ''];
   if (cell === 'LSTM') onnxOutputs.push(yc ? v(yc) : '');
   while (onnxOutputs.length > 1 && onnxOutputs[onnxOutputs.length - 1] === '') onnxOutputs.pop();
-  b.add(cell, onnxInputs, onnxOutputs, attrs);
+  b.add(onnxCell, onnxInputs, onnxOutputs, attrs);
   if (y) {
     const bt = b.op('Transpose', [yOut], [attr.ints('perm', [2, 0, 1, 3])]); // [B,T,D,H]
     b.op('Reshape', [bt, b.constInt64([0, 0, -1], [3], 'shape')], [], v(y)); // [B,T,D*H]
@@ -138,6 +175,25 @@ function activationName(ctx: EmitContext, op: Op, key: string, dflt: string): st
   const name = typeof a === 'string' ? ACT[a] : undefined;
   if (!name) throw ctx.error(op, `${key} '${String(a)}' has no ONNX equivalent (tanh, relu, sigmoid, hard_sigmoid)`);
   return name;
+}
+
+/** rows [f; n] of an MGU weight (2 blocks of H rows) as a GRU's [r; z; n] = [f; −f; n] */
+function mguAsGru(t: Tensor, H: number): Tensor {
+  const blk = t.data.length / 2;
+  if (!Number.isInteger(blk) || blk % H !== 0) throw new ExportError(`MGU weight of ${t.data.length} values does not split into 2 gate blocks of ${H} rows`);
+  const out = new Float32Array(3 * blk);
+  out.set(t.data.subarray(0, blk), 0);
+  for (let i = 0; i < blk; i++) out[blk + i] = -t.data[i];
+  out.set(t.data.subarray(blk), 2 * blk);
+  return { dtype: 'float32', shape: [3 * (t.shape[0] / 2), ...t.shape.slice(1)], data: out };
+}
+
+/** a copy of t with gate block k of G negated */
+function negateBlock(t: Tensor, k: number, G: number): Tensor {
+  const blk = t.data.length / G;
+  const out = Float32Array.from(t.data);
+  for (let i = k * blk; i < (k + 1) * blk; i++) out[i] = -out[i];
+  return { ...t, data: out };
 }
 
 /**

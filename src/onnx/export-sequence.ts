@@ -103,3 +103,31 @@ export function emitStateToVector(ctx: EmitContext, op: Op): void {
   const t = b.op('Transpose', [v(op.inputs[0])], [attr.ints('perm', [1, 0, 2])]);
   b.op('Reshape', [t, b.constInt64([0, -1], [2], 'shape')], [], v(op.outputs[0]));
 }
+
+const SCAN_OP: Record<string, string> = { sum: 'Add', prod: 'Mul', max: 'Max', min: 'Min' };
+const SCAN_IDENTITY: Record<string, number> = { sum: 0, prod: 1, max: -Infinity, min: Infinity };
+
+/**
+ * Cumulative(X [B,T,D], initial?, lengths?) -> an ONNX Scan over axis 1 whose body is one
+ * elementwise op (state op x_t), the state also being the step's scan output. Padded steps are
+ * replaced by the op's identity first, so the final state is the one after each row's last real
+ * step (Scan has no per-row lengths); the runtime carries that value over the padded steps too.
+ */
+export function emitCumulative(ctx: EmitContext, op: Op): void {
+  const { b, v } = ctx;
+  const mode = op.attrs.op;
+  if (typeof mode !== 'string' || !(mode in SCAN_OP)) throw ctx.error(op, `op must be sum, prod, max or min, got ${String(mode)}`);
+  const [xIn, initial = '', lengths = ''] = op.inputs;
+  let x = v(xIn);
+  const ident = () => b.constFloat([SCAN_IDENTITY[mode]], [], 'identity');
+  if (lengths !== '') x = b.op('Where', [b.unsqueeze(b.stepMask(x, v(lengths)), [2]), x, ident()]);
+  const init = initial !== '' ? v(initial) : b.fill(b.op('Concat', [b.dim(x, 0), b.dim(x, 2)], [attr.int('axis', 0)]), DataType.FLOAT, SCAN_IDENTITY[mode]);
+  const sub = b.sub();
+  const sIn = sub.fresh(`${op.node}/scan_state`), xT = sub.fresh(`${op.node}/scan_x`);
+  const sOut = sub.op(SCAN_OP[mode], [sIn, xT]);
+  const yOut = sub.op('Identity', [sOut]);
+  const vi = (name: string) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } });
+  const body = { name: b.fresh(`${op.node}/scan_body`), node: sub.nodes, input: [vi(sIn), vi(xT)], output: [vi(sOut), vi(yOut)] };
+  const [yName, lastName] = [op.outputs[0] ? v(op.outputs[0]) : b.fresh(`${op.node}/scan_y`), op.outputs[1] ? v(op.outputs[1]) : b.fresh(`${op.node}/scan_last`)];
+  b.add('Scan', [init, x], [lastName, yName], [attr.graph('body', body), attr.int('num_scan_inputs', 1), attr.ints('scan_input_axes', [1]), attr.ints('scan_output_axes', [1])]);
+}

@@ -14,7 +14,7 @@ import { emitAttention, emitConcatAttention, emitMultiHeadAttention } from './ex
 import { decoderMetadata, emitDecode } from './export-decoder';
 import { guardInputs, guardOutput } from './export-guards';
 import { emitRecurrent, type EmitContext } from './export-recurrent';
-import { emitLastStep, emitMaskSteps, emitMergeDirections, emitRepeatVector, emitSeqLengths, emitSeqPool, emitStateToVector } from './export-sequence';
+import { emitCumulative, emitLastStep, emitMaskSteps, emitMergeDirections, emitRepeatVector, emitSeqLengths, emitSeqPool, emitStateToVector } from './export-sequence';
 import { attr, DataType, encodeModel, floatTensorProto, tensorToProto, type ModelProto, type ValueInfoProto } from './proto';
 
 export interface ExportOptions {
@@ -85,8 +85,12 @@ const EMIT: Record<OpName, Emit> = {
   Sigmoid: unary('Sigmoid'),
   Relu: unary('Relu'),
   HardSigmoid: unary('HardSigmoid', () => [attr.float('alpha', 0.2), attr.float('beta', 0.5)]),
-  Softmax: unary('Softmax', () => [attr.int('axis', -1)]),
-  LogSoftmax: unary('LogSoftmax', () => [attr.int('axis', -1)]),
+  Softmax: ({ b, v }, op) => {
+    b.op('Softmax', [v(op.inputs[0])], [attr.int('axis', typeof op.attrs.axis === 'number' ? op.attrs.axis : -1)], v(op.outputs[0]));
+  },
+  LogSoftmax: ({ b, v }, op) => {
+    b.op('LogSoftmax', [v(op.inputs[0])], [attr.int('axis', typeof op.attrs.axis === 'number' ? op.attrs.axis : -1)], v(op.outputs[0]));
+  },
   Slice: (ctx, op) => {
     const { b, v } = ctx;
     const [axis, start, end] = [intAttr(ctx, op, 'axis'), intAttr(ctx, op, 'start'), intAttr(ctx, op, 'end')];
@@ -99,15 +103,20 @@ const EMIT: Record<OpName, Emit> = {
     b.op('Concat', ins, [attr.int('axis', intAttr(ctx, op, 'axis'))], v(op.outputs[0]));
   },
   SeqLengths: emitSeqLengths,
+  CheckLengths: ({ b, v }, op) => {
+    b.op('Identity', [v(op.inputs[1])], [], v(op.outputs[0]));
+  },
   LastStep: emitLastStep,
   SeqPool: emitSeqPool,
   RepeatVector: emitRepeatVector,
   MaskSteps: emitMaskSteps,
   MergeDirections: emitMergeDirections,
   StateToVector: emitStateToVector,
+  Cumulative: emitCumulative,
   RNN: emitRecurrent,
   LSTM: emitRecurrent,
   GRU: emitRecurrent,
+  MGU: emitRecurrent,
   Attention: emitAttention,
   ConcatAttention: emitConcatAttention,
   MultiHeadAttention: emitMultiHeadAttention,

@@ -30,6 +30,7 @@ export const SIMD_BACKEND: Backend = {
     RNN: RECURRENT_KERNEL_SIMD,
     LSTM: RECURRENT_KERNEL_SIMD,
     GRU: RECURRENT_KERNEL_SIMD,
+    MGU: RECURRENT_KERNEL_SIMD,
     // gemm() sends big products on prepared weights to the wasm kernel
     Linear: { forward: linearEntry(gemm).forward },
   },

@@ -173,13 +173,31 @@ export function timeAxis(program: Program, feeds: Record<string, Tensor>, env: M
   const lengths = lenName ? Array.from(env.get(lenName)!.data) : new Array(B).fill(T);
   let tokens: string[][] | undefined;
   const src = lenName ? program.ops.find((o) => o.op === 'SeqLengths' && o.outputs[0] === lenName) : undefined;
-  const inp = src && program.inputs.find((i) => i.value === src.inputs[0]);
-  if (inp && inp.info.kind === 'tokens') {
-    const ids = own(feeds, inp.name)!;
+  const inp = src ? program.inputs.find((i) => i.value === src.inputs[0]) : tokenSource(program, first.inputs[0]);
+  const fed = inp && own(feeds, inp.name);
+  if (inp && fed && inp.info.kind === 'tokens' && fed.shape[1] === T) {
+    const ids = fed;
     const Ti = ids.shape[1];
     tokens = Array.from({ length: B }, (_, b) => decodeIds(ids.data.subarray(b * Ti, b * Ti + lengths[b]), (inp.info as { vocab: string[] }).vocab));
   }
   return { B, T, lengths, tokens };
+}
+
+/**
+ * The token input a sequence was embedded from (a token input without padding has no lengths to
+ * find it by): back through the ops that keep the time axis, to a Gather by a token input's ids.
+ */
+function tokenSource(program: Program, value: string): Program['inputs'][number] | undefined {
+  const keeps = new Set(['Identity', 'Dropout', 'Linear', 'Tanh', 'Sigmoid', 'Relu', 'HardSigmoid', 'Concat', 'MaskSteps', 'MergeDirections', 'RNN', 'LSTM', 'GRU']);
+  let v = value;
+  for (let hop = 0; hop < 32; hop++) {
+    const op = program.ops.find((o) => o.outputs[0] === v);
+    if (!op) return undefined;
+    if (op.op === 'Gather') return program.inputs.find((i) => i.value === op.inputs[1] && i.info.kind === 'tokens');
+    if (!keeps.has(op.op)) return undefined;
+    v = op.inputs[0];
+  }
+  return undefined;
 }
 
 export function buildTrace(program: Program, feeds: Record<string, Tensor>, env: Map<string, Tensor>, traced: Map<number, unknown>): Trace {
@@ -190,7 +208,8 @@ export function buildTrace(program: Program, feeds: Record<string, Tensor>, env:
     const node: NodeTrace = { node: target.node, name: target.name, type: target.type, batch: B, steps: T, hidden_size: first.attrs.hidden_size as number, lengths, tokens, layers: [] };
     for (const { opIndex, layer } of target.layers) {
       const r = traced.get(opIndex) as LayerResult | undefined;
-      r?.trace?.forEach((t, d) => node.layers.push({ layer, direction: d === 0 ? 'forward' : 'reverse', h: t.h, c: t.c, gates: t.gates }));
+      const reverseOnly = program.ops[opIndex].attrs.direction === 'reverse';
+      r?.trace?.forEach((t, d) => node.layers.push({ layer, direction: d === 0 && !reverseOnly ? 'forward' : 'reverse', h: t.h, c: t.c, gates: t.gates }));
     }
     nodes.push(node);
   }

@@ -112,13 +112,40 @@ export function sampleToTensor(input: GraphInput, value: SampleValue): Tensor | 
     if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return encodeTexts(value as string[], info, input.name);
     return `input "${input.name}" takes text (or a list of texts), got numbers`;
   }
+  if (input.dtype === 'int64') {
+    // per-row lengths [B]
+    if (typeof value === 'string' || (Array.isArray(value) && value.some((v) => typeof v === 'string'))) return `input "${input.name}" takes numbers, got text`;
+    const flat = (Array.isArray(value) ? value : [value]).flat(2) as unknown[];
+    const bad = flat.findIndex((x) => typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0);
+    if (bad >= 0) return `input "${input.name}" takes whole numbers ≥ 0 (a length per row); [${bad}] is ${JSON.stringify(flat[bad])}`;
+    return intTensor([flat.length], flat as number[]);
+  }
   return floatSampleToTensor(input, value);
+}
+
+/**
+ * The `<name>_lengths` input of a float sequence Input with per-row lengths, when nothing gives
+ * it: every row is as long as the sequence fed for <name>.
+ */
+export function defaultLengths(program: Program, inp: GraphInput, feeds: Record<string, Tensor>): Tensor | undefined {
+  if (inp.dtype !== 'int64' || inp.shape.length !== 1 || !inp.name.endsWith('_lengths')) return undefined;
+  const seq = program.inputs.find((i) => i.node === inp.node && i !== inp);
+  const x = seq && own(feeds, seq.name);
+  if (!x) return undefined;
+  return intTensor([x.shape[0]], new Array(x.shape[0]).fill(x.shape[1]));
 }
 
 export function sampleFeeds(program: Program, inputs: Record<string, SampleValue>): Record<string, Tensor> {
   const feeds = dict<Tensor>();
   for (const inp of program.inputs) {
     const v = own(inputs, inp.name);
+    if (v === undefined) {
+      const d = defaultLengths(program, inp, feeds);
+      if (d) {
+        feeds[inp.name] = d;
+        continue;
+      }
+    }
     if (v === undefined) throw new Error(`the sample has no value for input "${inp.name}"`);
     const t = sampleToTensor(inp, v);
     if (typeof t === 'string') throw new Error(t);

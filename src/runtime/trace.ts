@@ -8,7 +8,7 @@ export interface TraceLayer {
   direction: 'forward' | 'reverse';
   h: Float32Array;
   c?: Float32Array;
-  /** LSTM: i f g o; GRU: r z n; RNN: a (pre-activation) */
+  /** LSTM: i f g o; GRU: r z n; MGU: f n (n: the candidate h̃); RNN: a (pre-activation) */
   gates: Record<string, Float32Array>;
 }
 
@@ -53,7 +53,7 @@ export interface AttentionTrace {
   key_tokens?: string[][];
 }
 
-export const GATE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'], RNN: ['a'] };
+export const GATE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'], MGU: ['f', 'n'], RNN: ['a'] };
 
 /** A [B, T, H] array as [b][t][unit] with each row's real steps only (n: batch, steps, hidden_size, lengths). */
 export function traceRows(a: Float32Array, n: { batch: number; steps: number; hidden_size: number; lengths: number[] }): Nested {

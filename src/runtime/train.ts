@@ -58,7 +58,7 @@ export interface ForwardTrainResult {
   trace?: Trace;
 }
 
-const RECURRENT = new Set(['RNN', 'LSTM', 'GRU']);
+const RECURRENT = new Set(['RNN', 'LSTM', 'GRU', 'MGU']);
 
 /** Run the program for training: outputs as execute() gives them (plus dropout when asked), and a tape. */
 export function forwardTrain(program: Program, feeds: Record<string, Tensor>, opts: TrainRunOptions): ForwardTrainResult {

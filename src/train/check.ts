@@ -66,7 +66,7 @@ export function checkTraining(doc: GraphDoc, valueOf: (outputNodeId: string) => 
     const timed = doc.nodes.filter((n) => n.type === 'Input' && ['tokens', 'sequence'].includes(String(n.params.kind ?? 'tokens')));
     if (timed.length !== 1) error('bptt_steps', `truncated BPTT cuts one time axis, but the graph has ${timed.length} inputs with a time axis${timed.length ? ` (${timed.map((n) => n.name).join(', ')})` : ''}`);
     for (const n of doc.nodes) {
-      if (['RNN', 'LSTM', 'GRU'].includes(n.type) && n.params.bidirectional === true) error('bptt_steps', `truncated BPTT carries the state left to right from chunk to chunk, but ${n.name} is bidirectional: its reverse direction would start each chunk from the wrong end`, n.id);
+      if (['RNN', 'LSTM', 'GRU', 'MGU'].includes(n.type) && n.params.bidirectional === true) error('bptt_steps', `truncated BPTT carries the state left to right from chunk to chunk, but ${n.name} is bidirectional: its reverse direction would start each chunk from the wrong end`, n.id);
     }
     const dec = doc.nodes.find((n) => n.type === 'Decoder');
     if (dec) error('bptt_steps', `truncated BPTT does not apply to a Decoder (${dec.name}): it trains on whole target sequences`, dec.id);

@@ -4,3 +4,6 @@ export type { Batch, StepResult, Metrics, OutputMetrics, TrainerStateJSON } from
 export { TrainError } from './plan';
 export type { TrainingSettings, TrainingSettingsInput } from '../doc/training';
 export { TrainingSchema } from '../doc/training';
+export { createSession, SessionError, type SessionInit, type TrainingSession, type StepReport, type EpochReport, type SessionEvent, type SessionCheckpoint, type EvaluationReport, type Task } from './session';
+export type { Metrics as SessionMetrics } from './session-metrics';
+export { withoutDecoderTargets } from './inference-doc';

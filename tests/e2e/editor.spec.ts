@@ -71,6 +71,7 @@ test('changing hidden_size changes the shapes downstream', async ({ page }) => {
 
   await field.fill('48');
   await expect(page.getByTestId('param-error-hidden_size')).toHaveCount(0);
+  await page.getByTestId('param-confirm-apply').click(); // the trained weights no longer fit: asked first
   await expect(page.getByTestId('edge-encoder.output-last.input')).toHaveText('[B, T, 96]');
   await expect(page.getByTestId('edge-last.output-classify.input')).toHaveText('[B, 96]');
   await expect(page.getByTestId('summary-encoder')).toHaveText('GRU 48 bi');
@@ -128,6 +129,7 @@ test('params: lists, enums that change ports, and sizes too big to hold are refu
   await expect(vocab).toHaveValue(/^<pad>\n<unk>\n<s>\n<\/s>\na\nb/);
   // a comma list works too; the compiler's reason shows under the field
   await vocab.fill('<pad>, <unk>, a, b, c');
+  await page.getByTestId('param-confirm-apply').click(); // the embedding's trained rows no longer fit: asked first
   await expect(page.getByTestId('summary-name')).toHaveText('chars · 5 symbols');
   await expect(page.getByTestId('node-error-embed')).toHaveCount(0);
   await vocab.fill('<pad>\na\nb');

@@ -55,6 +55,13 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
+/** A screenshot to look at, not for the docs: test-results/screens/<name>.png (not committed). */
+export async function look(page: Page, name: string): Promise<void> {
+  mkdirSync('test-results/screens', { recursive: true });
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: `test-results/screens/${name}.png` });
+}
+
 /** Opens an example from the gallery; with `fitAll`, then fits the whole graph in view ("."). */
 export async function openGalleryGraph(page: Page, id: string, fitAll = true): Promise<void> {
   await page.getByTestId('action-openGallery').click();

@@ -67,6 +67,7 @@ test('stale after an edit (not after a move), fresh after running again; dark th
   await page.getByTestId('tab-params').click();
   await page.getByTestId('node-encoder').locator('.sg-node-head').click();
   await page.getByTestId('param-hidden_size').fill('16');
+  await page.getByTestId('param-confirm-apply').click(); // the trained weights no longer fit: asked first
   await page.getByTestId('tab-inspector').click();
   await expect(page.getByTestId('inspector-stale')).toBeVisible();
   await expect(page.getByTestId('heatmap-h')).toHaveAttribute('data-rows', '32');

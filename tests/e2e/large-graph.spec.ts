@@ -20,7 +20,7 @@ test('2,000 nodes: open, edit, move, reload', async ({ page }) => {
   expect(t.openMs).toBeLessThan(20_000);
   expect(median(t.editMs)).toBeLessThan(1_000);
   expect(median(t.moveMs)).toBeLessThan(1_000);
-  await expect(page.getByTestId('status-bar')).toContainText('2000 nodes');
+  await expect(page.getByTestId('status-bar')).toContainText('2,000 nodes');
   await expect(page.getByTestId('status-summary')).toHaveText('compiles');
   await shot(page, 'large-graph-2000');
 

@@ -77,6 +77,7 @@ test('run errors are shown and name what is wrong', async ({ page }) => {
   await page.locator('.react-flow__pane').click({ position: { x: 30, y: 30 } });
   await page.getByTestId('node-classify').locator('.sg-node-head').click();
   await page.getByTestId('param-units').fill('5');
+  await page.getByTestId('param-confirm-apply').click(); // the trained weights no longer fit: asked first
   await page.getByTestId('tab-run').click();
   await page.getByTestId('run-input-name').fill('Rossi');
   await page.getByTestId('run-button').click();

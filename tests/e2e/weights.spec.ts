@@ -8,7 +8,7 @@ import type { GraphDoc } from '../../src/doc/schema';
 import { encodeWeight } from '../../src/doc/weights';
 import { pruneWeights } from '../../src/app/store/analysis';
 import { removeItems, setParam, renameNode } from '../../src/app/store/doc-ops';
-import { node, openEditor, selectNode } from './helpers';
+import { look, node, openEditor, selectNode } from './helpers';
 
 /** The name classifier with its (seeded) weights written into the file. */
 function weightedDoc(): GraphDoc {
@@ -60,18 +60,32 @@ test('a loaded graph keeps its weights through edits and saving; stale ones are 
   expect(out.weights).toEqual(original.weights);
   expect(out.nodes.find((n) => n.id === 'dense')!.params.activation).toBe('tanh');
 
-  // a param that changes the GRU's weight shapes drops its weights and the Dense's after it
+  // a param that changes the GRU's weight shapes would drop its weights and the Dense's after
+  // it: the form asks first, and nothing changes until the person says so
   await selectNode(page, 'encoder');
   await expect(page.getByTestId('weights-table')).toContainText('weight_ih_l0');
   await page.getByTestId('param-hidden_size').fill('48');
+  const ask = page.getByTestId('param-confirm-hidden_size');
+  await expect(ask).toContainText('the trained weights of encoder and classify would no longer fit');
+  await expect(page.getByTestId('summary-encoder')).toHaveText('GRU 32 bi');
+  await look(page, 'weights-confirm');
+  await page.getByTestId('param-confirm-keep').click();
+  await expect(ask).toHaveCount(0);
+  await expect(page.getByTestId('param-hidden_size')).toHaveValue('32');
+  out = await saved(page);
+  expect(out.weights).toEqual(original.weights);
+
+  await page.getByTestId('param-hidden_size').fill('48');
+  await page.getByTestId('param-confirm-apply').click();
   await expect(page.getByTestId('summary-encoder')).toHaveText('GRU 48 bi');
   out = await saved(page);
   expect(Object.keys(out.weights ?? {})).toEqual(['emb']);
   expect(out.weights!.emb).toEqual(original.weights!.emb);
 
-  // undo brings them back
-  await page.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
-  await page.keyboard.press('ControlOrMeta+z');
+  // the message says what went, and its Undo brings the weights back
+  const told = page.getByTestId('toast').filter({ hasText: 'The trained weights of encoder and classify no longer fit' });
+  await expect(told).toBeVisible();
+  await told.getByTestId('toast-action').click();
   await expect(page.getByTestId('summary-encoder')).toHaveText('GRU 32 bi');
   out = await saved(page);
   expect(out.weights).toEqual(original.weights);

@@ -81,7 +81,8 @@ describeEachBackend('Attention score rules match PyTorch (query vector, keys wit
     const p = program(
       [
         { id: 'q', type: 'Input', params: { kind: 'vector', features: 8 } },
-        { id: 'tok', type: 'Input' },
+        // 30 symbols: the specials and a–z (the default vocabulary is printable ASCII)
+        { id: 'tok', type: 'Input', params: { vocab: ['<pad>', '<unk>', '<s>', '</s>', ...'abcdefghijklmnopqrstuvwxyz'] } },
         { id: 'emb', type: 'Embedding', params: { embedding_dim: 8 } },
         { id: 'att', type: 'Attention', params: { score: 'general' } },
         ...out.nodes,

@@ -44,8 +44,8 @@ describe('compiler', () => {
     expect(r.program).toBeTruthy();
   });
 
-  it('reports a cycle, a missing input, a type mismatch, a dangling node and a param error all at once', () => {
-    const d = doc(
+  const problemGraph = (fed: boolean) =>
+    doc(
       [
         n('in', 'Input', { kind: 'sequence', features: 4 }),
         n('a', 'Dense', { units: 4 }),
@@ -56,6 +56,7 @@ describe('compiler', () => {
         n('tok', 'Input', { kind: 'tokens' }),
         n('lonely', 'Dense', { units: 3 }),
         n('out', 'Output'),
+        ...(fed ? ['a', 'lstm', 'gru', 'emb'].map((x) => n(`out_${x}`, 'Output')) : []),
       ],
       [
         e('e1', 'a', 'output', 'b', 'input'),
@@ -63,10 +64,14 @@ describe('compiler', () => {
         e('e3', 'in', 'sequence', 'out', 'value'),
         e('e4', 'tok', 'tokens', 'lstm', 'input'),
         e('e5', 'tok', 'tokens', 'emb', 'tokens'),
+        ...(fed ? ['a', 'lstm', 'gru', 'emb'].map((x) => e(`f_${x}`, x, 'output', `out_${x}`, 'value')) : []),
       ],
     );
-    const r = compile(d);
-    const msgs = r.diagnostics.map((x) => `${x.severity} ${x.node ?? '-'} ${x.port ?? '-'} ${x.message}`);
+  const messages = (r: ReturnType<typeof compile>) => r.diagnostics.map((x) => `${x.severity} ${x.node ?? '-'} ${x.port ?? '-'} ${x.message}`);
+
+  it('reports a cycle, a missing input, a type mismatch, a dangling node and a param error all at once', () => {
+    const r = compile(problemGraph(true));
+    const msgs = messages(r);
     const has = (re: RegExp) => expect(msgs.some((m) => re.test(m)), `${re}\n${msgs.join('\n')}`).toBe(true);
     has(/^error a - a is part of a cycle: a → b → a/);
     has(/^error lstm input lstm\.input takes Sequence; got Tokens \[B, T_tok\] \(put an Embedding between them\)/);
@@ -74,6 +79,33 @@ describe('compiler', () => {
     has(/^error emb - emb \(padding_idx\): 12 is not below num_embeddings \(10\)/);
     has(/^warning lonely - lonely does not lead to any Output/);
     expect(r.program).toBeNull();
+  });
+
+  it('a stray node (one that leads to no Output) warns, with its own problems, and the rest still compiles', () => {
+    const r = compile(problemGraph(false));
+    const msgs = messages(r);
+    const has = (re: RegExp) => expect(msgs.some((m) => re.test(m)), `${re}\n${msgs.join('\n')}`).toBe(true);
+    has(/^warning a - a is part of a cycle: a → b → a/);
+    has(/^warning lstm input lstm\.input takes Sequence; got Tokens/);
+    has(/^warning gru input gru\.input is not connected/);
+    has(/^warning gru - gru does not lead to any Output, so it does not run/);
+    has(/^warning emb - emb \(padding_idx\): 12 is not below num_embeddings \(10\)/);
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    // only the connected part runs: one input, one output
+    expect(r.program!.inputs.map((i) => i.name)).toEqual(['in']);
+    expect(r.program!.outputs.map((o) => o.name)).toEqual(['out']);
+  });
+
+  it('an Output with nothing connected is no output of the model while another one is; alone it is an error', () => {
+    const two = doc([n('in', 'Input', { kind: 'vector', features: 2 }), n('out', 'Output'), n('spare', 'Output')], [e('e1', 'in', 'vector', 'out', 'value')]);
+    const r = compile(two);
+    expect(messages(r)).toContain('warning spare value spare.value is not connected (Sequence or Vector or Tokens or State needed: the result to return)');
+    expect(messages(r)).toContain('warning spare - spare has nothing connected, so it is not an output of the model');
+    expect(r.program!.outputs.map((o) => o.name)).toEqual(['out']);
+    const none = doc([n('in', 'Input', { kind: 'vector', features: 2 }), n('out', 'Output')], []);
+    expect(compile(none).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+      'out.value is not connected (Sequence or Vector or Tokens or State needed: the result to return)',
+    ]);
   });
 
   it('initialises missing weights the same way every time, and differently per seed', () => {

@@ -13,7 +13,7 @@ import { decode, type DecodeAttention } from '../../src/runtime/kernels/decoder'
 import { decodeTrain } from '../../src/runtime/kernels/decoder-train';
 import { prepareDecodeOp } from '../../src/runtime/kernels/decoder-op';
 import { decodeInputs } from '../../src/runtime/kernels/attention-train';
-import type { CellKind } from '../../src/runtime/kernels/recurrent';
+import type { TorchCellKind as CellKind } from '../../src/runtime/kernels/cells';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
 import type { Program } from '../../src/ir/program';
 import { describeFailures, gradcheck, opProgram } from '../helpers/gradcheck';

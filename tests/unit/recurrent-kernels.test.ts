@@ -45,7 +45,7 @@ const randArr = (rnd: () => number, n: number, scale = 1) => {
   for (let i = 0; i < n; i++) a[i] = (rnd() * 2 - 1) * scale;
   return a;
 };
-const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3 };
+const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
 function randWeights(rnd: () => number, cell: CellKind, I: number, H: number): DirectionWeights {
   const GH = G_OF[cell] * H, s = 1 / Math.sqrt(H);
   return { w_ih: randArr(rnd, GH * I, s), w_hh: randArr(rnd, GH * H, s), b_ih: randArr(rnd, GH, s), b_hh: randArr(rnd, GH, s) };

@@ -133,8 +133,21 @@ describe('a node with part of its weights creates the rest, for every node type'
         { id: 'e4', source: { node: 'att', port: 'context' }, target: { node: 'out', port: 'value' } },
       ],
     }));
+    // the minimal gated unit (cells), which no example has either
+    const mgu = {
+      format: 'seqgraph', version: 2, name: 'mgu',
+      nodes: [
+        { id: 'in', type: 'Input', name: 'x', position: { x: 0, y: 0 }, params: { kind: 'sequence', features: 4 } },
+        { id: 'mgu', type: 'MGU', name: 'mgu', position: { x: 0, y: 0 }, params: { hidden_size: 6, num_layers: 2, bidirectional: true } },
+        { id: 'out', type: 'Output', name: 'y', position: { x: 0, y: 0 }, params: {} },
+      ],
+      edges: [
+        { id: 'e1', source: { node: 'in', port: 'sequence' }, target: { node: 'mgu', port: 'input' } },
+        { id: 'e2', source: { node: 'mgu', port: 'output' }, target: { node: 'out', port: 'value' } },
+      ],
+    };
     const seen = new Set<string>();
-    for (const f of [...files, ...synthetic]) {
+    for (const f of [...files, ...synthetic, mgu]) {
       const g = typeof f === 'string' ? json(f) : f;
       delete g.weights;
       const r = parseGraphText(JSON.stringify(g));

@@ -35,7 +35,7 @@ function mulberry32(seed: number): () => number {
   };
 }
 const randArr = (rnd: () => number, n: number, scale = 1) => Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
-const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3 };
+const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
 
 // ---------------------------------------------------------------- PyTorch fixtures, both backends
 

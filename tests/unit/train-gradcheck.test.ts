@@ -1,9 +1,9 @@
 // The property test of backward: hundreds of random cases, each checked in float64 against
 // central finite differences (tests/helpers/gradcheck.ts):
 //   - every non-attention op with a backward, alone, at random shapes and attributes;
-//   - RNN / LSTM / GRU layers in every variant the forward supports (tanh/relu, sigmoid/
-//     hard_sigmoid, both GRU conventions, uni/bidirectional), ragged lengths, with and without
-//     initial states;
+//   - RNN / LSTM / GRU / MGU layers in every variant the forward supports (tanh/relu, sigmoid/
+//     hard_sigmoid, both GRU linear_before_reset and update-gate conventions, LSTM with and
+//     without peepholes, uni/bidirectional), ragged lengths, with and without initial states;
 //   - whole graphs through the compiler: stacked and bidirectional layers with every merge mode,
 //     dropout between layers and Dropout nodes active (seeded), initial states from a State input,
 //     token inputs with an Embedding (padding_idx) over ragged batches, and the heads after them.
@@ -92,20 +92,21 @@ describe('gradcheck: every op alone, random shapes', () => {
 });
 
 // ---------------------------------------------------------------- recurrent layers
-interface Variant { cell: 'RNN' | 'LSTM' | 'GRU'; act: 'tanh' | 'relu'; ract: 'sigmoid' | 'hard_sigmoid'; lbr: boolean; bi: boolean }
+interface Variant { cell: 'RNN' | 'LSTM' | 'GRU' | 'MGU'; act: 'tanh' | 'relu'; ract: 'sigmoid' | 'hard_sigmoid'; lbr: boolean; bi: boolean; paper?: boolean; peephole?: boolean }
 const VARIANTS: Variant[] = [];
 for (const bi of [false, true]) {
   for (const act of ['tanh', 'relu'] as const) VARIANTS.push({ cell: 'RNN', act, ract: 'sigmoid', lbr: true, bi });
   for (const ract of ['sigmoid', 'hard_sigmoid'] as const) {
     for (const act of ['tanh', 'relu'] as const) {
-      VARIANTS.push({ cell: 'LSTM', act, ract, lbr: true, bi });
-      for (const lbr of [true, false]) VARIANTS.push({ cell: 'GRU', act, ract, lbr, bi });
+      for (const peephole of [false, true]) VARIANTS.push({ cell: 'LSTM', act, ract, lbr: true, bi, peephole });
+      for (const lbr of [true, false]) for (const paper of [false, true]) VARIANTS.push({ cell: 'GRU', act, ract, lbr, bi, paper });
+      VARIANTS.push({ cell: 'MGU', act, ract, lbr: true, bi });
     }
   }
 }
 
 function recurrentCase(v: Variant) {
-  const B = int(1, 3), T = int(1, 5), I = int(1, 4), H = int(1, 4), D = v.bi ? 2 : 1, G = v.cell === 'LSTM' ? 4 : v.cell === 'GRU' ? 3 : 1;
+  const B = int(1, 3), T = int(1, 5), I = int(1, 4), H = int(1, 4), D = v.bi ? 2 : 1, G = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 }[v.cell];
   const scale = 1 / Math.sqrt(H) + 0.3;
   const dir = () => [randn([G * H, I], scale), randn([G * H, H], scale), randn([G * H], scale), randn([G * H], scale)];
   const ins: (Tensor | undefined)[] = [randn([B, T, I]), ...dir(), ...(v.bi ? dir() : [undefined, undefined, undefined, undefined])];
@@ -113,16 +114,21 @@ function recurrentCase(v: Variant) {
   ins.push(withState ? randn([D, B, H]) : undefined);
   if (v.cell === 'LSTM') ins.push(withState && rng.next() < 0.8 ? randn([D, B, H]) : undefined);
   ins.push(ragged ? lengthsOf(B, T) : undefined);
+  const lengths = ins[ins.length - 1];
+  if (v.peephole) ins.push(randn([3 * H], scale), v.bi ? randn([3 * H], scale) : undefined); // ONNX's P per direction
   const attrs: Record<string, number | string | boolean> = { hidden_size: H, direction: v.bi ? 'bidirectional' : 'forward', activation: v.act };
   if (v.cell !== 'RNN') attrs.recurrent_activation = v.ract;
-  if (v.cell === 'GRU') attrs.linear_before_reset = v.lbr;
-  const label = `${v.cell} ${v.act}/${v.ract}${v.cell === 'GRU' ? ` lbr=${v.lbr}` : ''}${v.bi ? ' bi' : ''} B=${B} T=${T} I=${I} H=${H}${withState ? ' h0' : ''}${ragged ? ` lengths=${Array.from(ins[ins.length - 1]!.data)}` : ''}`;
+  if (v.cell === 'GRU') {
+    attrs.linear_before_reset = v.lbr;
+    attrs.update_gate = v.paper ? 'paper' : 'pytorch';
+  }
+  const label = `${v.cell} ${v.act}/${v.ract}${v.cell === 'GRU' ? ` lbr=${v.lbr} update_gate=${attrs.update_gate}` : ''}${v.peephole ? ' peephole' : ''}${v.bi ? ' bi' : ''} B=${B} T=${T} I=${I} H=${H}${withState ? ' h0' : ''}${lengths ? ` lengths=${Array.from(lengths.data)}` : ''}`;
   return { label, program: opProgram(v.cell, ins, attrs, v.cell === 'LSTM' ? 3 : 2) };
 }
 
 describe('gradcheck: recurrent layers in every variant (ragged, initial states)', () => {
   for (const v of VARIANTS) {
-    const name = `${v.cell} ${v.act}/${v.ract}${v.cell === 'GRU' ? ` linear_before_reset=${v.lbr}` : ''}${v.bi ? ' bidirectional' : ''}`;
+    const name = `${v.cell} ${v.act}/${v.ract}${v.cell === 'GRU' ? ` linear_before_reset=${v.lbr}${v.paper ? ' update_gate=paper' : ''}` : ''}${v.peephole ? ' peephole' : ''}${v.bi ? ' bidirectional' : ''}`;
     it(name, () => {
       for (let k = 0; k < 6; k++) {
         const c = recurrentCase(v);
@@ -135,14 +141,18 @@ describe('gradcheck: recurrent layers in every variant (ragged, initial states)'
 // ---------------------------------------------------------------- whole graphs
 const at = { x: 0, y: 0 };
 function graphCase(k: number) {
-  const cell = pick(['RNN', 'LSTM', 'GRU'] as const);
+  const cell = pick(['RNN', 'LSTM', 'GRU', 'MGU'] as const);
   const tokens = rng.next() < 0.5;
   const bi = rng.next() < 0.6, layers = int(1, 3), H = int(2, 4);
   const merge = bi ? pick(['concat', 'sum', 'mul', 'ave'] as const) : 'concat';
   const params: Record<string, unknown> = { hidden_size: H, num_layers: layers, bidirectional: bi, merge_mode: merge, dropout: layers > 1 ? 0.3 : 0 };
   if (cell === 'RNN') params.nonlinearity = pick(['tanh', 'relu']);
   else { params.activation = pick(['tanh', 'relu']); params.recurrent_activation = pick(['sigmoid', 'hard_sigmoid']); }
-  if (cell === 'GRU') params.linear_before_reset = rng.next() < 0.5;
+  if (cell === 'GRU') {
+    params.linear_before_reset = rng.next() < 0.5;
+    params.update_gate = pick(['pytorch', 'paper']);
+  }
+  if (cell === 'LSTM') params.peephole = rng.next() < 0.5;
   const withState = rng.next() < 0.4;
   const head = pick(['output', 'last', 'laststep', 'pool_mean', 'pool_max', 'dense_seq'] as const);
   const vocab = ['<pad>', '<unk>', 'a', 'b', 'c', 'd'];

@@ -32,7 +32,7 @@ function build(nodes: object[], edges: [string, string, string, string][], seed 
 }
 
 /** x [B,T,I] -> <cell>(H, layers, bi) with an initial state input -> output, h_n */
-function rnnGraph(cell: 'RNN' | 'LSTM' | 'GRU', I: number, H: number, layers = 1, bi = false, extra: Record<string, unknown> = {}) {
+function rnnGraph(cell: 'RNN' | 'LSTM' | 'GRU' | 'MGU', I: number, H: number, layers = 1, bi = false, extra: Record<string, unknown> = {}) {
   const D = bi ? 2 : 1;
   return build(
     [
@@ -97,9 +97,10 @@ describe('dropout', () => {
 });
 
 describe('truncated BPTT: initialStates in, finalStates out', () => {
-  for (const cell of ['GRU', 'LSTM'] as const) {
-    it(`${cell}: two chunks from carried states give the whole sequence's outputs; the cut stops the gradient`, () => {
-      const p = rnnGraph(cell, 3, 4, 2, true);
+  // the MGU and the peephole LSTM (its c feeds the gates) carry their state as the others do
+  for (const [cell, extra] of [['GRU', {}], ['LSTM', {}], ['MGU', {}], ['LSTM', { peephole: true }]] as const) {
+    it(`${cell}${'peephole' in extra ? ' peephole' : ''}: two chunks from carried states give the whole sequence's outputs; the cut stops the gradient`, () => {
+      const p = rnnGraph(cell, 3, 4, 2, true, extra);
       const B = 2, T = 7, t1 = 4, I = 3;
       const x = rand([B, T, I]);
       const h0 = rand([4, B, 4]), c0 = rand([4, B, 4]);

@@ -1,6 +1,8 @@
 // Editing actions: the graph's structure and params. Each returns the new document and says
 // whether it is an undo step; a multi-node action (delete, paste, ...) is always one step.
-import { defineAction, type Action } from './types';
+import { defineAction, type Action, type EditorState } from './types';
+import { allAnnotationIds, selectedAnnotations } from './annotation-actions';
+import { removeComments, ungroup } from '../store/annotation-ops';
 import {
   addNode,
   connect,
@@ -17,8 +19,19 @@ import {
 } from '../store/doc-ops';
 import { connectionIssue, endpointsOf, portsOf, type HandleRef } from '../store/connections';
 import { NO_SELECTION } from '../store/history';
+import type { AppState } from '../store/app-state';
+import type { GraphDoc } from '../../doc/schema';
+import { count } from '../plural';
 
 const hasSelection = (s: { selection: { nodes: readonly string[]; edges: readonly string[] } }) => s.selection.nodes.length + s.selection.edges.length > 0;
+
+/** Undoing (or redoing) an open brings back a whole other graph: show all of it. */
+function refitIfReplaced(app: AppState, before: GraphDoc): void {
+  const now = app.graph.doc;
+  const ids = new Set(before.nodes.map((n) => n.id));
+  const shared = now.nodes.filter((n) => ids.has(n.id)).length;
+  if (shared < Math.max(now.nodes.length, before.nodes.length) / 2) app.fitWhenMeasured();
+}
 
 export const undo = defineAction({
   name: 'undo',
@@ -27,7 +40,8 @@ export const undo = defineAction({
   keys: ['Mod+Z'],
   enabled: (_, app) => app.graph.history.canUndo,
   perform: (_, app) => {
-    app.graph.undo();
+    const before = app.graph.doc;
+    if (app.graph.undo()) refitIfReplaced(app, before);
     return null;
   },
 });
@@ -39,7 +53,8 @@ export const redo = defineAction({
   keys: ['Mod+Shift+Z', 'Mod+Y'],
   enabled: (_, app) => app.graph.history.canRedo,
   perform: (_, app) => {
-    app.graph.redo();
+    const before = app.graph.doc;
+    if (app.graph.redo()) refitIfReplaced(app, before);
     return null;
   },
 });
@@ -50,15 +65,21 @@ export const deleteSelection = defineAction({
   group: 'Edit',
   keys: ['Delete', 'Backspace'],
   enabled: hasSelection,
-  perform: ({ doc, selection }) => ({ doc: removeItems(doc, selection.nodes, selection.edges), selection: NO_SELECTION, history: true }),
+  perform: (s) => ({ doc: removeSelected(s), selection: NO_SELECTION, history: true }),
 });
+
+/** Deletes the selection: nodes with their edges, edges, notes — and frames, which leave their nodes be. */
+function removeSelected(s: EditorState): GraphDoc {
+  const { groups, comments } = selectedAnnotations(s);
+  return removeComments(ungroup(removeItems(s.doc, s.selection.nodes, s.selection.edges), groups), comments);
+}
 
 export const selectAll = defineAction({
   name: 'selectAll',
   label: 'Select all',
   group: 'Edit',
   keys: ['Mod+A'],
-  perform: ({ doc }) => ({ selection: { nodes: doc.nodes.map((n) => n.id), edges: doc.edges.map((e) => e.id) }, history: false }),
+  perform: (s) => ({ selection: { nodes: [...s.doc.nodes.map((n) => n.id), ...allAnnotationIds(s)], edges: s.doc.edges.map((e) => e.id) }, history: false }),
 });
 
 export const deselect = defineAction({
@@ -83,7 +104,8 @@ export const copy = defineAction({
     if (!frag) return null;
     app.clipboard = { fragment: frag, pastes: 0 };
     void navigator.clipboard?.writeText(JSON.stringify(frag)).catch(() => undefined);
-    app.ui.toast(`Copied ${frag.nodes.length} node${frag.nodes.length === 1 ? '' : 's'}`, 'info', 2000);
+    const notes = frag.comments?.length ? ` and ${count(frag.comments.length, 'note')}` : '';
+    app.ui.toast(`Copied ${count(frag.nodes.length, 'node')}${notes}`, 'info', 2000);
     return null;
   },
 });
@@ -94,11 +116,13 @@ export const cut = defineAction({
   group: 'Edit',
   keys: ['Mod+X'],
   enabled: (s) => s.selection.nodes.length > 0,
-  perform: ({ doc, selection }, app) => {
-    const frag = extractFragment(doc, selection.nodes);
+  perform: (s, app) => {
+    const frag = extractFragment(s.doc, s.selection.nodes);
     if (!frag) return null;
     app.clipboard = { fragment: frag, pastes: 0 };
-    return { doc: removeItems(doc, selection.nodes, selection.edges), selection: NO_SELECTION, history: true };
+    // cutting a frame cuts its nodes too (they are on the clipboard with it)
+    const frames = selectedAnnotations(s).groups.flatMap((g) => s.doc.groups?.find((x) => x.id === g)?.nodes ?? []);
+    return { doc: removeSelected({ ...s, selection: { ...s.selection, nodes: [...s.selection.nodes, ...frames] } }), selection: NO_SELECTION, history: true };
   },
 });
 

@@ -10,18 +10,19 @@ export const newGraph = defineAction({
   group: 'File',
   keys: ['Alt+N'],
   perform: (_, app) => {
-    app.afterOpen();
-    return { doc: blankDoc(), selection: NO_SELECTION, history: true, load: true };
+    const doc = blankDoc();
+    app.replacing(doc, 'New graph', true);
+    return { doc, selection: NO_SELECTION, history: true, load: true };
   },
 });
 
 /** Opens a document that was read and checked already (file, drop, gallery). */
-export const openDoc = defineAction<GraphDoc>({
+export const openDoc = defineAction<{ doc: GraphDoc; source?: string }>({
   name: 'openDoc',
   label: 'Open a graph',
   group: 'File',
-  perform: (_, app, doc) => {
-    app.afterOpen();
+  perform: (_, app, { doc, source }) => {
+    app.replacing(doc, `Opened ${source ?? `“${doc.name}”`}`, !source);
     return { doc, selection: NO_SELECTION, history: true, load: true };
   },
 });
@@ -31,7 +32,7 @@ export const openFile = defineAction({
   label: 'Open a file…',
   group: 'File',
   keys: ['Mod+O'],
-  gesture: 'or drop a .json file on the page',
+  gesture: 'or drop a .json graph, an .onnx model or weights on the page',
   perform: () => {
     document.querySelector<HTMLInputElement>('[data-testid="file-input"]')?.click();
     return null;
@@ -53,6 +54,7 @@ export const saveFile = defineAction({
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+    app.savedDoc = doc;
     app.ui.toast(`Saved ${a.download}`, 'success', 2500);
     app.recovery.markSaved();
     return null;

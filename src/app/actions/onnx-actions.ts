@@ -4,8 +4,9 @@ import { defineAction, type Action } from './types';
 import { parseRunInput, runInputFields } from '../store/run-inputs';
 import type { SampleValue } from '../../doc/schema';
 import type { AppState } from '../store/app-state';
+import { beamDecoders } from '../onnx-greedy';
 
-function download(bytes: Uint8Array, fileName: string): void {
+export function download(bytes: Uint8Array, fileName: string): void {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
   const a = document.createElement('a');
   a.href = url;
@@ -37,10 +38,14 @@ export const exportOnnx = defineAction<{ greedy?: boolean } | undefined>({
   keys: ['Mod+E'],
   enabled: compiles,
   perform: async ({ doc }, app, value) => {
-    const res = await app.onnx.exportModel(doc, value?.greedy);
+    const greedy = value?.greedy ?? app.onnx.greedy;
+    const res = await app.onnx.exportModel(doc, greedy);
     if (res.ok) {
       download(res.bytes, res.fileName);
-      app.ui.toast(`Exported ${res.fileName} (${(res.bytes.length / 1024).toFixed(1)} KB)`, 'success', 3000);
+      app.ui.toast(`Exported ${res.fileName} (${(res.bytes.length / 1024).toFixed(1)} KB${res.greedy ? ', beam search exported as greedy' : ''})`, 'success', 3000);
+    } else if (!greedy && res.stage === 'export' && beamDecoders(doc).length) {
+      // the CLI's --greedy, offered where the refusal is read
+      app.ui.toast(`ONNX export failed: ${res.message}`, 'error', 15000, { label: 'Export as greedy', run: () => app.perform('exportOnnx', { greedy: true }) });
     } else {
       app.ui.toast(`ONNX export failed: ${res.message}`, 'error');
     }
@@ -48,20 +53,20 @@ export const exportOnnx = defineAction<{ greedy?: boolean } | undefined>({
   },
 });
 
-export const checkOnnx = defineAction({
+export const checkOnnx = defineAction<{ greedy?: boolean } | undefined>({
   name: 'checkOnnx',
   label: 'Check in onnxruntime',
   group: 'Run',
   keys: ['Mod+Shift+Enter'],
   enabled: compiles,
-  perform: async ({ doc }, app) => {
+  perform: async ({ doc }, app, value) => {
     app.ui.setTab('run');
     const inputs = currentInputs(app);
     if (typeof inputs === 'string') {
       app.ui.toast(inputs, 'error');
       return null;
     }
-    await app.onnx.check(doc, inputs);
+    await app.onnx.check(doc, inputs, value?.greedy ?? app.onnx.greedy);
     return null;
   },
 });

@@ -2,57 +2,9 @@
 // node search, and the right-hand tabs.
 import { defineAction, type Action } from './types';
 import { moveNodes, type XY } from '../store/doc-ops';
-import { portsOf } from '../store/connections';
-import type { GraphDoc } from '../../doc/schema';
 
-// Auto-layout with elkjs (loaded when first used): layered, left to right, ports in their drawn
-// order so edges cross as little as they can. The action makes the new positions one undo step.
-interface Size {
-  width: number;
-  height: number;
-}
-
-const DEFAULT_SIZE: Size = { width: 200, height: 120 };
-
-export async function layoutPositions(doc: GraphDoc, sizes: (id: string) => Size | undefined): Promise<Map<string, XY>> {
-  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
-  const elk = new ELK();
-  const portId = (node: string, side: 'in' | 'out', port: string) => `${node}::${side}::${port}`;
-  const graph = {
-    id: 'root',
-    layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'RIGHT',
-      'elk.edgeRouting': 'SPLINES',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
-      'elk.spacing.nodeNode': '40',
-      'elk.spacing.componentComponent': '60',
-      'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
-      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-    },
-    children: doc.nodes.map((n) => {
-      const size = sizes(n.id) ?? DEFAULT_SIZE;
-      const ins = portsOf(doc, n.id, 'in');
-      const outs = portsOf(doc, n.id, 'out');
-      return {
-        id: n.id,
-        width: size.width,
-        height: size.height,
-        layoutOptions: { 'elk.portConstraints': 'FIXED_ORDER' },
-        ports: [
-          ...ins.map((p, i) => ({ id: portId(n.id, 'in', p.name), width: 1, height: 1, layoutOptions: { 'elk.port.side': 'WEST', 'elk.port.index': String(ins.length - i) } })),
-          ...outs.map((p, i) => ({ id: portId(n.id, 'out', p.name), width: 1, height: 1, layoutOptions: { 'elk.port.side': 'EAST', 'elk.port.index': String(i) } })),
-        ],
-      };
-    }),
-    edges: doc.edges.map((e) => ({ id: e.id, sources: [portId(e.source.node, 'out', e.source.port)], targets: [portId(e.target.node, 'in', e.target.port)] })),
-  };
-  const res = await elk.layout(graph);
-  const out = new Map<string, XY>();
-  for (const c of res.children ?? []) out.set(c.id, { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) });
-  return out;
-}
-
+// Auto-layout: src/doc/layout.ts (shared with the importer), with the sizes the canvas measured.
+import { layoutPositions } from '../../doc/layout';
 
 export const fitView = defineAction({
   name: 'fitView',
@@ -129,7 +81,7 @@ export const focusPalette = defineAction({
   },
 });
 
-const tab = (name: string, label: string, key: string, t: 'params' | 'run' | 'inspector') =>
+const tab = (name: string, label: string, key: string, t: 'params' | 'run' | 'train' | 'inspector') =>
   defineAction({
     name,
     label,
@@ -143,6 +95,7 @@ const tab = (name: string, label: string, key: string, t: 'params' | 'run' | 'in
 
 export const showParams = tab('showParams', 'Params tab', 'Alt+1', 'params');
 export const showRun = tab('showRun', 'Run tab', 'Alt+2', 'run');
+export const showTrain = tab('showTrain', 'Train tab', 'Alt+4', 'train');
 export const showInspector = tab('showInspector', 'Inspector tab', 'Alt+3', 'inspector');
 
-export const VIEW_ACTIONS = [fitView, autoLayout, toggleTheme, toggleHelp, searchNodes, focusPalette, showParams, showRun, showInspector] as Action<never>[];
+export const VIEW_ACTIONS = [fitView, autoLayout, toggleTheme, toggleHelp, searchNodes, focusPalette, showParams, showRun, showTrain, showInspector] as Action<never>[];

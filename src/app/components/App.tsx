@@ -1,5 +1,6 @@
 // The editor's frame: top bar; palette left, canvas in the middle, tabs right; status line.
-// Also the page-wide keyboard shortcuts (through the action registry) and .json file drops.
+// Also the page-wide keyboard shortcuts (through the action registry) and file drops (graphs,
+// ONNX models, weights: actions/import-actions.ts).
 import { useEffect, useState } from 'react';
 import { observer } from 'mobx-react-lite';
 import { ReactFlowProvider } from '@xyflow/react';
@@ -13,6 +14,8 @@ import { QuickAdd } from './QuickAdd';
 import { RightPanel } from './RightPanel';
 import { StatusBar, Toasts, TopBar } from './Bars';
 import { StorageBanner, UnreadableNotice } from './Recovery';
+import { OnnxImportDialog, WeightsDialog } from './ImportDialogs';
+import { openFiles } from '../actions/import-actions';
 
 function isTyping(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -42,12 +45,6 @@ function useShortcuts(app: AppState) {
   }, [app]);
 }
 
-/** Reads a .json file dropped anywhere on the page or chosen in the picker. */
-async function openFiles(app: AppState, files: FileList | null) {
-  const f = files?.[0];
-  if (!f) return;
-  app.openText(await f.text(), f.name);
-}
 
 export const App = observer(function App({ app }: { app: AppState }) {
   useShortcuts(app);
@@ -73,7 +70,10 @@ export const App = observer(function App({ app }: { app: AppState }) {
         >
           <TopBar />
           <StorageBanner />
-          <main className="sg-main">
+          <main
+            className="sg-main"
+            style={{ '--palette-w': `${app.layout.paletteWidth}px`, '--panel-w': `${app.layout.panelWidth}px`, '--inspector-w': `${app.layout.inspectorWidth}px` } as React.CSSProperties}
+          >
             <Palette />
             <Canvas />
             <RightPanel />
@@ -81,21 +81,24 @@ export const App = observer(function App({ app }: { app: AppState }) {
           <StatusBar />
           <input
             type="file"
-            accept=".json,application/json"
+            accept=".json,application/json,.onnx,.data,.bin,.pt,.pth,.safetensors"
+            multiple
             hidden
             data-testid="file-input"
-            aria-label="Open a graph file"
+            aria-label="Open a graph, an ONNX model (with its data file) or weights"
             onChange={(e) => {
               void openFiles(app, e.target.files);
               e.target.value = '';
             }}
           />
-          {dropping && <div className="sg-drop-hint">Drop a .json graph to open it</div>}
+          {dropping && <div className="sg-drop-hint">Drop a .json graph, an .onnx model (with its .data file) or weights (.pt, .safetensors)</div>}
           <QuickAdd />
           <HelpOverlay />
           <GalleryDialog />
           <ProblemsDialog />
           <UnreadableNotice />
+          <OnnxImportDialog />
+          <WeightsDialog />
           <Toasts />
         </div>
       </ReactFlowProvider>

@@ -6,6 +6,7 @@ import { observer } from 'mobx-react-lite';
 import { getAction } from '../actions/registry';
 import { keyLabel } from '../actions/types';
 import { cx, Icon, useApp, type IconName } from './ui';
+import { count } from '../plural';
 
 const ActionButton = observer(function ActionButton({ action, icon, text, primary }: { action: string; icon: IconName; text?: string; primary?: boolean }) {
   const app = useApp();
@@ -81,10 +82,13 @@ export const TopBar = observer(function TopBar() {
         <ActionButton action="saveFile" icon="save" />
         <ActionButton action="openGallery" icon="gallery" text="Examples" />
         <ActionButton action="exportOnnx" icon="onnx" text="ONNX" />
+        <ActionButton action="exportPyTorch" icon="torch" text="PyTorch" />
       </div>
       <div className="sg-toolgroup" role="group" aria-label="Edit">
         <ActionButton action="undo" icon="undo" />
         <ActionButton action="redo" icon="redo" />
+        <ActionButton action="groupSelection" icon="group" />
+        <ActionButton action="addNote" icon="note" />
       </div>
       <div className="sg-toolgroup" role="group" aria-label="View">
         <ActionButton action="autoLayout" icon="layout" text="Layout" />
@@ -107,12 +111,12 @@ export const StatusBar = observer(function StatusBar() {
   return (
     <footer className="sg-status" data-testid="status-bar">
       <span className={cx('sg-status-dot', a.errorCount ? 'is-error' : a.warningCount ? 'is-warning' : 'is-ok')} />
-      <span data-testid="status-summary">{a.errorCount ? `${a.errorCount} error${a.errorCount === 1 ? '' : 's'}` : 'compiles'}</span>
-      {a.warningCount > 0 && <span className="sg-muted">· {a.warningCount} warning{a.warningCount === 1 ? '' : 's'}</span>}
+      <span data-testid="status-summary">{a.errorCount ? count(a.errorCount, 'error') : 'compiles'}</span>
+      {a.warningCount > 0 && <span className="sg-muted">· {count(a.warningCount, 'warning')}</span>}
       {first && <span className="sg-status-msg">{first.message}</span>}
       <span className="sg-spacer" />
       <span className="sg-muted">
-        {graph.doc.nodes.length} nodes · {graph.doc.edges.length} edges · press <kbd>?</kbd> for shortcuts
+        {count(graph.doc.nodes.length, 'node')} · {count(graph.doc.edges.length, 'edge')} · press <kbd>?</kbd> for shortcuts
       </span>
     </footer>
   );
@@ -125,6 +129,19 @@ export const Toasts = observer(function Toasts() {
       {ui.toasts.map((t) => (
         <div key={t.id} className={cx('sg-toast', `is-${t.kind}`)} role={t.kind === 'error' ? 'alert' : 'status'} data-testid="toast" data-kind={t.kind}>
           <span>{t.text}</span>
+          {t.action && (
+            <button
+              type="button"
+              className="sg-toast-action"
+              onClick={() => {
+                ui.dismiss(t.id);
+                t.action!.run();
+              }}
+              data-testid="toast-action"
+            >
+              {t.action.label}
+            </button>
+          )}
           <button type="button" className="sg-toast-close" onClick={() => ui.dismiss(t.id)} aria-label="Dismiss">
             ×
           </button>

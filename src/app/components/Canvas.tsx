@@ -1,7 +1,7 @@
 // The canvas: React Flow as a controlled view of the store. Moves are gestures (one undo step
 // when the drag ends); selection lives in the store; connections go through the one central
 // check in store/connections.ts; palette drops and double-clicks add nodes.
-import { useCallback } from 'react';
+import { useCallback, useRef } from 'react';
 import { observer } from 'mobx-react-lite';
 import { runInAction } from 'mobx';
 import {
@@ -20,14 +20,19 @@ import {
 } from '@xyflow/react';
 import { getNodeDef } from '../../../nodes/index';
 import { connectionIssue, handlePairIssue, type HandleRef } from '../store/connections';
-import type { SeqFlowEdge, SeqFlowNode } from '../store/flow-view';
+import type { CanvasNode, SeqFlowEdge } from '../store/flow-view';
 import { moveNodes, type XY } from '../store/doc-ops';
+import { commentOfNote, groupOfFrame, moveComments } from '../store/annotation-ops';
+import { resolveMoves } from '../store/canvas-moves';
+import { GroupFrame } from './GroupFrame';
+import { CommentNote } from './CommentNote';
 import { useApp } from './ui';
 import { LARGE_GRAPH } from '../store/app-state';
 import { SeqNode } from './SeqNode';
 import { ConnectionLine, TypedEdge } from './TypedEdge';
+import { useKeepInView } from './use-keep-in-view';
 
-const nodeTypes = { seq: SeqNode };
+const nodeTypes = { seq: SeqNode, frame: GroupFrame, note: CommentNote };
 const edgeTypes = { typed: TypedEdge };
 // props given to React Flow keep their identity across renders: a new object or function makes
 // it update its store, which re-runs every node's selectors (slow with thousands of nodes)
@@ -46,6 +51,15 @@ const CATEGORY_COLOR: Record<string, string> = {
   Outputs: 'var(--cat-Outputs)',
 };
 
+/** A node in its category's colour; a frame or note in its own, faintly. */
+function minimapColour(app: ReturnType<typeof useApp>, id: string): string {
+  const g = groupOfFrame(id);
+  const group = g && app.graph.doc.groups?.find((x) => x.id === g);
+  if (group) return `color-mix(in srgb, ${group.color ?? '#4c7be8'} ${group.collapsed ? 85 : 30}%, transparent)`;
+  if (commentOfNote(id)) return 'color-mix(in srgb, #c9a227 35%, transparent)';
+  return CATEGORY_COLOR[getNodeDef(app.graph.node(id)?.type ?? '')?.category ?? ''] ?? 'var(--muted)';
+}
+
 function refOf(p: { nodeId: string | null; handleId: string | null; handleType: 'source' | 'target' | null }): HandleRef | null {
   if (!p.nodeId || !p.handleId || !p.handleType) return null;
   return { nodeId: p.nodeId, side: p.handleType === 'source' ? 'out' : 'in', port: p.handleId };
@@ -54,9 +68,11 @@ function refOf(p: { nodeId: string | null; handleId: string | null; handleType: 
 export const Canvas = observer(function Canvas() {
   const app = useApp();
   const { graph, ui, view } = app;
+  const canvasRef = useRef<HTMLDivElement>(null);
+  useKeepInView(app, canvasRef);
 
   const onNodesChange = useCallback(
-    (changes: NodeChange<SeqFlowNode>[]) => {
+    (changes: NodeChange<CanvasNode>[]) => {
       const moves = new Map<string, XY>();
       let dragging = false;
       let selection: { add: string[]; remove: string[] } | null = null;
@@ -66,15 +82,16 @@ export const Canvas = observer(function Canvas() {
             moves.set(c.id, { x: Math.round(c.position.x), y: Math.round(c.position.y) });
             dragging ||= !!c.dragging;
           } else if (c.type === 'dimensions' && c.dimensions) {
-            ui.setMeasured(c.id, c.dimensions);
+            if (graph.node(c.id) || groupOfFrame(c.id)) ui.setMeasured(c.id, c.dimensions); // a folded frame too: the minimap draws it
           } else if (c.type === 'select') {
             selection ??= { add: [], remove: [] };
             (c.selected ? selection.add : selection.remove).push(c.id);
           }
         }
         if (moves.size) {
-          if (dragging || graph.gestureActive) graph.moveTransient(moves);
-          else app.apply({ doc: moveNodes(graph.doc, moves), history: true, coalesce: 'nudge' });
+          const m = resolveMoves(graph.doc, view.annotations.boxes, moves);
+          if (dragging || graph.gestureActive) graph.moveTransient(m.nodes, m.comments);
+          else app.apply({ doc: moveComments(moveNodes(graph.doc, m.nodes), m.comments), history: true, coalesce: 'nudge' });
         }
         if (selection) {
           const s: { add: string[]; remove: string[] } = selection;
@@ -85,7 +102,7 @@ export const Canvas = observer(function Canvas() {
         }
       });
     },
-    [app, graph, ui],
+    [app, graph, ui, view],
   );
 
   const onEdgesChange = useCallback(
@@ -173,7 +190,7 @@ export const Canvas = observer(function Canvas() {
   );
 
   const onInit = useCallback(
-    (inst: ReactFlowInstance<SeqFlowNode, SeqFlowEdge>) => {
+    (inst: ReactFlowInstance<CanvasNode, SeqFlowEdge>) => {
       app.flow = inst;
       app.fitWhenMeasured();
     },
@@ -181,12 +198,13 @@ export const Canvas = observer(function Canvas() {
   );
   const beginGesture = useCallback(() => graph.beginGesture(), [graph]);
   const endGesture = useCallback(() => graph.endGesture(), [graph]);
-  const nodeColor = useCallback((n: SeqFlowNode) => CATEGORY_COLOR[getNodeDef(graph.node(n.id)?.type ?? '')?.category ?? ''] ?? 'var(--muted)', [graph]);
+  // one function for the minimap's life (a new one each render redraws all of a large graph's boxes)
+  const nodeColor = useCallback((n: CanvasNode) => minimapColour(app, n.id), [app]);
 
   return (
-    <div className="sg-canvas" onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
-      <ReactFlow<SeqFlowNode, SeqFlowEdge>
-        nodes={view.nodes}
+    <div ref={canvasRef} className="sg-canvas" onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
+      <ReactFlow<CanvasNode, SeqFlowEdge>
+        nodes={view.items}
         edges={view.edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}

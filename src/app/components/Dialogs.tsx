@@ -7,6 +7,7 @@ import { keyLabel, type ActionGroup } from '../actions/types';
 import { GALLERY, loadGalleryEntry } from '../store/gallery';
 import { Icon, useApp } from './ui';
 import { problemCount } from '../../doc/diagnostics';
+import { count } from '../plural';
 
 export function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId: string; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -36,6 +37,9 @@ const CANVAS_GESTURES: [string, string][] = [
   ['Drag from a port', 'connect; ports that can’t take it dim'],
   ['Drop a connection on the canvas', 'add a node that fits, connected'],
   ['Arrow keys (node focused)', 'nudge the selection'],
+  ['Drag a group’s title bar', 'move the group with its nodes'],
+  ['Double-click a note or a group’s name', 'write in it, rename it'],
+  ['Drag the right panel’s left edge', 'resize the panel'],
 ];
 
 export const HelpOverlay = observer(function HelpOverlay() {
@@ -102,7 +106,7 @@ export const GalleryDialog = observer(function GalleryDialog() {
     const e = GALLERY.find((g) => g.id === id)!;
     const r = loadGalleryEntry(e);
     if (!r.ok) app.ui.showProblems({ title: `${e.file} was not opened`, diagnostics: r.diagnostics });
-    else app.perform('openDoc', r.doc);
+    else app.perform('openDoc', { doc: r.doc });
   };
   return (
     <Modal title="Example graphs" onClose={() => app.ui.setGallery(false)} testId="gallery" wide>
@@ -113,7 +117,9 @@ export const GalleryDialog = observer(function GalleryDialog() {
             <span className="sg-gallery-name">{g.name}</span>
             <span className="sg-gallery-desc">{g.description || g.file}</span>
             <span className="sg-gallery-meta">
-              {g.nodeCount} nodes · {g.nodeTypes.filter((t) => t !== 'Input' && t !== 'Output').join(' → ')}
+              {count(g.nodeCount, 'node')}
+              {g.groupCount > 0 && ` · ${count(g.groupCount, 'group')}`}
+              {g.commentCount > 0 && ` · ${count(g.commentCount, 'note')}`} · {g.nodeTypes.filter((t) => t !== 'Input' && t !== 'Output').join(' → ')}
             </span>
           </button>
         ))}
@@ -129,7 +135,7 @@ export const ProblemsDialog = observer(function ProblemsDialog() {
   return (
     <Modal title={p.title} onClose={() => ui.showProblems(null)} testId="problems-dialog">
       <p className="sg-note">
-        {problemCount(p.diagnostics).toLocaleString('en-US')} problem{problemCount(p.diagnostics) === 1 ? '' : 's'} found; the graph you had open is unchanged.
+        {count(problemCount(p.diagnostics), 'problem')} found; the graph you had open is unchanged.
       </p>
       <ul className="sg-diags" data-testid="problems-list">
         {p.diagnostics.map((d, i) => (

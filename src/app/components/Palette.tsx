@@ -4,7 +4,7 @@ import { observer } from 'mobx-react-lite';
 import { NODE_TYPES } from '../../../nodes/index';
 import { CATEGORIES, type NodeDef } from '../../compiler/node-def';
 import { PALETTE_MIME } from './Canvas';
-import { useApp } from './ui';
+import { Icon, useApp } from './ui';
 
 export function matchesSearch(def: NodeDef, q: string): boolean {
   if (!q) return true;
@@ -41,9 +41,28 @@ export const Palette = observer(function Palette() {
     const jitter = (app.graph.doc.nodes.length % 5) * 24;
     app.perform('addNode', { type, position: { x: p.x - 90 + jitter, y: p.y - 40 + jitter } });
   };
+  if (!app.layout.paletteOpen) {
+    // folded (narrow windows start so): a rail that opens it, or adds a node by name
+    return (
+      <aside className="sg-palette is-folded" aria-label="Node palette (folded)">
+        <button type="button" className="sg-tool" onClick={() => app.layout.setPaletteOpen(true)} title="Show the node palette" aria-label="Show the node palette" data-testid="palette-toggle">
+          <Icon name="unfold" />
+        </button>
+        <button type="button" className="sg-tool" onClick={() => app.perform('searchNodes')} title="Add a node by name (/)" aria-label="Add a node by name">
+          <Icon name="plus" />
+        </button>
+        {CATEGORIES.map((cat) => (
+          <span key={cat} className="sg-palette-dot" style={{ '--cat': `var(--cat-${cat})` } as React.CSSProperties} title={cat} />
+        ))}
+      </aside>
+    );
+  }
   return (
     <aside className="sg-palette" aria-label="Node palette">
       <div className="sg-palette-search">
+        <button type="button" className="sg-tool" onClick={() => app.layout.setPaletteOpen(false)} title="Fold the palette (more room for the canvas)" aria-label="Fold the palette" data-testid="palette-toggle">
+          <Icon name="fold" />
+        </button>
         <input
           type="search"
           placeholder="Search nodes…"

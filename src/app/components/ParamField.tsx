@@ -5,6 +5,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { NodeDef, ParamSpec, Params } from '../../compiler/node-def';
 import { formatParam, paramProblem, parseParam, rangeText } from '../store/param-text';
 import { WEIGHT_BUDGET, weightCountWith } from '../store/analysis';
+import { setParam } from '../store/doc-ops';
+import { nodeNames, weightsAnEditWouldDrop } from '../store/weight-loss';
 import { cx, useApp } from './ui';
 
 interface Props {
@@ -23,6 +25,8 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
   const value = params[name];
   const [draft, setDraft] = useState(() => formatParam(spec, value));
   const [error, setError] = useState<string | null>(null);
+  /** a value that would drop trained weights, waiting for the person to say yes */
+  const [pending, setPending] = useState<{ value: unknown; lost: string[] } | null>(null);
   const applied = useRef(value);
 
   // the value changed from elsewhere (undo, another node selected): show it
@@ -31,12 +35,27 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
       applied.current = value;
       setDraft(formatParam(spec, value));
       setError(null);
+      setPending(null);
     }
   }, [value, spec]);
 
-  const commit = (v: unknown) => {
+  const apply = (v: unknown) => {
+    setPending(null);
     applied.current = v;
     app.perform('setParam', { id: nodeId, key: name, value: v });
+  };
+
+  /** Applies `v`, unless it would drop trained weights: then it asks first. */
+  const commit = (v: unknown) => {
+    const doc = app.graph.doc;
+    const lost = weightsAnEditWouldDrop(doc, setParam(doc, nodeId, name, v));
+    if (lost.length) return setPending({ value: v, lost });
+    apply(v);
+  };
+
+  const keep = () => {
+    setPending(null);
+    setDraft(formatParam(spec, value));
   };
 
   const onText = (text: string) => {
@@ -52,6 +71,23 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
     setError(null);
     commit(parsed.value);
   };
+
+  const confirm = pending && (
+    <div className="sg-field-confirm" role="alert" data-testid={`param-confirm-${name}`}>
+      <p>
+        <b>{formatParam(spec, pending.value) || 'this value'}</b>: the trained weights of <b>{nodeNames(app.graph.doc, pending.lost)}</b> would no longer fit and would be
+        dropped (fresh ones would be used). Undo brings them back.
+      </p>
+      <div className="sg-field-confirm-actions">
+        <button type="button" className="sg-button is-danger" onClick={() => apply(pending.value)} data-testid="param-confirm-apply">
+          Apply and drop the weights
+        </button>
+        <button type="button" className="sg-button" onClick={keep} data-testid="param-confirm-keep">
+          Keep {formatParam(spec, value) || 'the weights'}
+        </button>
+      </div>
+    </div>
+  );
 
   const step = (dir: 1 | -1) => {
     if (spec.kind !== 'int' && spec.kind !== 'float') return;
@@ -86,7 +122,7 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
       break;
     case 'enum':
       control = (
-        <select id={id} value={String(value)} onChange={(e) => commit(e.target.value)} data-testid={`param-${name}`}>
+        <select id={id} value={String(pending ? pending.value : value)} onChange={(e) => commit(e.target.value)} data-testid={`param-${name}`}>
           {spec.options.map((o) => (
             <option key={o} value={o}>
               {o}
@@ -121,6 +157,7 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
           onKeyDown={(e) => {
             if (e.key === 'ArrowUp') (e.preventDefault(), step(1));
             if (e.key === 'ArrowDown') (e.preventDefault(), step(-1));
+            if (e.key === 'Enter' && pending) (e.preventDefault(), apply(pending.value));
           }}
           onBlur={() => {
             if (error) {
@@ -145,6 +182,7 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
         </span>
       </div>
       {control}
+      {confirm}
       {problem && (
         <div className="sg-field-error" role="alert" data-testid={`param-error-${name}`}>
           {problem} — not applied

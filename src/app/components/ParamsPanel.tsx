@@ -12,8 +12,11 @@ import type { DocNode } from '../../doc/schema';
 import { nameProblem } from '../store/doc-ops';
 import { paramCount } from '../store/analysis';
 import { ParamField } from './ParamField';
+import { GroupDetails, NoteDetails } from './AnnotationDetails';
+import { commentOfNote, groupOfFrame } from '../store/annotation-ops';
 import { cx, useApp } from './ui';
 import { own } from '../../doc/dict';
+import { count } from '../plural';
 
 const NameField = observer(function NameField({ node }: { node: DocNode }) {
   const app = useApp();
@@ -162,6 +165,14 @@ const NodeDetails = observer(function NodeDetails({ node }: { node: DocNode }) {
   );
 });
 
+/** "3 nodes, 1 group and 2 edges": what a multiple selection holds. */
+function selectionText(ids: readonly string[], edges: number): string {
+  const groups = ids.filter((id) => groupOfFrame(id)).length;
+  const notes = ids.filter((id) => commentOfNote(id)).length;
+  const parts = [count(ids.length - groups - notes, 'node'), groups && count(groups, 'group'), notes && count(notes, 'note'), count(edges, 'edge')].filter(Boolean) as string[];
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
 const GraphOverview = observer(function GraphOverview() {
   const app = useApp();
   const { graph } = app;
@@ -179,7 +190,7 @@ const GraphOverview = observer(function GraphOverview() {
       {doc.description && <DocText text={doc.description} />}
       {sel.nodes.length + sel.edges.length > 1 && (
         <p className="sg-note" data-testid="multi-selection">
-          {sel.nodes.length} nodes and {sel.edges.length} edges selected. Delete, copy or duplicate them together; select one node to edit its params.
+          {selectionText(sel.nodes, sel.edges.length)} selected. Delete, copy or duplicate them together; select one node to edit its params.
         </p>
       )}
       <dl className="sg-stats">
@@ -190,12 +201,12 @@ const GraphOverview = observer(function GraphOverview() {
         <dt>params</dt>
         <dd>{total.toLocaleString('en-US')}</dd>
         <dt>weights</dt>
-        <dd>{doc.weights && Object.keys(doc.weights).length ? `from the file for ${Object.keys(doc.weights).length} nodes` : `fresh, seed ${doc.seed ?? 0}`}</dd>
+        <dd>{doc.weights && Object.keys(doc.weights).length ? `from the file for ${count(Object.keys(doc.weights).length, 'node')}` : `fresh, seed ${doc.seed ?? 0}`}</dd>
         <dt>samples</dt>
         <dd>{doc.samples.map((s) => s.name).join(', ') || 'none'}</dd>
       </dl>
       <h4 className="sg-section">
-        Problems <span className="sg-section-meta">{a.errorCount} errors · {a.warningCount} warnings</span>
+        Problems <span className="sg-section-meta">{count(a.errorCount, 'error')} · {count(a.warningCount, 'warning')}</span>
       </h4>
       {a.all.length ? <DiagnosticList items={a.all} onPick={pick} /> : <p className="sg-ok">No problems: the graph compiles.</p>}
       <p className="sg-hint">Select a node to edit its params. Double-click the canvas to add a node; drag from a port to connect.</p>
@@ -205,6 +216,11 @@ const GraphOverview = observer(function GraphOverview() {
 
 export const ParamsPanel = observer(function ParamsPanel() {
   const { graph } = useApp();
+  const sole = graph.selection.nodes.length === 1 && !graph.selection.edges.length ? graph.selection.nodes[0] : null;
+  const group = sole && groupOfFrame(sole);
+  if (group) return <GroupDetails key={group} id={group} />;
+  const note = sole && commentOfNote(sole);
+  if (note) return <NoteDetails key={note} id={note} />;
   const node = graph.soleSelectedNode;
   return node && graph.selection.edges.length === 0 ? <NodeDetails key={node.id} node={node} /> : <GraphOverview />;
 });

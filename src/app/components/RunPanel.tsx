@@ -1,14 +1,33 @@
 // The run tab: one field per model input (text for token inputs, numbers for float ones), the
 // graph's samples to pick from, Run, and the outputs. The run happens in a Web Worker.
 import { observer } from 'mobx-react-lite';
-import { runInputFields } from '../store/run-inputs';
+import type { RunFailure } from '../run-job';
+import type { AppState } from '../store/app-state';
+import { runInputFields, type RunInputField } from '../store/run-inputs';
+import { nodeParams } from '../store/doc-ops';
+import { splitText } from '../../runtime/tokenize';
 import { OutputView } from './RunResults';
 import { OnnxCheck } from './OnnxCheck';
 import { cx, useApp } from './ui';
+import { count } from '../plural';
+
+/**
+ * The last run's failure, while it still holds: a "does not compile" failure lists the graph's
+ * errors as they are now, and goes away once they are fixed (the next run would compile).
+ */
+export function currentFailure(app: AppState): RunFailure | null {
+  const f = app.run.status === 'failed' ? app.run.failure : null;
+  if (!f || f.stage !== 'compile') return f;
+  const errors = app.graph.analysis.all.filter((d) => d.severity === 'error');
+  if (!errors.length) return null;
+  const n = errors.length;
+  return { ...f, message: `the graph has ${count(n, 'error')}; fix ${n === 1 ? 'it' : 'them'} to run`, diagnostics: errors };
+}
 
 const Failure = observer(function Failure() {
-  const { run, graph } = useApp();
-  const f = run.failure;
+  const app = useApp();
+  const { graph } = app;
+  const f = currentFailure(app);
   if (!f) return null;
   const where = f.where?.input ? `input “${f.where.input}”` : f.where?.node ? `node “${graph.node(f.where.node)?.name ?? f.where.node}”` : null;
   const title = f.stage === 'compile' ? 'The graph does not compile' : f.stage === 'input' ? 'The input does not fit' : 'The run failed';
@@ -27,6 +46,40 @@ const Failure = observer(function Failure() {
         </ul>
       )}
     </div>
+  );
+});
+
+/** The symbols of a typed text that the Input's vocabulary lacks, each once, in order. */
+export function unknownSymbols(params: Record<string, unknown>, text: string): string[] {
+  const vocab = new Set((params.vocab as string[] | undefined) ?? []);
+  const info = { tokenizer: params.tokenizer === 'words' ? ('words' as const) : ('chars' as const), lowercase: params.lowercase === true };
+  const out = new Set<string>();
+  for (const line of text.split(/\r?\n/)) for (const s of splitText(line, info)) if (!vocab.has(s)) out.add(s);
+  return [...out];
+}
+
+const show = (s: string) => (s === ' ' ? '␠' : s === '\t' ? '⇥' : s);
+
+/** Under a token input: what the vocabulary lacks, before it silently becomes <unk>. */
+const UnknownSymbols = observer(function UnknownSymbols({ field, text }: { field: RunInputField; text: string }) {
+  const { graph } = useApp();
+  const node = graph.node(field.nodeId);
+  if (!node || field.kind !== 'tokens') return null;
+  const params = nodeParams(node);
+  const unknown = unknownSymbols(params, text);
+  if (!unknown.length) return null;
+  // unknown symbols become unk_token; with none (empty), the run refuses them
+  const unkToken = typeof params.unk_token === 'string' ? params.unk_token : '<unk>';
+  const unk = unkToken !== '' && (params.vocab as string[]).includes(unkToken);
+  const shown = unknown.slice(0, 24);
+  return (
+    <p className="sg-field-warn" data-testid={`run-unknown-${field.name}`} data-symbols={unknown.join('')}>
+      {count(unknown.length, params.tokenizer === 'words' ? 'word' : 'symbol')} not in {node.name}’s vocabulary{unk ? `, read as ${unkToken}` : ' (no unk_token: the run refuses them)'}:{' '}
+      {shown.map((s, i) => (
+        <code key={i}>{show(s)}</code>
+      ))}
+      {unknown.length > shown.length && ' …'}
+    </p>
   );
 });
 
@@ -92,6 +145,7 @@ export const RunPanel = observer(function RunPanel() {
             data-testid={`run-input-${f.name}`}
             aria-label={`input ${f.name}`}
           />
+          <UnknownSymbols field={f} text={run.textFor(doc, f)} />
           <p className="sg-field-help">{f.hint}</p>
         </div>
       ))}
@@ -105,16 +159,16 @@ export const RunPanel = observer(function RunPanel() {
             Stop
           </button>
         )}
-        <span className="sg-muted">{!canRun ? `${graph.analysis.errorCount} error${graph.analysis.errorCount === 1 ? '' : 's'} to fix first` : 'Ctrl+Enter'}</span>
+        <span className="sg-muted">{!canRun ? `${count(graph.analysis.errorCount, 'error')} to fix first` : 'Ctrl+Enter'}</span>
       </div>
-      {run.status === 'failed' && <Failure />}
+      <Failure />
       {result && run.status !== 'failed' && (
         <div className={cx('sg-results', stale && 'is-stale')} data-testid="run-results" aria-live="polite">
           <div className="sg-results-meta">
             <span>
-              {result.outputs.length} output{result.outputs.length === 1 ? '' : 's'} in {result.ms.toFixed(1)} ms
+              {count(result.outputs.length, 'output')} in {result.ms.toFixed(1)} ms
             </span>
-            {result.trace && <span className="sg-muted"> · trace of {result.trace.nodes.length} recurrent node{result.trace.nodes.length === 1 ? '' : 's'} kept for the inspector</span>}
+            {result.trace && <span className="sg-muted"> · trace of {count(result.trace.nodes.length, 'recurrent node')} kept for the inspector</span>}
             {stale && <span className="sg-stale"> · the graph changed since; run again</span>}
           </div>
           {result.outputs.map((o) => (

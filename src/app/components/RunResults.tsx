@@ -3,7 +3,9 @@
 // Probabilities over labelled classes: the top classes per row, with bars; over a sequence:
 // the best class at every step; unlabelled probabilities over steps (attention): a heatmap;
 // token outputs: the decoded symbols; anything else: the numbers with their shape.
+import { useMemo } from 'react';
 import type { InputEcho, OutputResult, RunSuccess } from '../run-job';
+import { FloatOutput } from './FloatOutput';
 
 type Axis = (row: number) => string[] | undefined;
 
@@ -92,18 +94,37 @@ function SequenceClasses({ out, steps }: { out: OutputResult; steps?: Axis }) {
           <div className="sg-result-row" key={b}>
             {B > 1 && <RowTitle text={`row ${b + 1}`} />}
             <table className="sg-steps" data-testid={`steps-${out.name}-${b}`}>
+              <thead>
+                <tr>
+                  <th title="the step, with the symbol read (an input's) or written (a decoder's) there">step</th>
+                  <th title={`the most likely of ${C} classes at this step`}>most likely</th>
+                  <th colSpan={2} title={out.kind === 'logprobs' ? 'its probability, exp(log-probability); hover a value for the log-probability' : 'its probability'}>
+                    probability
+                  </th>
+                </tr>
+              </thead>
               <tbody>
                 {Array.from({ length: n }, (_, t) => {
                   const [best] = topK(out.data, (b * T + t) * C, C, 1);
                   const p = toProb(out, best.value);
                   return (
                     <tr key={t} data-testid="step-row" data-label={labels[best.index] ?? String(best.index)} data-value={String(best.value)}>
-                      <td className="sg-mono sg-step-token">{along?.[t] ?? t}</td>
+                      <td className="sg-mono sg-step-token">
+                        {along ? (
+                          <>
+                            <span className="sg-step-no">{t}</span> {along[t] === ' ' ? '␠' : along[t]}
+                          </>
+                        ) : (
+                          t
+                        )}
+                      </td>
                       <td className="sg-step-label">{labels[best.index] ?? `#${best.index}`}</td>
                       <td className="sg-class-bar">
                         <span style={{ width: `${p * 100}%` }} />
                       </td>
-                      <td className="sg-class-p">{pct(p)}</td>
+                      <td className="sg-class-p" title={out.kind === 'logprobs' ? `log p = ${best.value.toFixed(4)}` : undefined}>
+                        {pct(p)}
+                      </td>
                     </tr>
                   );
                 })}
@@ -200,20 +221,22 @@ function Values({ out }: { out: OutputResult }) {
   );
 }
 
-function body(out: OutputResult, axes: Map<string, Axis>, inputs: InputEcho[]) {
+function body(out: OutputResult, axes: Map<string, Axis>, result: RunSuccess) {
+  const inputs: InputEcho[] = result.inputs;
   const probs = out.kind === 'probs' || out.kind === 'logprobs';
   const axis = (i: number) => (typeof out.dims[i] === 'string' ? axes.get(out.dims[i] as string) : undefined);
+  const text = inputs.find((i) => i.tokens)?.tokens;
+  const rowText = (b: number) => (text?.[b] ? joinTokens(text[b]) || '(empty)' : undefined);
   if (out.kind === 'tokens' && out.labels && out.shape.length === 2) return <TokenRows out={out} />;
-  if (probs && out.labels?.length && out.shape.length === 2) {
-    const text = inputs.find((i) => i.tokens)?.tokens;
-    return <VectorClasses out={out} rowText={(b) => (text?.[b] ? joinTokens(text[b]) || '(empty)' : undefined)} />;
-  }
+  if (probs && out.labels?.length && out.shape.length === 2) return <VectorClasses out={out} rowText={rowText} />;
   if (probs && out.labels?.length && out.shape.length === 3) return <SequenceClasses out={out} steps={axis(1)} />;
   if (probs && out.shape.length === 3) return <Heatmap out={out} rows={axis(1)} cols={axis(2)} />;
+  if (out.dtype === 'float32' && (out.shape.length === 2 || out.shape.length === 3)) return <FloatOutput out={out} result={result} steps={axis(1)} rowText={rowText} />;
   return <Values out={out} />;
 }
 
 export function OutputView({ out, result }: { out: OutputResult; result: RunSuccess }) {
+  const axes = useMemo(() => axisLabels(result), [result]);
   const kindText = out.kind === 'probs' ? 'probabilities' : out.kind === 'logprobs' ? 'log-probabilities' : out.kind;
   return (
     <section className="sg-output" data-testid={`output-${out.name}`} aria-label={`output ${out.name}`}>
@@ -224,7 +247,7 @@ export function OutputView({ out, result }: { out: OutputResult; result: RunSucc
         </span>
         <span className="sg-muted">{kindText}</span>
       </header>
-      {body(out, axisLabels(result), result.inputs)}
+      {body(out, axes, result)}
     </section>
   );
 }

@@ -53,8 +53,9 @@ const PortHandle = observer(function PortHandle({ nodeId, nodeName, side, port, 
   );
 });
 
-// an observer like its parent: what it reads (links, shapes) must be tracked, or MobX recomputes
-// it on every read instead of caching it
+// an observer of its own: the shapes flowing in change when something upstream is fixed, while
+// this node's own entry and diagnostics (what SeqNode reads) may not; what it reads (links,
+// shapes) must be tracked, or MobX recomputes it on every read instead of caching it
 const Ports = observer(function Ports({ id, name, def, params }: { id: string; name: string; def: NodeDef; params: Record<string, unknown> }) {
   const { graph } = useApp();
   const ins = activePorts(def.inputs, params);

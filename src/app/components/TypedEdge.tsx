@@ -1,9 +1,9 @@
 // Edges coloured by the port type they carry, labelled with the inferred shape ([B, T, 256]),
 // and the line drawn while a connection is dragged, which says why a port can't take it.
 import { observer } from 'mobx-react-lite';
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, type ConnectionLineComponentProps, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, getSmoothStepPath, type ConnectionLineComponentProps, type EdgeProps } from '@xyflow/react';
 import { shapeStr } from '../../runtime/tensor';
-import type { SeqFlowEdge, SeqFlowNode } from '../store/flow-view';
+import type { CanvasNode, SeqFlowEdge } from '../store/flow-view';
 import { handlePairIssue, type HandleRef } from '../store/connections';
 import { cx, useApp } from './ui';
 
@@ -14,7 +14,12 @@ export const TypedEdge = observer(function TypedEdge(props: EdgeProps<SeqFlowEdg
   const shape = graph.edgeShape(id);
   const found = graph.edgeDiagnostics(id);
   const problems = found.length ? found : undefined;
-  const [path, lx, ly] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  // an edge that runs back to the left (a graph laid out in rows) goes round, not through, the
+  // nodes between its ends: down, across the gap between the rows, and in from the left
+  const backward = targetX < sourceX - 40;
+  const [path, lx, ly] = backward
+    ? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 14, offset: 22 })
+    : getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const type = shape?.type ?? data?.portType;
   const color = problems?.length ? 'var(--danger)' : type ? `var(--pt-${type})` : 'var(--pt-any)';
   const src = edge && graph.node(edge.source.node);
@@ -40,7 +45,7 @@ export const TypedEdge = observer(function TypedEdge(props: EdgeProps<SeqFlowEdg
 });
 
 /** The line while dragging a connection; over a port that can't take it, it says why. */
-export const ConnectionLine = observer(function ConnectionLine(props: ConnectionLineComponentProps<SeqFlowNode>) {
+export const ConnectionLine = observer(function ConnectionLine(props: ConnectionLineComponentProps<CanvasNode>) {
   const { fromX, fromY, toX, toY, fromPosition, toPosition, fromHandle, toHandle, fromNode, connectionStatus } = props;
   const { graph, ui } = useApp();
   const from: HandleRef | null = ui.connecting;

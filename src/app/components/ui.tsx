@@ -32,6 +32,12 @@ const PATHS = {
   search: 'M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5',
   onnx: 'M12 2l8 4.5v9L12 20l-8-4.5v-9zM12 11l8-4.5M12 11v9M12 11L4 6.5',
   check: 'M4 12l5 5L20 6',
+  torch: 'M12 3l5 5a7 7 0 1 1-10 0l2.5-2.5M15 13a3 3 0 1 1-6 0M17 6h.01',
+  fold: 'M15 6l-6 6 6 6M20 4v16',
+  unfold: 'M9 6l6 6-6 6M4 4v16',
+  plus: 'M12 5v14M5 12h14',
+  group: 'M3 7V4h4M17 4h4v3M21 17v3h-4M7 20H3v-3M7 9h10v6H7z',
+  note: 'M5 4h14v11l-5 5H5zM14 20v-5h5M8 9h8M8 12h5',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -138,15 +138,18 @@ export const HeatmapCanvas = memo(function HeatmapCanvas(p: HeatmapCanvasProps) 
     <figure className="sg-hm" data-testid={`${p.testId}-figure`} style={p.fixedWidth ? { width: Math.max(250, p.gutter + layout.width) } : undefined}>
       <figcaption className="sg-hm-head">
         <span className="sg-hm-title">{p.title}</span>
-        <span className="sg-hm-legend" title={`colour scale ${scale.min} … ${scale.max} (${scale.kind})`} data-testid={`${p.testId}-legend`} data-min={scale.min} data-max={scale.max} data-kind={scale.kind}>
-          <span>{fmtRange(scale.min)}</span>
-          <span className="sg-hm-bar" style={{ background: cssGradient(scale) }} />
-          <span>{fmtRange(scale.max)}</span>
+        {/* legend and buttons wrap together under a long title */}
+        <span className="sg-hm-tools">
+          <span className="sg-hm-legend" title={`colour scale ${scale.min} … ${scale.max} (${scale.kind})`} data-testid={`${p.testId}-legend`} data-min={scale.min} data-max={scale.max} data-kind={scale.kind}>
+            <span>{fmtRange(scale.min)}</span>
+            <span className="sg-hm-bar" style={{ background: cssGradient(scale) }} />
+            <span>{fmtRange(scale.max)}</span>
+          </span>
+          {p.extra}
+          <button type="button" className="sg-hm-btn" onClick={savePNG} title="Save this heatmap as PNG" aria-label={`Save ${p.titleText} as PNG`} data-testid={`export-png-${p.testId.replace(/^heatmap-/, '')}`}>
+            PNG
+          </button>
         </span>
-        {p.extra}
-        <button type="button" className="sg-hm-btn" onClick={savePNG} title="Save this heatmap as PNG" aria-label={`Save ${p.titleText} as PNG`} data-testid={`export-png-${p.testId.replace(/^heatmap-/, '')}`}>
-          PNG
-        </button>
       </figcaption>
       <div className="sg-hm-scroll">
         <div className="sg-hm-body" style={{ gridTemplateColumns: `${p.gutter}px ${layout.width}px` }}>

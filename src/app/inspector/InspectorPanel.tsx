@@ -3,7 +3,6 @@
 // line plot, pattern selection, gate saturation, attention, compare and exports. It says when
 // the graph has changed since the run, and follows new runs by itself (it observes run.trace).
 import { observer } from 'mobx-react-lite';
-import { useEffect } from 'react';
 import type { AppState } from '../store/app-state';
 import { cx, useApp } from '../components/ui';
 import { cssGradient, divergingScale, sequentialScale } from './colour-scales';
@@ -14,8 +13,11 @@ import { PatternPanel } from './PatternPanel';
 import { QuantityGrid, syncScroll } from './QuantityGrid';
 import { Readout } from './Readout';
 import { SaturationView } from './SaturationView';
+import { GradientView } from './GradientView';
 import { useWidth } from './use-width';
 import './inspector.css';
+import { count } from '../plural';
+import { currentFailure } from '../components/RunPanel';
 
 const Legend = observer(function Legend({ s }: { s: InspectorState }) {
   const d = divergingScale(1, s.ui.theme);
@@ -75,34 +77,22 @@ const CompareNote = observer(function CompareNote({ s }: { s: InspectorState }) 
   );
 });
 
-/**
- * The wide inspector narrows the canvas: fit the graph to what is left of it (and again when
- * the canvas gets its room back), so the node being inspected stays in view.
- */
-function useRefitCanvas(app: AppState, wide: boolean): void {
-  useEffect(() => {
-    if (!wide) return;
-    const refit = () => requestAnimationFrame(() => requestAnimationFrame(() => app.fitReadable()));
-    refit();
-    return () => void refit();
-  }, [app, wide]);
-}
-
 export const InspectorPanel = observer(function InspectorPanel() {
   const app = useApp();
   const s = inspectorStateFor(app);
   // wide only when there is something to show: an empty inspector needs no room
+  // (the canvas keeps the inspected node in view as the panel widens: use-keep-in-view.ts)
   const wide = s.wide && !!app.run.trace;
-  useRefitCanvas(app, wide);
   const [bodyRef, width] = useWidth<HTMLDivElement>();
   const trace = app.run.trace;
   const t = s.target;
   const node = s.node;
+  const failure = currentFailure(app);
   return (
     <div className={cx('sg-inspector', wide && 'is-wide')} data-testid="inspector-panel" data-node={t?.node} data-stale={s.stale}>
       <header className="sg-panel-head">
         <span className="sg-badge">Inspector</span>
-        <span className="sg-panel-sub">{t ? `${t.name} · ${t.type}${node ? ` · ${node.steps} steps × ${node.hidden_size} units` : ''}` : ''}</span>
+        <span className="sg-panel-sub">{t ? `${t.name} · ${t.type}${node ? ` · ${count(node.steps, 'step')} × ${count(node.hidden_size, 'unit')}` : ''}` : ''}</span>
         <span className="sg-insp-spacer" />
         {trace && <RunAgain app={app} />}
       </header>
@@ -111,9 +101,9 @@ export const InspectorPanel = observer(function InspectorPanel() {
           <strong>Stale:</strong> the graph changed since this run; these are the old numbers. Run again to see the new ones.
         </div>
       )}
-      {app.run.status === 'failed' && app.run.failure && (
+      {failure && (
         <div className="sg-insp-stale is-error" role="alert" data-testid="inspector-run-error">
-          The last run failed: {app.run.failure.message}
+          The last run failed: {failure.message}
         </div>
       )}
       {!trace ? (
@@ -134,6 +124,7 @@ export const InspectorPanel = observer(function InspectorPanel() {
             {node && <QuantityGrid s={s} width={width} />}
             {node && <PatternPanel s={s} node={node} />}
             {node && <SaturationView s={s} node={node} width={width} />}
+            {node && <GradientView s={s} app={app} width={width} />}
           </div>
         </>
       )}

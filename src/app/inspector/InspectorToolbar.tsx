@@ -30,7 +30,7 @@ export const InspectorToolbar = observer(function InspectorToolbar({ s, app }: {
   const node = s.node;
   const trace = app.run.trace;
   const layer = node ? layerOf(node, s.layerNumber, s.directions[0]) : undefined;
-  const quantities = layer ? quantitiesOf(layer) : [];
+  const quantities = layer ? quantitiesOf(layer, node?.type) : [];
   const batch = node?.batch ?? t?.attention?.batch ?? 1;
   const words = !!node?.tokens?.some((r) => r.some((x) => x.length > 1));
 

@@ -16,7 +16,7 @@ export const PatternPanel = observer(function PatternPanel({ s, node }: { s: Ins
   const p = s.pattern;
   const dir = p?.direction ?? s.directions[0];
   const layer = layerOf(node, s.layerNumber, dir);
-  const quantities = layer ? quantitiesOf(layer) : [];
+  const quantities = layer ? quantitiesOf(layer, node.type) : [];
   const last = Math.max(0, (node.lengths[s.batchRow] ?? node.steps) - 1);
   const update = (patch: Partial<NonNullable<typeof p>>) => {
     const base = p ?? { from: 0, to: Math.min(2, last), quantity: 'h', direction: dir, row: s.batchRow };

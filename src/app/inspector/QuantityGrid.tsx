@@ -92,7 +92,7 @@ export const QuantityGrid = observer(function QuantityGrid({ s, width }: { s: In
       const layer = layerOf(node, layerNo, d);
       if (!layer) continue;
       const baseLayer = baseNode ? layerOf(baseNode, layerNo, d) : undefined;
-      for (const [qi, q] of quantitiesOf(layer).entries()) {
+      for (const [qi, q] of quantitiesOf(layer, node.type).entries()) {
         const mB = unitsBySteps(q.data, node, row);
         const aData = baseLayer && quantityData(baseLayer, q.key);
         if (!aData || !baseNode) {

@@ -68,7 +68,7 @@ export const SaturationView = observer(function SaturationView({ s, node, width 
     () =>
       dirs.flatMap((d) => {
         const layer = layerOf(node, layerNo, d);
-        return layer ? quantitiesOf(layer).filter(isGate).map((q) => ({ q, d, sat: gateSaturation(q.data, node, q.kind) })) : [];
+        return layer ? quantitiesOf(layer, node.type).filter(isGate).map((q) => ({ q, d, sat: gateSaturation(q.data, node, q.kind) })) : [];
       }),
     [node, layerNo, dirs.join()],
   );

@@ -20,7 +20,7 @@ export const UnitPlot = observer(function UnitPlot({ s, node, cellW, gutter }: {
   const xAxis = useRef<HTMLCanvasElement>(null);
   const row = s.batchRow;
   const layer = layerOf(node, s.layerNumber, s.plotDirection);
-  const q = layer ? quantitiesOf(layer).find((x) => x.key === s.plotQuantity) : undefined;
+  const q = layer ? quantitiesOf(layer, node.type).find((x) => x.key === s.plotQuantity) : undefined;
   const units = s.plotUnits;
   const theme = s.ui.theme;
   const len = node.lengths[row] ?? node.steps;

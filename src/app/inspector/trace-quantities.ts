@@ -27,13 +27,17 @@ const GATE_INFO: Record<string, { kind: QuantityKind; label: string }> = {
   n: { kind: 'tanh', label: 'new gate (candidate)' },
   a: { kind: 'pre', label: 'pre-activation' },
 };
+/** where a cell's gate means something else than GATE_INFO says (the MGU's n is its candidate h̃) */
+const CELL_GATE_INFO: Record<string, Record<string, { kind: QuantityKind; label: string }>> = {
+  MGU: { n: { kind: 'tanh', label: 'candidate h̃' } },
+};
 
-/** h, then c (LSTM), then the gates in the order the runtime recorded them (LSTM i f g o, GRU r z n, RNN a). */
-export function quantitiesOf(layer: TraceLayer): Quantity[] {
+/** h, then c (LSTM), then the gates in the order the runtime recorded them (LSTM i f g o, GRU r z n, MGU f n, RNN a). `cell`: the node's type. */
+export function quantitiesOf(layer: TraceLayer, cell?: string): Quantity[] {
   const qs: Quantity[] = [{ key: 'h', kind: 'state', label: 'hidden state', data: layer.h }];
   if (layer.c) qs.push({ key: 'c', kind: 'state', label: 'cell state', data: layer.c });
   for (const [key, data] of Object.entries(layer.gates)) {
-    const info = GATE_INFO[key] ?? { kind: 'pre' as const, label: key };
+    const info = (cell ? CELL_GATE_INFO[cell]?.[key] : undefined) ?? GATE_INFO[key] ?? { kind: 'pre' as const, label: key };
     qs.push({ key, kind: info.kind, label: info.label, data });
   }
   return qs;

@@ -1,7 +1,7 @@
 // Pure edits of a GraphDoc. Every function takes a document and returns a new one (or the same
 // one when nothing changes); objects that do not change keep their identity, so the canvas
 // re-renders only what an edit touched. No MobX, no React: the store and the actions call these.
-import { FORMAT, VERSION, type DocEdge, type DocNode, type GraphDoc, type WeightJSON } from '../../doc/schema';
+import { FORMAT, VERSION, type DocComment, type DocEdge, type DocGroup, type DocNode, type GraphDoc, type WeightJSON } from '../../doc/schema';
 import { getNodeDef } from '../../../nodes/index';
 import { activePorts, defaultParams, type Params } from '../../compiler/node-def';
 import { withDefaults } from '../../compiler/params';
@@ -84,7 +84,16 @@ export function removeItems(doc: GraphDoc, nodeIds: Iterable<string>, edgeIds: I
   const samples = goneInputs.size
     ? doc.samples.map((s) => ({ ...s, inputs: Object.fromEntries(Object.entries(s.inputs).filter(([k]) => !goneInputs.has(k))) }))
     : doc.samples;
-  return { ...doc, nodes, edges: edges.length === doc.edges.length ? doc.edges : edges, weights, samples };
+  const groups = doc.groups?.map((g) => ({ ...g, nodes: g.nodes.filter((n) => !dropN.has(n)) })).filter((g) => g.nodes.length);
+  const sameGroups = !doc.groups || (groups!.length === doc.groups.length && groups!.every((g, i) => g.nodes.length === doc.groups![i].nodes.length));
+  return {
+    ...doc,
+    nodes,
+    edges: edges.length === doc.edges.length ? doc.edges : edges,
+    weights,
+    samples,
+    groups: sameGroups ? doc.groups : groups!.length ? groups : undefined,
+  };
 }
 
 export interface Endpoints {
@@ -154,21 +163,33 @@ export function moveNodes(doc: GraphDoc, positions: Map<string, XY>): GraphDoc {
   return changed ? { ...doc, nodes } : doc;
 }
 
-/** What copy puts on the clipboard: nodes, the edges between them, and their weights. */
+/** What copy puts on the clipboard: nodes, the edges between them, their weights, and the
+ *  groups and comments that go with them. */
 export interface Fragment {
   kind: 'seqgraph-fragment';
   nodes: DocNode[];
   edges: DocEdge[];
   weights: Record<string, Record<string, WeightJSON>>;
+  groups?: DocGroup[];
+  comments?: DocComment[];
 }
 
-export function extractFragment(doc: GraphDoc, nodeIds: Iterable<string>): Fragment | null {
-  const ids = new Set(nodeIds);
+/**
+ * The selected items as a fragment. `ids` are canvas ids: nodes, `group:<id>` frames (which
+ * bring their nodes) and `comment:<id>` notes. A group comes along when its frame is selected
+ * or all its nodes are.
+ */
+export function extractFragment(doc: GraphDoc, selected: Iterable<string>): Fragment | null {
+  const sel = new Set(selected);
+  const frames = (doc.groups ?? []).filter((g) => sel.has(`group:${g.id}`));
+  const ids = new Set([...sel, ...frames.flatMap((g) => g.nodes)]);
   const nodes = doc.nodes.filter((n) => ids.has(n.id));
-  if (!nodes.length) return null;
+  const comments = (doc.comments ?? []).filter((c) => sel.has(`comment:${c.id}`));
+  if (!nodes.length && !comments.length) return null;
   const edges = doc.edges.filter((e) => ids.has(e.source.node) && ids.has(e.target.node));
   const weights = Object.fromEntries(Object.entries(doc.weights ?? {}).filter(([id]) => ids.has(id)));
-  return { kind: 'seqgraph-fragment', nodes, edges, weights };
+  const groups = (doc.groups ?? []).filter((g) => frames.includes(g) || g.nodes.every((n) => ids.has(n)));
+  return { kind: 'seqgraph-fragment', nodes, edges, weights, groups, comments };
 }
 
 /** Pastes a fragment with fresh ids and unique names, shifted by `offset`; returns the new node ids. */
@@ -193,20 +214,37 @@ export function pasteFragment(doc: GraphDoc, frag: Fragment, offset: XY): { doc:
   let weights = doc.weights;
   const copied = Object.entries(frag.weights).filter(([id]) => idMap.has(id));
   if (copied.length) weights = { ...(weights ?? {}), ...Object.fromEntries(copied.map(([id, w]) => [idMap.get(id)!, w])) };
-  return { doc: { ...doc, nodes: [...doc.nodes, ...nodes], edges: [...doc.edges, ...edges], weights }, ids: nodes.map((n) => n.id) };
+  // groups and comments get fresh ids too; a pasted group holds the pasted nodes
+  const annIds = new Set([...(doc.groups ?? []).map((g) => g.id), ...(doc.comments ?? []).map((c) => c.id)]);
+  const fresh = (prefix: string) => {
+    const id = freshId(prefix, (x) => annIds.has(x));
+    annIds.add(id);
+    return id;
+  };
+  const groups = (frag.groups ?? []).map((g) => ({ ...g, id: fresh('group'), nodes: g.nodes.map((n) => idMap.get(n)!).filter(Boolean) })).filter((g) => g.nodes.length);
+  const comments = (frag.comments ?? []).map((c) => ({ ...c, id: fresh('note'), position: { x: c.position.x + offset.x, y: c.position.y + offset.y } }));
+  const next: GraphDoc = { ...doc, nodes: [...doc.nodes, ...nodes], edges: [...doc.edges, ...edges], weights };
+  if (groups.length) next.groups = [...(doc.groups ?? []), ...groups];
+  if (comments.length) next.comments = [...(doc.comments ?? []), ...comments];
+  return { doc: next, ids: [...nodes.map((n) => n.id), ...groups.map((g) => `group:${g.id}`), ...comments.map((c) => `comment:${c.id}`)] };
 }
 
 export function setGraphName(doc: GraphDoc, name: string): GraphDoc {
   return doc.name === name ? doc : { ...doc, name };
 }
 
-/** The document as a file: stable key order, two-space indent. */
+/** The document as a file: stable key order, two-space indent. Sections this function does not
+ *  name (training, and whatever later versions add) are kept, after the known ones and before
+ *  the bulky weights, so saving in the editor never drops part of a file. */
 export function docToText(doc: GraphDoc): string {
-  const { format, version, name, description, seed, nodes, edges, samples, weights } = doc;
+  const { format, version, name, description, seed, nodes, edges, samples, weights, groups, comments, ...rest } = doc;
   const out: Record<string, unknown> = { format, version, name };
   if (description !== undefined) out.description = description;
   if (seed !== undefined) out.seed = seed;
   Object.assign(out, { nodes, edges, samples });
+  if (groups?.length) out.groups = groups;
+  if (comments?.length) out.comments = comments;
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) out[k] = v;
   if (weights && Object.keys(weights).length) out.weights = weights;
   return JSON.stringify(out, null, 2) + '\n';
 }

@@ -14,6 +14,8 @@ export interface GalleryEntry {
   description: string;
   nodeCount: number;
   nodeTypes: string[];
+  groupCount: number;
+  commentCount: number;
   raw: unknown;
 }
 
@@ -24,7 +26,7 @@ function str(v: unknown, fallback: string): string {
 export const GALLERY: GalleryEntry[] = Object.entries(modules)
   .map(([path, raw]) => {
     const file = path.split('/').pop()!;
-    const r = raw as { name?: unknown; description?: unknown; nodes?: { type?: unknown }[] };
+    const r = raw as { name?: unknown; description?: unknown; nodes?: { type?: unknown }[]; groups?: unknown; comments?: unknown };
     const nodes = Array.isArray(r?.nodes) ? r.nodes : [];
     return {
       id: file.replace(/\.json$/, ''),
@@ -33,6 +35,8 @@ export const GALLERY: GalleryEntry[] = Object.entries(modules)
       description: str(r?.description, ''),
       nodeCount: nodes.length,
       nodeTypes: [...new Set(nodes.map((n) => str(n?.type, '?')))],
+      groupCount: Array.isArray(r?.groups) ? r.groups.length : 0,
+      commentCount: Array.isArray(r?.comments) ? r.comments.length : 0,
       raw,
     };
   })

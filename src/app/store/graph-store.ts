@@ -9,6 +9,15 @@ import type { DocEdge, DocNode, GraphDoc } from '../../doc/schema';
 import { analyse, EMPTY_DIAGNOSTICS, pruneWeights, type Analysis } from './analysis';
 import { History, NO_SELECTION, type Selection, type Snapshot } from './history';
 import { moveNodes, type XY } from './doc-ops';
+import { commentOfNote, groupOfFrame, moveComments } from './annotation-ops';
+
+/** A selected group frame (group:<id>) or note (comment:<id>) that the document still has. */
+function annotationExists(doc: GraphDoc, id: string): boolean {
+  const g = groupOfFrame(id);
+  if (g) return !!doc.groups?.some((x) => x.id === g);
+  const c = commentOfNote(id);
+  return !!c && !!doc.comments?.some((x) => x.id === c);
+}
 
 export interface CommitOptions {
   /** enter history as one undo step (default true) */
@@ -193,7 +202,7 @@ export class GraphStore {
   }
 
   private dropStaleSelection(): void {
-    const nodes = this.selection.nodes.filter((id) => this.nodeById.has(id));
+    const nodes = this.selection.nodes.filter((id) => this.nodeById.has(id) || annotationExists(this.doc, id));
     const edges = this.selection.edges.filter((id) => this.edgeById.has(id));
     if (nodes.length !== this.selection.nodes.length || edges.length !== this.selection.edges.length) this.selection = { nodes, edges };
   }
@@ -223,8 +232,9 @@ export class GraphStore {
     this.gestureStart ??= this.snapshot();
   }
 
-  moveTransient(positions: Map<string, XY>): void {
-    this.doc = moveNodes(this.doc, positions);
+  /** Moves nodes (and comment notes, by comment id) while a drag is under way. */
+  moveTransient(positions: Map<string, XY>, comments?: Map<string, XY>): void {
+    this.doc = moveComments(moveNodes(this.doc, positions), comments ?? new Map());
   }
 
   endGesture(): void {

@@ -5,6 +5,7 @@ import { makeObservable, observableShallow, action, computed } from 'mobx';
 import type { GraphDoc } from '../../doc/schema';
 
 export interface Selection {
+  /** node ids, and the canvas ids of selected group frames (group:<id>) and notes (comment:<id>) */
   nodes: readonly string[];
   edges: readonly string[];
 }

@@ -39,10 +39,12 @@ export class OnnxStore {
   last: OnnxResponse | null = null;
   /** the document the last check ran on, to say when it is stale */
   lastDoc: GraphDoc | null = null;
+  /** export (and check) beam-search Decoders as greedy, as `seqgraph export --greedy` does */
+  greedy = false;
   private client = new OnnxWorkerClient();
 
   constructor() {
-    makeObservable(this, { status: observable, last: observableRef, lastDoc: observableRef, exportModel: action, check: action, reset: action });
+    makeObservable(this, { status: observable, last: observableRef, lastDoc: observableRef, greedy: observable, setGreedy: action, exportModel: action, check: action, reset: action });
   }
 
   /** Exports the graph; resolves to the model bytes and file name, or the failure. */
@@ -67,6 +69,10 @@ export class OnnxStore {
       this.lastDoc = doc;
     });
     return res;
+  }
+
+  setGreedy(on: boolean): void {
+    this.greedy = on;
   }
 
   reset(): void {

@@ -3,6 +3,7 @@
 // separated by commas or spaces, or JSON lists). And the reverse, to show a graph's samples.
 import type { GraphDoc, SampleValue } from '../../doc/schema';
 import { nodeParams } from './doc-ops';
+import { count } from '../plural';
 
 export interface RunInputField {
   /** the model input's name (the Input node's name, or <name>_c for an LSTM state's c) */
@@ -14,15 +15,38 @@ export interface RunInputField {
   hint: string;
 }
 
+/**
+ * The nodes that run: those that lead to an Output (to a connected one, when any is), as the
+ * compiler decides. A stray Input is no model input, so the run panel does not ask for it.
+ */
+export function nodesThatRun(doc: GraphDoc): Set<string> {
+  const outputs = doc.nodes.filter((n) => n.type === 'Output');
+  const fed = outputs.filter((n) => doc.edges.some((e) => e.target.node === n.id));
+  const prev = new Map<string, string[]>();
+  for (const e of doc.edges) prev.set(e.target.node, [...(prev.get(e.target.node) ?? []), e.source.node]);
+  const seen = new Set<string>();
+  const stack = (fed.length ? fed : outputs).map((n) => n.id);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(prev.get(id) ?? []));
+  }
+  return seen;
+}
+
 /** The inputs the run panel asks for, one per model input. */
 export function runInputFields(doc: GraphDoc): RunInputField[] {
   const out: RunInputField[] = [];
+  // until an Output is connected nothing runs: then every Input keeps its field
+  const fed = doc.edges.some((e) => doc.nodes.some((n) => n.id === e.target.node && n.type === 'Output'));
+  const runs = fed ? nodesThatRun(doc) : null;
   for (const n of doc.nodes) {
-    if (n.type !== 'Input') continue;
+    if (n.type !== 'Input' || (runs && !runs.has(n.id))) continue;
     const p = nodeParams(n) as { kind: RunInputField['kind']; features: number; layers: number; cell: boolean; tokenizer: string };
     const base = { nodeId: n.id, kind: p.kind, features: p.features };
     if (p.kind === 'tokens') out.push({ ...base, name: n.name, hint: `text, split into ${p.tokenizer === 'words' ? 'words' : 'characters'}; one text per line makes a batch` });
-    else if (p.kind === 'sequence') out.push({ ...base, name: n.name, hint: `one step per line, ${p.features} number${p.features === 1 ? '' : 's'} each (or JSON [T][F] / [B][T][F])` });
+    else if (p.kind === 'sequence') out.push({ ...base, name: n.name, hint: `one step per line, ${count(p.features, 'number')} each (or JSON [T][F] / [B][T][F])` });
     else if (p.kind === 'vector') out.push({ ...base, name: n.name, hint: `${p.features} numbers; one row per line makes a batch` });
     else {
       const hint = `JSON [${p.layers}][B][${p.features}] (layers × batch × features)`;

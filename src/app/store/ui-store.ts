@@ -6,12 +6,19 @@ import type { HandleRef } from './connections';
 import type { XY } from './doc-ops';
 
 export type Theme = 'light' | 'dark';
-export type RightTab = 'params' | 'run' | 'inspector';
+export type RightTab = 'params' | 'run' | 'train' | 'inspector';
 
 export interface Toast {
   id: number;
   kind: 'info' | 'error' | 'success';
   text: string;
+  /** a button in the message (e.g. Undo); pressing it also dismisses the message */
+  action?: ToastAction;
+}
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
 }
 
 export interface ProblemReport {
@@ -59,6 +66,8 @@ export class UiStore {
   savedAt: number | null = null;
   /** what the palette's search box holds */
   paletteFilter = '';
+  /** the comment note whose text is being edited on the canvas */
+  editingNote: string | null = null;
 
   constructor() {
     makeObservable(this, {
@@ -73,6 +82,8 @@ export class UiStore {
       saveStatus: observable,
       savedAt: observable,
       paletteFilter: observable,
+      editingNote: observable,
+      setEditingNote: action,
       setTheme: action,
       setTab: action,
       setHelp: action,
@@ -124,9 +135,9 @@ export class UiStore {
     this.quickAdd = q;
   }
 
-  toast(text: string, kind: Toast['kind'] = 'info', ms = 6000): void {
+  toast(text: string, kind: Toast['kind'] = 'info', ms = 6000, action?: ToastAction): void {
     const id = ++toastSeq;
-    this.toasts = [...this.toasts.slice(-3), { id, kind, text }];
+    this.toasts = [...this.toasts.slice(-3), { id, kind, text, action }];
     if (ms > 0) setTimeout(() => this.dismiss(id), ms);
   }
 
@@ -149,6 +160,10 @@ export class UiStore {
   setSaveStatus(s: SaveStatus): void {
     this.saveStatus = s;
     if (s === 'saved') this.savedAt = Date.now();
+  }
+
+  setEditingNote(id: string | null): void {
+    this.editingNote = id;
   }
 
   setPaletteFilter(f: string): void {

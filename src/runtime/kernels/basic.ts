@@ -218,21 +218,30 @@ const Relu = unary('relu');
 const Sigmoid = unary('sigmoid');
 const HardSigmoid = unary('hard_sigmoid');
 
-/** softmax (or log-softmax) over the last axis, in double precision per row */
-export function softmax(x: Tensor, log: boolean): Tensor {
-  const D = x.shape[x.shape.length - 1];
+/** outer × D × inner: the lines along `axis` of a tensor of this shape */
+function lines(shape: number[], axis: number | undefined): { D: number; inner: number; outer: number } {
+  const ax = axis === undefined ? shape.length - 1 : axis < 0 ? axis + shape.length : axis;
+  return { D: shape[ax], inner: shape.slice(ax + 1).reduce((a, b) => a * b, 1), outer: shape.slice(0, ax).reduce((a, b) => a * b, 1) };
+}
+
+/** softmax (or log-softmax) over `axis` (default the last), in double precision per line */
+export function softmax(x: Tensor, log: boolean, axis?: number): Tensor {
+  const { D, inner, outer } = lines(x.shape, axis);
   const out = floatLike(x, x.shape);
   const s = fdata(x), d = fdata(out);
-  for (let r = 0; r < s.length; r += D) {
-    let m = -Infinity;
-    for (let j = 0; j < D; j++) if (s[r + j] > m) m = s[r + j];
-    let sum = 0;
-    for (let j = 0; j < D; j++) sum += Math.exp(s[r + j] - m);
-    if (log) {
-      const lse = m + Math.log(sum);
-      for (let j = 0; j < D; j++) d[r + j] = s[r + j] - lse;
-    } else {
-      for (let j = 0; j < D; j++) d[r + j] = Math.exp(s[r + j] - m) / sum;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const r = o * D * inner + i; // element j of this line sits at r + j·inner
+      let m = -Infinity;
+      for (let j = 0; j < D; j++) if (s[r + j * inner] > m) m = s[r + j * inner];
+      let sum = 0;
+      for (let j = 0; j < D; j++) sum += Math.exp(s[r + j * inner] - m);
+      if (log) {
+        const lse = m + Math.log(sum);
+        for (let j = 0; j < D; j++) d[r + j * inner] = s[r + j * inner] - lse;
+      } else {
+        for (let j = 0; j < D; j++) d[r + j * inner] = Math.exp(s[r + j * inner] - m) / sum;
+      }
     }
   }
   return out;
@@ -240,16 +249,22 @@ export function softmax(x: Tensor, log: boolean): Tensor {
 
 function softmaxEntry(log: boolean): Entry {
   return {
-    forward: (_cx, [x]) => ({ outs: [softmax(x!, log)] }),
-    // softmax: dx = y ⊙ (dy − Σ dy ⊙ y); log-softmax: dx = dy − e^y Σ dy
+    forward: (cx, [x]) => ({ outs: [softmax(x!, log, cx.op.attrs.axis as number | undefined)] }),
+    // softmax: dx = y ⊙ (dy − Σ dy ⊙ y); log-softmax: dx = dy − e^y Σ dy (sums along the axis)
     backward({ entry }, [dY]) {
       const y = fdata(entry.outs[0]!), g = dY!;
-      const D = entry.outs[0]!.shape[entry.outs[0]!.shape.length - 1];
+      const { D, inner, outer } = lines(entry.outs[0]!.shape, entry.op.attrs.axis as number | undefined);
       const d = allocLike(g, g.length);
-      for (let r = 0; r < g.length; r += D) {
-        let dot = 0;
-        for (let j = 0; j < D; j++) dot += log ? g[r + j] : g[r + j] * y[r + j];
-        for (let j = 0; j < D; j++) d[r + j] = log ? g[r + j] - Math.exp(y[r + j]) * dot : y[r + j] * (g[r + j] - dot);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const r = o * D * inner + i;
+          let dot = 0;
+          for (let j = 0; j < D; j++) dot += log ? g[r + j * inner] : g[r + j * inner] * y[r + j * inner];
+          for (let j = 0; j < D; j++) {
+            const k = r + j * inner;
+            d[k] = log ? g[k] - Math.exp(y[k]) * dot : y[k] * (g[k] - dot);
+          }
+        }
       }
       return [d];
     },

@@ -1,5 +1,7 @@
 // The recurrent cells' maths, in one place: PyTorch's RNN, LSTM and GRU (both linear_before_reset
-// conventions) with the activation choices the nodes offer, plus the derivatives backward uses.
+// conventions) with the activation choices the nodes offer, the variants PyTorch lacks (the GRU's
+// update gate as the original paper writes it, LSTM peepholes as ONNX's LSTM has them, the
+// minimal gated unit), plus the derivatives backward uses.
 //
 // Why it is laid out this way: the maths exists in several fast forms — the TS time loops
 // (recurrent.ts), the WebAssembly gate kernels (wasm/gate-kernels.ts), the decoder's own step
@@ -14,7 +16,7 @@
 // Derivatives are taken from an activation's OUTPUT y (tanh' = 1 − y², σ' = y(1 − y),
 // relu' = [y > 0], hard_sigmoid' = 0.2 on 0 < y < 1), which is what forward saves anyway.
 
-export type CellKind = 'RNN' | 'LSTM' | 'GRU';
+export type CellKind = 'RNN' | 'LSTM' | 'GRU' | 'MGU';
 export type Activation = 'tanh' | 'relu';
 export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid'; // hard_sigmoid = max(0, min(1, 0.2*x + 0.5))
 
@@ -24,11 +26,28 @@ export interface CellSpec {
   recurrentActivation: RecurrentActivation;
   /** GRU only: n = act(W_in x + b_in + r ⊙ (W_hn h + b_hn)) when true (PyTorch), act(W_in x + b_in + W_hn (r ⊙ h) + b_hn) when false */
   linearBeforeReset: boolean;
+  /**
+   * GRU only: how z mixes the old state and the candidate. 'pytorch' (default): h' = (1 − z) ⊙ n + z ⊙ h
+   * (nn.GRU, cuDNN, ONNX, Keras); 'paper': h' = z ⊙ n + (1 − z) ⊙ h (Chung et al. 2014, Wikipedia, many tutorials; Cho et al. 2014 wrote the PyTorch form).
+   */
+  updateGate?: UpdateGate;
+  /**
+   * LSTM only: peephole connections (Gers & Schmidhuber; ONNX LSTM's P): i and f also read
+   * p_i ⊙ c_{t−1} and p_f ⊙ c_{t−1}, o reads p_o ⊙ c_t (the new cell state). Weights p [3H], order i, f, o.
+   */
+  peephole?: boolean;
 }
 
-export const GATE_COUNT: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3 };
-/** gate names in PyTorch's row order (RNN: a, the pre-activation, as the trace records it) */
-export const CELL_GATES: Record<CellKind, string[]> = { RNN: ['a'], LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'] };
+export type UpdateGate = 'pytorch' | 'paper';
+/** the cells PyTorch has as modules (what the Decoder steps) */
+export type TorchCellKind = Exclude<CellKind, 'MGU'>;
+
+export const GATE_COUNT: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
+/**
+ * gate names in the weights' row order (RNN: a, the pre-activation, as the trace records it;
+ * MGU: f, the forget gate, and n, the candidate h̃)
+ */
+export const CELL_GATES: Record<CellKind, string[]> = { RNN: ['a'], LSTM: ['i', 'f', 'g', 'o'], GRU: ['r', 'z', 'n'], MGU: ['f', 'n'] };
 
 // ---- activations by integer code, so hot loops stay monomorphic and V8 inlines them ----
 export const TANH = 0, RELU = 1, SIGMOID = 0, HARD_SIGMOID = 1;
@@ -54,8 +73,8 @@ export function dract(y: number, code: number): number {
   return code === SIGMOID ? y * (1 - y) : y > 0 && y < 1 ? 0.2 : 0;
 }
 
-/** Weights of one cell, PyTorch layout: W_ih [G*H, I], W_hh [G*H, H], b_ih, b_hh [G*H]. */
-export interface CellWeights { w_ih: ArrayLike<number>; w_hh: ArrayLike<number>; b_ih: ArrayLike<number>; b_hh: ArrayLike<number> }
+/** Weights of one cell, PyTorch layout: W_ih [G*H, I], W_hh [G*H, H], b_ih, b_hh [G*H]; an LSTM's peepholes p [3H] (i, f, o). */
+export interface CellWeights { w_ih: ArrayLike<number>; w_hh: ArrayLike<number>; b_ih: ArrayLike<number>; b_hh: ArrayLike<number>; p?: ArrayLike<number> }
 
 export interface CellStepResult {
   h: number[];
@@ -91,15 +110,31 @@ export function cellStepRef(spec: CellSpec, w: CellWeights, I: number, H: number
   }
   if (spec.cell === 'LSTM') {
     const gi: number[] = [], gf: number[] = [], gg: number[] = [], go: number[] = [], cNew: number[] = [];
+    if (spec.peephole && (!w.p || w.p.length !== 3 * H)) throw new Error(`cellStepRef: a peephole LSTM needs p [${3 * H}]`);
+    // peepholes: i and f look at the old cell state, o at the new one
+    const peep = (k: number, j: number, cv: number) => (spec.peephole ? w.p![k * H + j] * cv : 0);
     for (let j = 0; j < H; j++) {
-      gi.push(ract(gate(0, j), ra));
-      gf.push(ract(gate(1, j), ra));
+      const cPrev = c ? c[j] : 0;
+      gi.push(ract(gate(0, j) + peep(0, j, cPrev), ra));
+      gf.push(ract(gate(1, j) + peep(1, j, cPrev), ra));
       gg.push(act(gate(2, j), a));
-      go.push(ract(gate(3, j), ra));
-      cNew.push(gf[j] * (c ? c[j] : 0) + gi[j] * gg[j]);
+      cNew.push(gf[j] * cPrev + gi[j] * gg[j]);
+      go.push(ract(gate(3, j) + peep(2, j, cNew[j]), ra));
       hNew.push(go[j] * act(cNew[j], a));
     }
     return { h: hNew, c: cNew, gates: { i: gi, f: gf, g: gg, o: go } };
+  }
+  if (spec.cell === 'MGU') {
+    // f = σ(W_f x + b_if + U_f h + b_hf); h̃ = act(W_h x + b_ih̃ + U_h (f ⊙ h) + b_hh̃); h' = (1 − f) ⊙ h + f ⊙ h̃
+    const f: number[] = [], n: number[] = [];
+    for (let j = 0; j < H; j++) f.push(ract(gate(0, j), ra));
+    const fh = Array.from({ length: H }, (_, j) => f[j] * h[j]);
+    for (let j = 0; j < H; j++) {
+      const k = H + j;
+      n.push(act(Wx(k) + Wh(k, fh) + w.b_hh[k], a));
+      hNew.push((1 - f[j]) * h[j] + f[j] * n[j]);
+    }
+    return { h: hNew, gates: { f, n } };
   }
   const r: number[] = [], z: number[] = [], n: number[] = [];
   for (let j = 0; j < H; j++) {
@@ -111,7 +146,7 @@ export function cellStepRef(spec: CellSpec, w: CellWeights, I: number, H: number
     const k = 2 * H + j;
     const hidden = spec.linearBeforeReset ? r[j] * (Wh(k, h) + w.b_hh[k]) : Wh(k, rh) + w.b_hh[k];
     n.push(act(Wx(k) + hidden, a));
-    hNew.push((1 - z[j]) * n[j] + z[j] * h[j]);
+    hNew.push(spec.updateGate === 'paper' ? z[j] * n[j] + (1 - z[j]) * h[j] : (1 - z[j]) * n[j] + z[j] * h[j]);
   }
   return { h: hNew, gates: { r, z, n } };
 }

@@ -10,7 +10,7 @@
 // It writes dxp (∂/∂ the input-side pre-activations, [G·H]), dhp (the hidden side), the direct
 // ∂/∂h' not through W_hh, ∂/∂c' and the total ∂/∂c of this step. The activations and their
 // derivatives are cells.ts's shared ones (the decoder's cells use tanh and sigmoid, as PyTorch's).
-import { act, dact, dract, SIGMOID, TANH, type CellKind } from './cells';
+import { act, dact, dract, SIGMOID, TANH, type TorchCellKind as CellKind } from './cells';
 import type { Floats } from './gemm';
 
 export interface CellScratch {

@@ -13,7 +13,7 @@ import { beamSearch } from './beam';
 import { decode, DECODER_GATE_NAMES, prepareDecoder, type DecodeAttention, type DecodeResult, type PreparedDecoder } from './decoder';
 import { attentionOpBackward, DECODE_CELL_WEIGHTS, decodeInputs, decodeOpBackward, decodeTrainOp } from './attention-train';
 import { tapeTrace, type DecodeTape } from './decoder-train';
-import type { CellKind } from './recurrent';
+import type { TorchCellKind as CellKind } from './cells';
 import { KernelError, type KernelEntry } from './types';
 import { preparedChanged, type Floats } from './gemm';
 

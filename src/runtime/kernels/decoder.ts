@@ -21,7 +21,7 @@
 import { floatsLike, gemm, transpose, type Floats } from './gemm';
 import { bannedIds, fillId } from '../../ir/decode-ids';
 export { bannedIds, fillId };
-import type { CellKind } from './recurrent';
+import type { TorchCellKind as CellKind } from './cells';
 import { act, ract, SIGMOID, TANH } from './cells';
 import { attendRow, attnScratch, contextInto, keyLengths, prepareKeys, softmaxInto, type AttnKeys, type AttnScratch, type RuleWeights, type ScoreRule } from './attention';
 

@@ -1,14 +1,16 @@
-// Backpropagation through time for one recurrent layer (RNN / LSTM / GRU, both
-// linear_before_reset conventions, uni- or bidirectional, ragged batches, initial states).
+// Backpropagation through time for one recurrent layer (RNN / LSTM with or without peepholes /
+// GRU, both linear_before_reset and both update-gate conventions / MGU, uni- or bidirectional,
+// ragged batches, initial states).
 //
 // Why it is laid out this way (the mirror image of recurrent.ts):
 // - Forward saved every step's gates, c and h (the same arrays the Trace shows). From them, the
 //   previous state of every (row, step) is laid out once as Hprev [B·T, H] (and Cprev), so no step
 //   needs anything recomputed except, for a GRU with linear_before_reset, W_hn·h + b_hn, which is
-//   ONE gemm over all steps before the loop.
+//   ONE gemm over all steps before the loop. Peephole gradients are column sums after the loop
+//   (dp_i = Σ dĩ ⊙ c_{t−1}, dp_f = Σ df̃ ⊙ c_{t−1}, dp_o = Σ dõ ⊙ c_t over every real step).
 // - Inside the time loop (steps in reverse processing order) runs only the cell's elementwise
 //   derivative and ONE product per step, dh_{t-1} += dgates_t · W_hh (two for a GRU without
-//   linear_before_reset, whose r multiplies h before W_hn). No allocation: every buffer comes
+//   linear_before_reset and an MGU, whose r or f multiplies h before W_hn). No allocation: every buffer comes
 //   from the Workspace.
 // - The gate gradients of every step are kept ([B·T, G·H]), so the input-side gradients are big
 //   matrix products after the loop: dX = dG·W_ih, dW_ih = dGᵀ·X, dW_hh = dGᵀ·Hprev, biases as
@@ -27,8 +29,8 @@ export interface BpttArgs {
   spec: Omit<LayerSpec, 'inputSize' | 'hiddenSize'>;
   B: number; T: number; I: number; H: number;
   x: FArr;
-  /** per direction, PyTorch layout */
-  dirs: { w_ih: FArr; w_hh: FArr; b_hh: FArr }[];
+  /** per direction, PyTorch layout (p: a peephole LSTM's [3H], i, f, o) */
+  dirs: { w_ih: FArr; w_hh: FArr; b_hh: FArr; p?: FArr }[];
   h0?: FArr; c0?: FArr; lengths?: Int32Array;
   /** forward's saved steps, per direction (gates, c, h as [B, T, H]) */
   saved: LayerTrace<FArr>[];
@@ -43,7 +45,7 @@ export interface BpttArgs {
 
 export interface BpttResult {
   dx?: FArr;
-  dirs: { dw_ih: FArr; dw_hh: FArr; db_ih: FArr; db_hh: FArr }[];
+  dirs: { dw_ih: FArr; dw_hh: FArr; db_ih: FArr; db_hh: FArr; dp?: FArr }[];
   dh0?: FArr;
   dc0?: FArr;
 }
@@ -55,12 +57,19 @@ interface Loop {
   dY: FArr | null; dh: FArr; dc: FArr; dgs: FArr; dg: FArr; dgh: FArr; drh: FArr; dns: FArr;
   w_hh: FArr; a: number; ra: number;
   tdh: FArr | null; tdc: FArr | null;
+  /** peephole LSTM: p [3H] (i, f, o), else null */
+  p: FArr | null;
+  /** GRU: h' = z n + (1 − z) h (the paper) rather than (1 − z) n + z h */
+  paperUpdate: boolean;
 }
 
 export function bpttLayer(p: BpttArgs): BpttResult {
   const { spec, B, T, I, H, x, ws } = p;
   const D = p.dirs.length, G = GATE_COUNT[spec.cell], GH = G * H, BT = B * T, DH = D * H;
   const lstm = spec.cell === 'LSTM', lbrGru = spec.cell === 'GRU' && spec.linearBeforeReset, paperGru = spec.cell === 'GRU' && !spec.linearBeforeReset;
+  const mgu = spec.cell === 'MGU', peep = lstm && spec.peephole === true;
+  // GRU without linear_before_reset and MGU: the candidate's W_hh rows read the gated h (r ⊙ h, f ⊙ h)
+  const split = paperGru || mgu, GR = G - 1;
   const { perm, len } = sortedRows(ws, B, T, p.lengths);
   const alloc = (n: number) => allocLike(x, n);
   const res: BpttResult = { dirs: [] };
@@ -69,7 +78,7 @@ export function bpttLayer(p: BpttArgs): BpttResult {
   if (p.needC0 && lstm) res.dc0 = alloc(D * B * H);
 
   for (let d = 0; d < D; d++) {
-    const w = p.dirs[d], sv = p.saved[d], reverse = d === 1;
+    const w = p.dirs[d], sv = p.saved[d], reverse = d === 1 || (D === 1 && spec.reverse === true);
     // previous state of every (row, step): h0 (c0) at a row's first processed step, else the saved step before
     const hp = ws.zeros('bp.hprev', BT * H), cp = lstm ? ws.zeros('bp.cprev', BT * H) : hp;
     for (let b = 0; b < B; b++) {
@@ -107,10 +116,13 @@ export function bpttLayer(p: BpttArgs): BpttResult {
       dgs: ws.f32('bp.dgs', B * GH), drh: ws.f32('bp.drh', B * H), dns: ws.f32('bp.dns', B * H),
       w_hh: w.w_hh, a: actCode(spec.activation), ra: ractCode(spec.recurrentActivation),
       tdh: gt?.dh ?? null, tdc: gt?.dc ?? null,
+      p: peep ? w.p! : null, paperUpdate: spec.cell === 'GRU' && spec.updateGate === 'paper',
     };
+    if (peep && (!w.p || w.p.length !== 3 * H)) throw new Error(`bptt: a peephole LSTM needs p [${3 * H}] per direction`);
     if (lstm) backLSTM(lp);
     else if (lbrGru) backGRU(lp);
     else if (paperGru) backGRUPaper(lp);
+    else if (mgu) backMGU(lp);
     else backRNN(lp);
 
     // after the loop: the input side and the weights, one product each over all steps
@@ -118,15 +130,29 @@ export function bpttLayer(p: BpttArgs): BpttResult {
     const dw_ih = alloc(GH * I), dw_hh = alloc(GH * H), db_ih = alloc(GH), db_hh = alloc(GH);
     gemmTN(dg, 0, BT, GH, GH, x, 0, I, dw_ih);
     sumRows(dg, 0, BT, GH, GH, db_ih);
-    if (paperGru) {
-      // r and z read h_{t-1}; n reads r ⊙ h_{t-1}
-      gemmTN(dg, 0, BT, 2 * H, GH, hp, 0, H, dw_hh.subarray(0, 2 * H * H));
-      const rh = ws.f32('bp.rh', BT * H), rg = sv.gates.r;
+    if (split) {
+      // the gates (GRU r, z; MGU f) read h_{t-1}; the candidate reads r ⊙ h_{t-1} (MGU: f ⊙ h_{t-1})
+      gemmTN(dg, 0, BT, GR * H, GH, hp, 0, H, dw_hh.subarray(0, GR * H * H));
+      const rh = ws.f32('bp.rh', BT * H), rg = mgu ? sv.gates.f : sv.gates.r;
       for (let i = 0; i < BT * H; i++) rh[i] = rg[i] * hp[i];
-      gemmTN(dg, 2 * H, BT, H, GH, rh, 0, H, dw_hh.subarray(2 * H * H));
+      gemmTN(dg, GR * H, BT, H, GH, rh, 0, H, dw_hh.subarray(GR * H * H));
     } else gemmTN(dgh, 0, BT, GH, GH, hp, 0, H, dw_hh);
     sumRows(dgh, 0, BT, GH, GH, db_hh);
-    res.dirs.push({ dw_ih, dw_hh, db_ih, db_hh });
+    const dirGrads: BpttResult['dirs'][number] = { dw_ih, dw_hh, db_ih, db_hh };
+    if (peep) {
+      // p_i and p_f scale c_{t−1}, p_o scales c_t; padded steps have dg = 0
+      const dp = alloc(3 * H), cs = sv.c!;
+      for (let bt = 0; bt < BT; bt++) {
+        const gb = bt * GH, o = bt * H;
+        for (let j = 0; j < H; j++) {
+          dp[j] += dg[gb + j] * cp[o + j];
+          dp[H + j] += dg[gb + H + j] * cp[o + j];
+          dp[2 * H + j] += dg[gb + 3 * H + j] * cs[o + j];
+        }
+      }
+      dirGrads.dp = dp;
+    }
+    res.dirs.push(dirGrads);
     for (let r = 0; r < B; r++) {
       const dst = (d * B + perm[r]) * H;
       for (let j = 0; j < H; j++) {
@@ -145,7 +171,7 @@ function grow(perm: Int32Array, len: Int32Array, B: number, nA: number, s: numbe
 }
 
 function backLSTM(l: Loop): void {
-  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, cp, dY, dh, dc, dgs, dg, w_hh, a, ra, tdh, tdc } = l;
+  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, cp, dY, dh, dc, dgs, dg, w_hh, a, ra, tdh, tdc, p } = l;
   const gi = saved.gates.i, gf = saved.gates.f, gg = saved.gates.g, go = saved.gates.o, cs = saved.c!;
   let nA = 0;
   for (let s = T - 1; s >= 0; s--) {
@@ -158,10 +184,13 @@ function backLSTM(l: Loop): void {
         const dhv = dh[so + j] + (dY !== null ? dY[yo + j] : 0);
         const i = gi[to + j], f = gf[to + j], g = gg[to + j], o = go[to + j];
         const tc = act(cs[to + j], a);
-        const dcv = dc[so + j] + dhv * o * dact(tc, a);
+        const dov = dhv * tc * dract(o, ra);
+        let dcv = dc[so + j] + dhv * o * dact(tc, a);
+        if (p !== null) dcv += dov * p[2 * H + j]; // o's peephole reads c_t
         const di = dcv * g * dract(i, ra), df = dcv * cp[to + j] * dract(f, ra);
-        const dgv = dcv * i * dact(g, a), dov = dhv * tc * dract(o, ra);
-        dc[so + j] = dcv * f;
+        const dgv = dcv * i * dact(g, a);
+        // c_{t−1} reaches c_t through f, and i and f through their peepholes
+        dc[so + j] = p !== null ? dcv * f + di * p[j] + df * p[H + j] : dcv * f;
         dgs[go_ + j] = di; dgs[go_ + H + j] = df; dgs[go_ + 2 * H + j] = dgv; dgs[go_ + 3 * H + j] = dov;
         dg[gb + j] = di; dg[gb + H + j] = df; dg[gb + 2 * H + j] = dgv; dg[gb + 3 * H + j] = dov;
         if (tdh !== null) { tdh[to + j] = dhv; tdc![to + j] = dcv; }
@@ -173,8 +202,9 @@ function backLSTM(l: Loop): void {
 
 /** GRU, linear_before_reset: n = act(x_n + r ⊙ (W_hn h + b_hn)); h' = (1 − z) n + z h */
 function backGRU(l: Loop): void {
-  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, hp, hhn, dY, dh, dgs, dg, dgh, w_hh, a, ra, tdh } = l;
+  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, hp, hhn, dY, dh, dgs, dg, dgh, w_hh, a, ra, tdh, paperUpdate } = l;
   const gr = saved.gates.r, gz = saved.gates.z, gn = saved.gates.n;
+  const zs = paperUpdate ? -1 : 1; // d h' / d z = zs · (h − n)
   let nA = 0;
   for (let s = T - 1; s >= 0; s--) {
     nA = grow(perm, len, B, nA, s);
@@ -185,10 +215,11 @@ function backGRU(l: Loop): void {
       for (let j = 0; j < H; j++) {
         const dhv = dh[so + j] + (dY !== null ? dY[yo + j] : 0);
         const rg = gr[to + j], z = gz[to + j], n = gn[to + j];
-        const dz = dhv * (hp[to + j] - n) * dract(z, ra);
-        const dn = dhv * (1 - z) * dact(n, a);
+        const keep = paperUpdate ? 1 - z : z; // the share of the old h
+        const dz = zs * dhv * (hp[to + j] - n) * dract(z, ra);
+        const dn = dhv * (1 - keep) * dact(n, a);
         const dr = dn * hhn[to + j] * dract(rg, ra);
-        dh[so + j] = dhv * z; // the direct path; the product below adds the rest
+        dh[so + j] = dhv * keep; // the direct path; the product below adds the rest
         dgs[go_ + j] = dr; dgs[go_ + H + j] = dz; dgs[go_ + 2 * H + j] = dn * rg;
         dg[gb + j] = dr; dg[gb + H + j] = dz; dg[gb + 2 * H + j] = dn;
         dgh[gb + j] = dr; dgh[gb + H + j] = dz; dgh[gb + 2 * H + j] = dn * rg;
@@ -201,10 +232,10 @@ function backGRU(l: Loop): void {
 
 /** GRU, linear_before_reset = false: n = act(x_n + W_hn (r ⊙ h) + b_hn) */
 function backGRUPaper(l: Loop): void {
-  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, hp, dY, dh, dgs, dg, drh, dns, w_hh, a, ra, tdh } = l;
+  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, hp, dY, dh, dgs, dg, drh, dns, w_hh, a, ra, tdh, paperUpdate } = l;
   const gr = saved.gates.r, gz = saved.gates.z, gn = saved.gates.n;
   const w_rz = w_hh.subarray(0, 2 * H * H), w_hn = w_hh.subarray(2 * H * H, 3 * H * H);
-  const H2 = 2 * H;
+  const H2 = 2 * H, zs = paperUpdate ? -1 : 1;
   let nA = 0;
   for (let s = T - 1; s >= 0; s--) {
     nA = grow(perm, len, B, nA, s);
@@ -215,9 +246,10 @@ function backGRUPaper(l: Loop): void {
       for (let j = 0; j < H; j++) {
         const dhv = dh[so + j] + (dY !== null ? dY[yo + j] : 0);
         const z = gz[to + j], n = gn[to + j];
-        const dz = dhv * (hp[to + j] - n) * dract(z, ra);
-        const dn = dhv * (1 - z) * dact(n, a);
-        dh[so + j] = dhv * z;
+        const keep = paperUpdate ? 1 - z : z;
+        const dz = zs * dhv * (hp[to + j] - n) * dract(z, ra);
+        const dn = dhv * (1 - keep) * dact(n, a);
+        dh[so + j] = dhv * keep;
         dns[so + j] = dn;
         dgs[r * H2 + H + j] = dz;
         dg[gb + H + j] = dz; dg[gb + 2 * H + j] = dn;
@@ -238,6 +270,46 @@ function backGRUPaper(l: Loop): void {
       }
     }
     gemmTS(dgs, 0, nA, H2, w_rz, H, null, dh, 0, true);
+  }
+}
+
+/** MGU: f = ract(x_f + U_f h + b); n = act(x_n + U_n (f ⊙ h) + b); h' = (1 − f) h + f n */
+function backMGU(l: Loop): void {
+  const { B, T, H, GH, DH, yOff, perm, len, reverse, saved, hp, dY, dh, dgs, dg, drh, dns, w_hh, a, ra, tdh } = l;
+  const gf = saved.gates.f, gn = saved.gates.n;
+  const w_f = w_hh.subarray(0, H * H), w_hn = w_hh.subarray(H * H, 2 * H * H);
+  let nA = 0;
+  for (let s = T - 1; s >= 0; s--) {
+    nA = grow(perm, len, B, nA, s);
+    if (nA === 0) continue;
+    for (let r = 0; r < nA; r++) {
+      const b = perm[r], t = reverse ? len[b] - 1 - s : s, bt = b * T + t;
+      const so = r * H, to = bt * H, yo = bt * DH + yOff, gb = bt * GH;
+      for (let j = 0; j < H; j++) {
+        const dhv = dh[so + j] + (dY !== null ? dY[yo + j] : 0);
+        const f = gf[to + j], n = gn[to + j];
+        const dn = dhv * f * dact(n, a);
+        dgs[so + j] = dhv * (n - hp[to + j]); // d h' / d f through the mix; the f ⊙ h path comes below
+        dh[so + j] = dhv * (1 - f);
+        dns[so + j] = dn;
+        dg[gb + H + j] = dn;
+        if (tdh !== null) tdh[to + j] = dhv;
+      }
+    }
+    // d(f ⊙ h) = dn · U_n
+    gemmTS(dns, 0, nA, H, w_hn, H, null, drh, 0);
+    for (let r = 0; r < nA; r++) {
+      const b = perm[r], t = reverse ? len[b] - 1 - s : s, bt = b * T + t;
+      const so = r * H, to = bt * H, gb = bt * GH;
+      for (let j = 0; j < H; j++) {
+        const f = gf[to + j], d = drh[so + j];
+        const df = (dgs[so + j] + d * hp[to + j]) * dract(f, ra);
+        dh[so + j] += d * f;
+        dgs[so + j] = df;
+        dg[gb + j] = df;
+      }
+    }
+    gemmTS(dgs, 0, nA, H, w_f, H, null, dh, 0, true);
   }
 }
 

@@ -1,9 +1,10 @@
-// The RNN / LSTM / GRU ops as kernel-table entries: reading the op's inputs by their position
-// in ir/ops.ts, preparing (and after a weight update re-preparing, in place) the re-laid-out
-// weights, running the time loop, and BPTT.
+// The RNN / LSTM / GRU / MGU ops as kernel-table entries: reading the op's inputs by their
+// position in ir/ops.ts, preparing (and after a weight update re-preparing, in place) the
+// re-laid-out weights, running the time loop, and BPTT.
 //
 // Inputs: X, W_ih, W_hh, B_ih, B_hh, W_ih_reverse?, W_hh_reverse?, B_ih_reverse?, B_hh_reverse?,
-// initial_h?, initial_c? (LSTM), lengths?. Outputs: Y [B,T,D·H], Y_h [D,B,H], Y_c (LSTM).
+// initial_h?, initial_c? (LSTM), lengths?, P?, P_reverse? (LSTM peepholes). Outputs: Y [B,T,D·H],
+// Y_h [D,B,H], Y_c (LSTM).
 import type { Op } from '../../ir/program';
 import { fdata, floatOf, type FArr, type Tensor } from '../tensor';
 import { GATE_COUNT, type CellKind } from './cells';
@@ -12,37 +13,48 @@ import { bpttLayer } from './recurrent-backward';
 import { prepareSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
 import type { ForwardCtx, InputGrads, Inputs, KernelEntry } from './types';
 
-/** input positions of the optional state and lengths (they move by one for an LSTM's initial_c) */
-export function recurrentSlots(op: Op): { h0: number; c0: number; lengths: number } {
+/** input positions of the optional state, lengths and peepholes (they move by one for an LSTM's initial_c; -1: the op has none) */
+export function recurrentSlots(op: Op): { h0: number; c0: number; lengths: number; p: number; pReverse: number } {
   const lstm = op.op === 'LSTM';
-  return { h0: 9, c0: lstm ? 10 : -1, lengths: lstm ? 11 : 10 };
+  return { h0: 9, c0: lstm ? 10 : -1, lengths: lstm ? 11 : 10, p: lstm ? 12 : -1, pReverse: lstm ? 13 : -1 };
 }
 
-function specOf(op: Op, I: number): LayerSpec {
+export function specOf(op: Op, I: number): LayerSpec {
+  const ug = op.attrs.update_gate;
+  if (ug !== undefined && ug !== 'pytorch' && ug !== 'paper') throw new Error(`${op.op}: update_gate must be 'pytorch' or 'paper', got ${String(ug)}`);
+  const slots = recurrentSlots(op);
   return {
     cell: op.op as CellKind,
     inputSize: I,
     hiddenSize: op.attrs.hidden_size as number,
     bidirectional: op.attrs.direction === 'bidirectional',
+    reverse: op.attrs.direction === 'reverse',
     activation: (op.attrs.activation as 'tanh' | 'relu') ?? 'tanh',
     recurrentActivation: (op.attrs.recurrent_activation as 'sigmoid' | 'hard_sigmoid') ?? 'sigmoid',
     linearBeforeReset: (op.attrs.linear_before_reset as boolean | undefined) ?? true,
+    ...(op.op === 'GRU' ? { updateGate: (ug as 'pytorch' | 'paper' | undefined) ?? 'pytorch' } : {}),
+    // as ONNX's LSTM: peepholes are on when P is given
+    ...(slots.p >= 0 && (op.inputs[slots.p] ?? '') !== '' ? { peephole: true } : {}),
   };
 }
 
-function weightsOf(weight: (i: number) => Tensor | undefined, spec: LayerSpec): { fwd: DirectionWeights<FArr>; bwd?: DirectionWeights<FArr> } {
+function weightsOf(op: Op, weight: (i: number) => Tensor | undefined, spec: LayerSpec): { fwd: DirectionWeights<FArr>; bwd?: DirectionWeights<FArr> } {
   const GH = GATE_COUNT[spec.cell] * spec.hiddenSize;
+  const slots = recurrentSlots(op);
   const w = (i: number) => (weight(i) ? fdata(weight(i)!) : undefined) as FArr;
   const bias = (i: number) => w(i) ?? new Float32Array(GH);
-  const dir = (o: number): DirectionWeights<FArr> => ({ w_ih: w(1 + o), w_hh: w(2 + o), b_ih: bias(3 + o), b_hh: bias(4 + o) });
-  return { fwd: dir(0), bwd: spec.bidirectional ? dir(4) : undefined };
+  const dir = (o: number, p: number): DirectionWeights<FArr> => ({
+    w_ih: w(1 + o), w_hh: w(2 + o), b_ih: bias(3 + o), b_hh: bias(4 + o),
+    ...(spec.peephole ? { p: w(p) } : {}),
+  });
+  return { fwd: dir(0, slots.p), bwd: spec.bidirectional ? dir(4, slots.pReverse) : undefined };
 }
 
 function prepare(op: Op, weight: (i: number) => Tensor | undefined, prev: unknown): PreparedLayer<FArr> {
   const W_ih = weight(1);
   if (!W_ih) throw new Error(`${op.op}: W_ih must be a weight (an initializer)`);
   const spec = specOf(op, W_ih.shape[1]);
-  const { fwd, bwd } = weightsOf(weight, spec);
+  const { fwd, bwd } = weightsOf(op, weight, spec);
   if (prev) {
     refreshLayer(prev as PreparedLayer<FArr>, fwd, bwd);
     return prev as PreparedLayer<FArr>;
@@ -96,7 +108,11 @@ function backward(cx: Parameters<KernelEntry['backward']>[0], dOuts: (FArr | und
   const spec = specOf(op, I);
   const w = (i: number) => fdata(entry.ins[i]!);
   const GH = GATE_COUNT[spec.cell] * H;
-  const dirs = Array.from({ length: D }, (_, d) => ({ w_ih: w(1 + 4 * d), w_hh: w(2 + 4 * d), b_hh: entry.ins[4 + 4 * d] ? w(4 + 4 * d) : new Float32Array(GH) }));
+  const pSlot = (d: number) => (d === 0 ? slots.p : slots.pReverse);
+  const dirs = Array.from({ length: D }, (_, d) => ({
+    w_ih: w(1 + 4 * d), w_hh: w(2 + 4 * d), b_hh: entry.ins[4 + 4 * d] ? w(4 + 4 * d) : new Float32Array(GH),
+    ...(spec.peephole ? { p: w(pSlot(d)) } : {}),
+  }));
   const stateIn = !entry.overrodeState;
   const res = bpttLayer({
     spec, B, T, I, H, x: fdata(x), dirs, h0: sv.h0, c0: sv.c0, lengths: sv.lengths, saved: sv.r.trace!,
@@ -111,6 +127,7 @@ function backward(cx: Parameters<KernelEntry['backward']>[0], dOuts: (FArr | und
     grads[2 + 4 * d] = g.dw_hh;
     grads[3 + 4 * d] = g.db_ih;
     grads[4 + 4 * d] = g.db_hh;
+    if (g.dp) grads[pSlot(d)] = g.dp;
   });
   if (res.dh0) grads[slots.h0] = res.dh0;
   if (res.dc0) grads[slots.c0] = res.dc0;

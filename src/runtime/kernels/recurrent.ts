@@ -1,4 +1,5 @@
-// Recurrent layer kernels (RNN / LSTM / GRU, uni- or bidirectional, ragged lengths, traces).
+// Recurrent layer kernels (RNN / LSTM / GRU / MGU, uni- or bidirectional, ragged lengths, traces;
+// LSTM peepholes, both GRU update-gate conventions).
 //
 // Why it is laid out this way:
 // - prepareLayer() re-lays the PyTorch weights out once: W_ih of both directions is transposed and
@@ -24,23 +25,32 @@
 import type { FArr } from '../tensor';
 import { allocLike } from '../tensor';
 import { gemmTS, packTransposed } from './gemm';
-import { act, actCode as toActCode, ract, ractCode as toRactCode, GATE_COUNT, CELL_GATES, type CellKind, type Activation, type RecurrentActivation } from './cells';
+import { act, actCode as toActCode, ract, ractCode as toRactCode, GATE_COUNT, CELL_GATES, type CellKind, type Activation, type RecurrentActivation, type UpdateGate } from './cells';
 import { kernelBackend, type KernelBackend } from './wasm/runtime';
 import { refreshSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
 
-export type { CellKind, Activation, RecurrentActivation };
+export type { CellKind, Activation, RecurrentActivation, UpdateGate };
 
-/** Weights of ONE layer, ONE direction, PyTorch layout and gate order (LSTM i,f,g,o; GRU r,z,n). */
-export interface DirectionWeights<A extends FArr = Float32Array> { w_ih: A; w_hh: A; b_ih: A; b_hh: A; }
+/**
+ * Weights of ONE layer, ONE direction, PyTorch layout and gate order (LSTM i,f,g,o; GRU r,z,n;
+ * MGU f,n); p: a peephole LSTM's [3H] (i, f, o).
+ */
+export interface DirectionWeights<A extends FArr = Float32Array> { w_ih: A; w_hh: A; b_ih: A; b_hh: A; p?: A }
 
 export interface LayerSpec {
   cell: CellKind;
   inputSize: number;
   hiddenSize: number;
   bidirectional: boolean;
+  /** one direction only, run right to left (ONNX direction=reverse): y[t] is the state after x[T-1..t] */
+  reverse?: boolean;
   activation: Activation;
   recurrentActivation: RecurrentActivation;
   linearBeforeReset: boolean;
+  /** GRU: 'pytorch' (default) h' = (1 − z) n + z h; 'paper' h' = z n + (1 − z) h (cells.ts) */
+  updateGate?: UpdateGate;
+  /** LSTM: peephole connections, weights p [3H] per direction (cells.ts) */
+  peephole?: boolean;
 }
 
 /** Weights re-laid out once for the fast loops. Fields other than `spec` are internal. */
@@ -52,12 +62,14 @@ export interface PreparedLayer<A extends FArr = Float32Array> {
   wihT: A;
   /** @internal folded projection bias [D*G*H] */
   bx: A;
-  /** @internal per direction W_hh^T: [H, G*H]; GRU with linearBeforeReset=false: only the r,z rows, [H, 2H] */
+  /** @internal per direction W_hh^T: [H, G*H]; GRU with linearBeforeReset=false: only the r,z rows, [H, 2H]; MGU: the f rows, [H, H] */
   whhT: A[];
   /** @internal per direction bias added to h·W_hh^T (GRU lbr=true: [0, 0, b_hn]) or null */
   bh: (A | null)[];
-  /** @internal GRU with linearBeforeReset=false: per direction W_hn^T [H, H] */
+  /** @internal GRU with linearBeforeReset=false, MGU: per direction W_hn^T [H, H] (the candidate's rows) */
   whnT: A[];
+  /** @internal peephole LSTM: per direction a copy of p [3H] (i, f, o) */
+  peep: A[];
   /** @internal the same weights packed into wasm memory for the SIMD kernels (null: unavailable) */
   simd?: unknown;
 }
@@ -139,11 +151,15 @@ function derive<A extends FArr>(spec: LayerSpec, fwd: DirectionWeights<A>, bwd: 
   const dirs = spec.bidirectional ? [fwd, bwd!] : [fwd];
   const D = dirs.length, GH = G * H;
   const lbrGru = spec.cell === 'GRU' && spec.linearBeforeReset;
-  const paperGru = spec.cell === 'GRU' && !spec.linearBeforeReset;
+  // the candidate's rows of W_hh multiply a gated h (GRU without linear_before_reset: r ⊙ h; MGU: f ⊙ h)
+  const split = (spec.cell === 'GRU' && !spec.linearBeforeReset) || spec.cell === 'MGU';
+  const peephole = spec.cell === 'LSTM' && spec.peephole === true;
+  if (spec.cell !== 'GRU' && spec.updateGate !== undefined && spec.updateGate !== 'pytorch') throw new Error(`recurrent layer: update_gate is a GRU setting, not ${spec.cell}'s`);
+  if (spec.peephole && spec.cell !== 'LSTM') throw new Error(`recurrent layer: peepholes are an LSTM setting, not ${spec.cell}'s`);
   const alloc = (n: number) => allocLike(fwd.w_ih, n) as A;
   const wihT = into?.wihT ?? alloc(I * D * GH);
   const bx = into?.bx ?? alloc(D * GH);
-  const whhT: A[] = [], bh: (A | null)[] = [], whnT: A[] = [];
+  const whhT: A[] = [], bh: (A | null)[] = [], whnT: A[] = [], peep: A[] = [];
   dirs.forEach((w, d) => {
     const tag = d === 0 ? '' : ' (reverse)';
     checkLen(`w_ih${tag}`, w.w_ih, GH * I);
@@ -152,13 +168,21 @@ function derive<A extends FArr>(spec: LayerSpec, fwd: DirectionWeights<A>, bwd: 
     checkLen(`b_hh${tag}`, w.b_hh, GH);
     packTransposed(w.w_ih, GH, I, wihT, D * GH, d * GH);
     for (let j = 0; j < GH; j++) bx[d * GH + j] = w.b_ih[j];
-    if (paperGru) {
-      // r,z rows of W_hh in one matrix, W_hn separately (it multiplies r*h); all of b_hh is outside r.
-      const rz = into?.whhT[d] ?? alloc(H * 2 * H);
-      packTransposed(w.w_hh.subarray(0, 2 * H * H), 2 * H, H, rz, 2 * H, 0);
+    if (peephole) {
+      checkLen(`p${tag}`, w.p, 3 * H);
+      const p = into?.peep[d] ?? alloc(3 * H);
+      for (let j = 0; j < 3 * H; j++) p[j] = w.p![j];
+      peep.push(p);
+    }
+    if (split) {
+      // the gate rows of W_hh in one matrix (GRU r,z; MGU f), the candidate's W_hn separately (it
+      // multiplies the gated h); all of b_hh is outside the gate, so it folds into the projection.
+      const GR = G - 1;
+      const rz = into?.whhT[d] ?? alloc(H * GR * H);
+      packTransposed(w.w_hh.subarray(0, GR * H * H), GR * H, H, rz, GR * H, 0);
       whhT.push(rz);
       const n = into?.whnT[d] ?? alloc(H * H);
-      packTransposed(w.w_hh.subarray(2 * H * H, 3 * H * H), H, H, n, H, 0);
+      packTransposed(w.w_hh.subarray(GR * H * H, G * H * H), H, H, n, H, 0);
       whnT.push(n);
       for (let j = 0; j < GH; j++) bx[d * GH + j] += w.b_hh[j];
       bh.push(null);
@@ -179,7 +203,7 @@ function derive<A extends FArr>(spec: LayerSpec, fwd: DirectionWeights<A>, bwd: 
     }
   });
   if (into !== null) return into;
-  return { spec: { ...spec }, D, G, H, I, wihT, bx, whhT, bh, whnT };
+  return { spec: { ...spec }, D, G, H, I, wihT, bx, whhT, bh, whnT, peep };
 }
 
 export interface RunLayerOptions<A extends FArr = Float32Array> { h0?: A; c0?: A; lengths?: Int32Array; trace?: boolean; workspace?: Workspace }
@@ -269,14 +293,15 @@ export function runLayerTS<A extends FArr>(layer: PreparedLayer<A>, x: A, B: num
     }
     const args: StepArgs = {
       xp, xOff: d * GH, DGH, y, yOff: d * H, DH, T, B, H, G,
-      hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1,
-      whhT: layer.whhT[d], bh: layer.bh[d], whnT: layer.whnT[d] ?? null,
-      actCode, ractCode, tr: tr ?? null,
+      hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1 || (D === 1 && spec.reverse === true),
+      whhT: layer.whhT[d], bh: layer.bh[d], whnT: layer.whnT[d] ?? null, peep: layer.peep[d] ?? null,
+      paperUpdate: spec.updateGate === 'paper', actCode, ractCode, tr: tr ?? null,
     };
     if (isLSTM) timeLoopLSTM(args);
     else if (spec.cell === 'GRU') {
       if (spec.linearBeforeReset) timeLoopGRU(args); else timeLoopGRUPaper(args);
-    } else timeLoopRNN(args);
+    } else if (spec.cell === 'MGU') timeLoopMGU(args);
+    else timeLoopRNN(args);
     // Final state (rows stop updating after their last valid step).
     for (let i = 0; i < B; i++) {
       const dst = (d * B + perm[i]) * H;
@@ -308,6 +333,10 @@ interface StepArgs {
   hs: FArr; cs: FArr; hh: FArr; rh: FArr; zb: FArr; hn: FArr;
   perm: Int32Array; len: Int32Array; reverse: boolean;
   whhT: FArr; bh: FArr | null; whnT: FArr | null;
+  /** peephole LSTM: p [3H] (i, f, o); else null */
+  peep: FArr | null;
+  /** GRU update gate as the paper writes it: h' = z n + (1 − z) h */
+  paperUpdate: boolean;
   actCode: number; ractCode: number; tr: LayerTrace<FArr> | null;
 }
 
@@ -318,7 +347,7 @@ export function activeRows(perm: Int32Array, len: Int32Array, nA: number, s: num
 }
 
 function timeLoopLSTM(a: StepArgs): void {
-  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, cs, hh, perm, len, reverse, whhT, bh, actCode, ractCode, tr } = a;
+  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, cs, hh, perm, len, reverse, whhT, bh, peep, actCode, ractCode, tr } = a;
   const GH = 4 * H;
   const ti = tr ? tr.gates.i : null, tf = tr ? tr.gates.f : null, tg = tr ? tr.gates.g : null, to = tr ? tr.gates.o : null;
   const tc = tr ? tr.c! : null, th = tr ? tr.h : null;
@@ -333,13 +362,17 @@ function timeLoopLSTM(a: StepArgs): void {
       const bt = b * T + t;
       const xo = bt * DGH + xOff, ho = r * GH, so = r * H, yo = bt * DH + yOff, to_ = bt * H;
       for (let j = 0; j < H; j++) {
-        const ig = ract(xp[xo + j] + hh[ho + j], ractCode);
-        const fg = ract(xp[xo + H + j] + hh[ho + H + j], ractCode);
+        let ip = xp[xo + j] + hh[ho + j], fp = xp[xo + H + j] + hh[ho + H + j], op = xp[xo + 3 * H + j] + hh[ho + 3 * H + j];
+        // peepholes: i and f read the old c, o the new one
+        if (peep !== null) { ip += peep[j] * cs[so + j]; fp += peep[H + j] * cs[so + j]; }
+        const ig = ract(ip, ractCode);
+        const fg = ract(fp, ractCode);
         const gg = act(xp[xo + 2 * H + j] + hh[ho + 2 * H + j], actCode);
-        const og = ract(xp[xo + 3 * H + j] + hh[ho + 3 * H + j], ractCode);
         const c = fg * cs[so + j] + ig * gg;
         cs[so + j] = c;
         const cf = cs[so + j]; // float32-rounded c, as PyTorch stores it
+        if (peep !== null) op += peep[2 * H + j] * cf;
+        const og = ract(op, ractCode);
         const h = og * act(cf, actCode);
         hs[so + j] = h;
         y[yo + j] = h;
@@ -353,7 +386,7 @@ function timeLoopLSTM(a: StepArgs): void {
 }
 
 function timeLoopGRU(a: StepArgs): void {
-  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, hh, perm, len, reverse, whhT, bh, actCode, ractCode, tr } = a;
+  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, hh, perm, len, reverse, whhT, bh, paperUpdate, actCode, ractCode, tr } = a;
   const GH = 3 * H;
   const trr = tr ? tr.gates.r : null, tz = tr ? tr.gates.z : null, tn = tr ? tr.gates.n : null, th = tr ? tr.h : null;
   let nA = B;
@@ -370,7 +403,9 @@ function timeLoopGRU(a: StepArgs): void {
         const rg = ract(xp[xo + j] + hh[ho + j], ractCode);
         const zg = ract(xp[xo + H + j] + hh[ho + H + j], ractCode);
         const ng = act(xp[xo + 2 * H + j] + rg * hh[ho + 2 * H + j], actCode);
-        const h = ng + zg * (hs[so + j] - ng);
+        // the share of the old h: z (PyTorch) or 1 − z (the paper's convention)
+        const keep = paperUpdate ? 1 - zg : zg;
+        const h = ng + keep * (hs[so + j] - ng);
         hs[so + j] = h;
         y[yo + j] = h;
         if (trr !== null) { trr[to_ + j] = rg; tz![to_ + j] = zg; tn![to_ + j] = ng; th![to_ + j] = h; }
@@ -381,7 +416,7 @@ function timeLoopGRU(a: StepArgs): void {
 
 /** GRU with linear_before_reset = false: n = act(W_in x + b_in + W_hn (r*h) + b_hn). */
 function timeLoopGRUPaper(a: StepArgs): void {
-  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, hh, rh, zb, hn, perm, len, reverse, whhT, whnT, actCode, ractCode, tr } = a;
+  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, hh, rh, zb, hn, perm, len, reverse, whhT, whnT, paperUpdate, actCode, ractCode, tr } = a;
   const H2 = 2 * H;
   const trr = tr ? tr.gates.r : null, tz = tr ? tr.gates.z : null, tn = tr ? tr.gates.n : null, th = tr ? tr.h : null;
   let nA = B;
@@ -409,7 +444,51 @@ function timeLoopGRUPaper(a: StepArgs): void {
       const xo = bt * DGH + xOff + H2, so = r * H, yo = bt * DH + yOff, to_ = bt * H;
       for (let j = 0; j < H; j++) {
         const ng = act(xp[xo + j] + hn[so + j], actCode);
-        const h = ng + zb[so + j] * (hs[so + j] - ng);
+        const keep = paperUpdate ? 1 - zb[so + j] : zb[so + j];
+        const h = ng + keep * (hs[so + j] - ng);
+        hs[so + j] = h;
+        y[yo + j] = h;
+        if (tn !== null) { tn[to_ + j] = ng; th![to_ + j] = h; }
+      }
+    }
+  }
+}
+
+/**
+ * MGU: f = ract(W_f x + b_if + U_f h + b_hf); n = act(W_n x + b_in + U_n (f ⊙ h) + b_hn);
+ * h' = (1 − f) ⊙ h + f ⊙ n. Laid out as the GRU without linear_before_reset: one product for f,
+ * one for U_n (f ⊙ h); both b_hh parts sit outside the gate, folded into the projection.
+ */
+function timeLoopMGU(a: StepArgs): void {
+  const { xp, xOff, DGH, y, yOff, DH, T, B, H, hs, hh, rh, zb, hn, perm, len, reverse, whhT, whnT, actCode, ractCode, tr } = a;
+  const tf = tr ? tr.gates.f : null, tn = tr ? tr.gates.n : null, th = tr ? tr.h : null;
+  let nA = B;
+  for (let s = 0; s < T; s++) {
+    nA = activeRows(perm, len, nA, s);
+    if (nA === 0) break;
+    gemmTS(hs, 0, nA, H, whhT, H, null, hh, 0);
+    for (let r = 0; r < nA; r++) {
+      const b = perm[r];
+      const t = reverse ? len[b] - 1 - s : s;
+      const bt = b * T + t;
+      const xo = bt * DGH + xOff, so = r * H, to_ = bt * H;
+      for (let j = 0; j < H; j++) {
+        const fg = ract(xp[xo + j] + hh[so + j], ractCode);
+        zb[so + j] = fg;
+        rh[so + j] = fg * hs[so + j];
+        if (tf !== null) tf[to_ + j] = fg;
+      }
+    }
+    gemmTS(rh, 0, nA, H, whnT!, H, null, hn, 0);
+    for (let r = 0; r < nA; r++) {
+      const b = perm[r];
+      const t = reverse ? len[b] - 1 - s : s;
+      const bt = b * T + t;
+      const xo = bt * DGH + xOff + H, so = r * H, yo = bt * DH + yOff, to_ = bt * H;
+      for (let j = 0; j < H; j++) {
+        const ng = act(xp[xo + j] + hn[so + j], actCode);
+        const hv = hs[so + j];
+        const h = hv + zb[so + j] * (ng - hv);
         hs[so + j] = h;
         y[yo + j] = h;
         if (tn !== null) { tn[to_ + j] = ng; th![to_ + j] = h; }

@@ -3,6 +3,7 @@
 // 0 and given no gradient (packed-sequence semantics).
 import { allocLike, fdata, floatLike, intTensor, type FArr, type Tensor } from '../tensor';
 import { KernelError, noGradient, type InputGrads, type KernelEntry } from './types';
+import { Cumulative } from './cumulative';
 
 type Entry = KernelEntry;
 
@@ -236,4 +237,18 @@ const StateToVector: Entry = {
   },
 };
 
-export const SEQUENCE_KERNELS = { Slice, Concat, SeqLengths, LastStep, SeqPool, RepeatVector, MaskSteps, MergeDirections, StateToVector };
+/** fed per-row lengths of a float sequence (Input `lengths`): each in 1..T; integers, so no gradient */
+const CheckLengths: Entry = {
+  forward(_cx, [X, L]) {
+    const [B, T] = X!.shape, lengths = L!;
+    if (lengths.shape.length !== 1 || lengths.shape[0] !== B) throw new KernelError(`the lengths have shape [${lengths.shape.join(', ')}]; the sequence has ${B} rows, so [${B}] is needed`);
+    for (let b = 0; b < B; b++) {
+      const n = lengths.data[b];
+      if (!(n >= 1 && n <= T)) throw new KernelError(`row ${b} has length ${n}; lengths must lie in 1..${T} (the sequence's steps)`);
+    }
+    return { outs: [lengths] };
+  },
+  backward: noGradient,
+};
+
+export const SEQUENCE_KERNELS = { Slice, Concat, SeqLengths, CheckLengths, LastStep, SeqPool, RepeatVector, MaskSteps, MergeDirections, StateToVector, Cumulative };

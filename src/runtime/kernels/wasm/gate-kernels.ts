@@ -89,37 +89,48 @@ const at = (p: number, j: number): Code => i32.add(get(p), get(j));
 /**
  * lstm_<act>_<ract>(xp, hh, c, h, y, tr, trs, Hp): gates i f g o from xp + hh (both [4, Hp]);
  * c = f*c + i*g; h = o*act(c); h -> h and y; trace arrays i f g o c h.
+ * With peepholes, lstmp_<act>_<ract>(…, Hp, p), p = [p_i; p_f; p_o] ([3, Hp]): i and f add p*c
+ * (the old c), o adds p_o*c (the new c).
  */
-function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct): void {
-  const f = m.func(`lstm_${a}_${ra}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [xp, hh, c, h, y, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6, 7];
+function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct, peephole: boolean): void {
+  const f = m.func(`${peephole ? 'lstmp' : 'lstm'}_${a}_${ra}`, [I32, I32, I32, I32, I32, I32, I32, I32, ...(peephole ? [I32] : [])]);
+  const [xp, hh, c, h, y, tr, trs, Hp, pp] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const HB = f.local(I32);
   const X = offsets(f, xp, HB, 4), R = offsets(f, hh, HB, 4), T = offsets(f, tr, trs, 6);
-  const g = f.localsOf(V128, 4), cn = f.local(V128), hn = f.local(V128);
+  const P = peephole ? offsets(f, pp, HB, 3) : null;
+  const g = f.localsOf(V128, 4), cn = f.local(V128), hn = f.local(V128), co = f.local(V128);
   const j = f.local(I32);
   const pre = (k: number) => v.add(v.load(at(X.ptrs[k], j)), v.load(at(R.ptrs[k], j)));
+  const peep = (k: number, x: Code, cv: number) => (P === null ? x : v.add(x, v.mul(v.load(at(P.ptrs[k], j)), get(cv))));
   const main = cat(
-    set(g[0], ractV(f, ra, pre(0))),
-    set(g[1], ractV(f, ra, pre(1))),
+    set(co, v.load(at(c, j))),
+    set(g[0], ractV(f, ra, peep(0, pre(0), co))),
+    set(g[1], ractV(f, ra, peep(1, pre(1), co))),
     set(g[2], actV(f, a, pre(2))),
-    set(g[3], ractV(f, ra, pre(3))),
-    set(cn, v.add(v.mul(get(g[1]), v.load(at(c, j))), v.mul(get(g[0]), get(g[2])))),
+    set(cn, v.add(v.mul(get(g[1]), get(co)), v.mul(get(g[0]), get(g[2])))),
+    set(g[3], ractV(f, ra, peep(2, pre(3), cn))),
     v.store(at(c, j), get(cn)),
     set(hn, v.mul(get(g[3]), actV(f, a, get(cn)))),
     v.store(at(h, j), get(hn)),
     v.store(at(y, j), get(hn)),
   );
   const traced = cat(...[...g, cn, hn].map((val, k) => v.store(at(T.ptrs[k], j), get(val))));
-  f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), X.code, R.code, T.code,
+  f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), X.code, R.code, T.code, P?.code ?? [],
     forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
+}
+
+/** the new h from the old one, the candidate n and the update gate: PyTorch's n + z*(h - n), or the paper's h + z*(n - h) */
+function mix(paper: boolean, hOld: Code, n: Code, z: Code): Code {
+  return paper ? v.add(hOld, v.mul(z, v.sub(n, hOld))) : v.add(n, v.mul(z, v.sub(hOld, n)));
 }
 
 /**
  * gru_<act>_<ract>(xp, hh, h, y, tr, trs, Hp), linear_before_reset: hh = h·W_hh^T + [0, 0, b_hn];
  * r, z = ract(x + hh); n = act(x_n + r*hh_n); h = n + z*(h - n); trace arrays r z n h.
+ * gru_<act>_<ract>_paper: the paper's update gate, h = h + z*(n - h).
  */
-function emitGRU(m: ModuleBuilder, a: Act, ra: RAct): void {
-  const f = m.func(`gru_${a}_${ra}`, [I32, I32, I32, I32, I32, I32, I32]);
+function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
+  const f = m.func(`gru_${a}_${ra}${paper ? '_paper' : ''}`, [I32, I32, I32, I32, I32, I32, I32]);
   const [xp, hh, h, y, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6];
   const HB = f.local(I32);
   const X = offsets(f, xp, HB, 3), R = offsets(f, hh, HB, 3), T = offsets(f, tr, trs, 4);
@@ -129,7 +140,7 @@ function emitGRU(m: ModuleBuilder, a: Act, ra: RAct): void {
     set(rg, ractV(f, ra, v.add(v.load(at(X.ptrs[0], j)), v.load(at(R.ptrs[0], j))))),
     set(zg, ractV(f, ra, v.add(v.load(at(X.ptrs[1], j)), v.load(at(R.ptrs[1], j))))),
     set(ng, actV(f, a, v.add(v.load(at(X.ptrs[2], j)), v.mul(get(rg), v.load(at(R.ptrs[2], j)))))),
-    set(hn, v.add(get(ng), v.mul(get(zg), v.sub(v.load(at(h, j)), get(ng))))),
+    set(hn, mix(paper, v.load(at(h, j)), get(ng), get(zg))),
     v.store(at(h, j), get(hn)),
     v.store(at(y, j), get(hn)),
   );
@@ -161,22 +172,42 @@ function emitGRUrz(m: ModuleBuilder, ra: RAct): void {
 }
 
 /**
+ * MGU, first half: mgu_f_<ract>(xp, hh, h, fh, z, tr, trs, Hp) with hh = h·W_hf^T ([1, Hp]):
+ * f = ract(x_f + hh); fh = f*h; f kept (in z) for the second half, mgu_n_<act>; trace array f (0).
+ */
+function emitMGUf(m: ModuleBuilder, ra: RAct): void {
+  const f = m.func(`mgu_f_${ra}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [xp, hh, h, fh, z, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const HB = f.local(I32), fg = f.local(V128), j = f.local(I32);
+  const main = cat(
+    set(fg, ractV(f, ra, v.add(v.load(at(xp, j)), v.load(at(hh, j))))),
+    v.store(at(fh, j), v.mul(get(fg), v.load(at(h, j)))),
+    v.store(at(z, j), get(fg)),
+  );
+  f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))),
+    forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), v.store(at(tr, j), get(fg)))));
+}
+
+/**
  * Second half: gru_n_<act>(xn, hn, h, z, y, tr, trs, Hp) with xn = the n part of the projection and
  * hn = (r*h)·W_hn^T: n = act(xn + hn); h = n + z*(h - n); trace arrays n (2) and h (3).
+ * gru_n_<act>_paper: h = h + z*(n - h). mgu_n_<act>: the same with z = f and hn = (f*h)·W_hn^T;
+ * trace arrays n (1) and h (2).
  */
-function emitGRUn(m: ModuleBuilder, a: Act): void {
-  const f = m.func(`gru_n_${a}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
+function emitGRUn(m: ModuleBuilder, a: Act, kind: 'pytorch' | 'paper' | 'mgu'): void {
+  const f = m.func(kind === 'mgu' ? `mgu_n_${a}` : `gru_n_${a}${kind === 'paper' ? '_paper' : ''}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
   const [xn, hnp, h, z, y, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6, 7];
   const HB = f.local(I32), T = offsets(f, tr, trs, 4);
   const ng = f.local(V128), hv = f.local(V128);
   const j = f.local(I32);
   const main = cat(
     set(ng, actV(f, a, v.add(v.load(at(xn, j)), v.load(at(hnp, j))))),
-    set(hv, v.add(get(ng), v.mul(v.load(at(z, j)), v.sub(v.load(at(h, j)), get(ng))))),
+    set(hv, mix(kind !== 'pytorch', v.load(at(h, j)), get(ng), v.load(at(z, j)))),
     v.store(at(h, j), get(hv)),
     v.store(at(y, j), get(hv)),
   );
-  const traced = cat(v.store(at(T.ptrs[2], j), get(ng)), v.store(at(T.ptrs[3], j), get(hv)));
+  const k0 = kind === 'mgu' ? 1 : 2;
+  const traced = cat(v.store(at(T.ptrs[k0], j), get(ng)), v.store(at(T.ptrs[k0 + 1], j), get(hv)));
   f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), T.code,
     forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
 }
@@ -209,15 +240,16 @@ function emitMap(m: ModuleBuilder, fname: string, fn: (f: Func, x: Code) => Code
 export function emitGates(m: ModuleBuilder): void {
   for (const a of ACTS) {
     for (const ra of RACTS) {
-      emitLSTM(m, a, ra);
-      emitGRU(m, a, ra);
+      for (const peephole of [false, true]) emitLSTM(m, a, ra, peephole);
+      for (const paper of [false, true]) emitGRU(m, a, ra, paper);
     }
-    emitGRUn(m, a);
+    for (const kind of ['pytorch', 'paper', 'mgu'] as const) emitGRUn(m, a, kind);
     emitRNN(m, a);
     emitMap(m, `map_${a}`, (f, x) => actV(f, a, x));
   }
   for (const ra of RACTS) {
     emitGRUrz(m, ra);
+    emitMGUf(m, ra);
     emitMap(m, `map_${ra}`, (f, x) => ractV(f, ra, x));
   }
 }

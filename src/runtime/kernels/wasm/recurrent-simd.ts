@@ -5,7 +5,9 @@
 // - prepareSimdLayer() runs once per layer (at prepare time): it pads the hidden size to Hp, a
 //   multiple of 8, and packs W_ih^T (all directions side by side), W_hh^T and W_hn^T into the
 //   gemm's 8-column panels inside wasm memory, with the folded biases padded alike. Padded units
-//   get zero weights and bias, so they stay exactly 0 (see gate-kernels.ts).
+//   get zero weights and bias, so they stay exactly 0 (see gate-kernels.ts). A GRU without
+//   linear_before_reset and an MGU (whose gate multiplies h before the candidate's product) run
+//   two kernels per row around a second gemm; LSTM peepholes are packed like a bias ([3, Hp]).
 // - Per run, everything the loop touches lives in wasm memory, in scratch buffers reused across
 //   runs (pack.ts): the input is copied in once, the projection of every timestep and direction
 //   is ONE gemm, and each step is one gemm over the rows still running plus one fused gate-kernel
@@ -24,17 +26,19 @@ interface SimdLayer {
   Hp: number;
   wih: number;
   bx: number;
-  /** per direction: W_hh^T panels, their width (G*Hp, or 2*Hp for GRU lbr=false), bias or 0 */
+  /** per direction: W_hh^T panels, their width (G*Hp, or (G-1)*Hp for GRU lbr=false and MGU), bias or 0 */
   whh: number[];
   nRec: number;
   bh: number[];
-  /** GRU lbr=false: per direction W_hn^T panels [Hp, Hp] */
+  /** GRU lbr=false, MGU: per direction W_hn^T panels [Hp, Hp] */
   whn: number[];
+  /** peephole LSTM: per direction p packed [3, Hp] */
+  peep: number[];
   kernel: string;
   kernel2: string;
 }
 
-const TRACE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o', 'c', 'h'], GRU: ['r', 'z', 'n', 'h'], RNN: ['a', 'h'] };
+const TRACE_NAMES: Record<string, string[]> = { LSTM: ['i', 'f', 'g', 'o', 'c', 'h'], GRU: ['r', 'z', 'n', 'h'], RNN: ['a', 'h'], MGU: ['f', 'n', 'h'] };
 
 type WithSimd = PreparedLayer & { simd?: SimdLayer | null };
 
@@ -71,25 +75,29 @@ export function refreshSimdLayer(layer: PreparedLayer): void {
 function pack(rt: SimdRuntime, layer: PreparedLayer, into: SimdLayer | null, ptrs: number[]): SimdLayer {
   const { spec, D, G, H, I } = layer;
   const Hp = Math.ceil(H / 8) * 8;
-  const paper = spec.cell === 'GRU' && !spec.linearBeforeReset;
+  // the candidate's rows of W_hh read a gated h: GRU without linear_before_reset (r*h), MGU (f*h)
+  const split = (spec.cell === 'GRU' && !spec.linearBeforeReset) || spec.cell === 'MGU';
+  const nGate = split ? G - 1 : G;
   const keep = (p: number) => { if (p !== 0) ptrs.push(p); return p; };
   const sl: SimdLayer = {
     Hp,
     wih: keep(packPanels(rt, layer.wihT, I, D * G * H, I, H, Hp, into?.wih ?? 0)),
     bx: keep(packBias(rt, layer.bx, H, Hp, into?.bx ?? 0)),
-    whh: [], nRec: (paper ? 2 : G) * Hp, bh: [], whn: [],
+    whh: [], nRec: nGate * Hp, bh: [], whn: [], peep: [],
     kernel: '', kernel2: '',
   };
   for (let d = 0; d < D; d++) {
-    sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, (paper ? 2 : G) * H, Hp, H, Hp, into?.whh[d] ?? 0)));
+    sl.whh.push(keep(packPanels(rt, layer.whhT[d], H, nGate * H, Hp, H, Hp, into?.whh[d] ?? 0)));
     sl.bh.push(keep(packBias(rt, layer.bh[d], H, Hp, into?.bh[d] ?? 0)));
-    if (paper) sl.whn.push(keep(packPanels(rt, layer.whnT[d], H, H, Hp, H, Hp, into?.whn[d] ?? 0)));
+    if (split) sl.whn.push(keep(packPanels(rt, layer.whnT[d], H, H, Hp, H, Hp, into?.whn[d] ?? 0)));
+    if (spec.peephole) sl.peep.push(keep(packBias(rt, layer.peep[d], H, Hp, into?.peep[d] ?? 0)));
   }
-  const a = spec.activation, ra = spec.recurrentActivation;
-  if (spec.cell === 'LSTM') sl.kernel = `lstm_${a}_${ra}`;
+  const a = spec.activation, ra = spec.recurrentActivation, paper = spec.updateGate === 'paper' ? '_paper' : '';
+  if (spec.cell === 'LSTM') sl.kernel = `${spec.peephole ? 'lstmp' : 'lstm'}_${a}_${ra}`;
   else if (spec.cell === 'RNN') sl.kernel = `rnn_${a}`;
-  else if (paper) { sl.kernel = `gru_rz_${ra}`; sl.kernel2 = `gru_n_${a}`; }
-  else sl.kernel = `gru_${a}_${ra}`;
+  else if (spec.cell === 'MGU') { sl.kernel = `mgu_f_${ra}`; sl.kernel2 = `mgu_n_${a}`; }
+  else if (split) { sl.kernel = `gru_rz_${ra}`; sl.kernel2 = `gru_n_${a}${paper}`; }
+  else sl.kernel = `gru_${a}_${ra}${paper}`;
   return sl;
 }
 
@@ -118,7 +126,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
   const { spec, D, G, H, I } = layer;
   const { Hp, nRec } = sl;
   const GHp = G * Hp, ldxp = D * GHp, DHp = D * Hp, BT = B * T, HB = Hp * 4;
-  const isLSTM = spec.cell === 'LSTM', paper = sl.kernel2 !== '';
+  const isLSTM = spec.cell === 'LSTM', paper = sl.kernel2 !== '', xn = (G - 1) * HB; // paper: two kernels; xn: the candidate's offset
   const names = TRACE_NAMES[spec.cell];
   const trN = BT * Hp; // floats per trace array
 
@@ -142,7 +150,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
   const hN = new Float32Array(D * B * H);
   const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
   for (let d = 0; d < D; d++) {
-    const reverse = d === 1;
+    const reverse = d === 1 || (D === 1 && layer.spec.reverse === true);
     // initial state in sorted row order; padded lanes must be 0 (they multiply zero weights)
     for (let i = 0; i < B; i++) {
       const src = (d * B + perm[i]) * H, hRow = (pH >> 2) + i * Hp, cRow = (pC >> 2) + i * Hp;
@@ -154,7 +162,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
       }
     }
     const trD = trace ? pTR + d * names.length * trN * 4 : 0, trs = trN * 4;
-    const xOff = d * GHp * 4, yOff = d * HB;
+    const xOff = d * GHp * 4, yOff = d * HB, peep = sl.peep[d] ?? 0;
     let nA = B;
     for (let s = 0; s < T; s++) {
       while (nA > 0 && len[perm[nA - 1]] <= s) nA--;
@@ -169,7 +177,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
         gemm(pRH, HB, nA, Hp, sl.whn[d], Hp, 0, pHN, HB);
         for (let r = 0; r < nA; r++) {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
-          gate2!(pXP + bt * ldxp * 4 + xOff + 2 * HB, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt * DHp * 4 + yOff,
+          gate2!(pXP + bt * ldxp * 4 + xOff + xn, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt * DHp * 4 + yOff,
             trace ? trD + bt * HB : 0, trs, Hp);
         }
       } else {
@@ -177,7 +185,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult {
           const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
           const xp = pXP + bt * ldxp * 4 + xOff, hh = pHH + r * nRec * 4, y = pY + bt * DHp * 4 + yOff;
           const tr = trace ? trD + bt * HB : 0;
-          if (isLSTM) gate(xp, hh, pC + r * HB, pH + r * HB, y, tr, trs, Hp);
+          if (isLSTM) gate(xp, hh, pC + r * HB, pH + r * HB, y, tr, trs, Hp, peep);
           else gate(xp, hh, pH + r * HB, y, tr, trs, Hp);
         }
       }

@@ -1,0 +1,18 @@
+// The Web Worker that trains, so the canvas stays responsive while the optimiser runs.
+// Messages: TrainRequest in, TrainResponse out (train-protocol.ts); the work is train-job.ts.
+import type { TrainRequest, TrainResponse } from './train-protocol';
+import { TrainJob } from './train-job';
+
+const scope = self as unknown as { onmessage: ((ev: MessageEvent<TrainRequest>) => void) | null; postMessage(msg: TrainResponse, transfer?: Transferable[]): void };
+
+// A MessageChannel hop yields to pending messages (Pause, Stop) without setTimeout's 4 ms clamp.
+const channel = new MessageChannel();
+const queue: (() => void)[] = [];
+channel.port1.onmessage = () => queue.shift()?.();
+const later = (fn: () => void) => {
+  queue.push(fn);
+  channel.port2.postMessage(0);
+};
+
+const job = new TrainJob((msg, transfer) => scope.postMessage(msg, transfer ?? []), later);
+scope.onmessage = (ev) => void job.handle(ev.data);

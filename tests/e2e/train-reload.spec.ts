@@ -1,0 +1,35 @@
+// A reload mid-training: the Train tab says how many steps are lost since the last checkpoint
+// (IndexedDB) and continues from it.
+import { expect, test } from '@playwright/test';
+import { openEditor, openGalleryGraph, shot } from './helpers';
+
+test('reload mid-training: steps lost are named, and training continues from the checkpoint', async ({ page }) => {
+  test.setTimeout(60_000);
+  await openEditor(page);
+  await openGalleryGraph(page, 'name-classifier', false);
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('train-dataset').selectOption('names-gender');
+  const fit = page.getByTestId('train-fit-probs');
+  await expect(fit.or(page.getByTestId('train-preview'))).toBeVisible({ timeout: 15_000 });
+  if (await fit.isVisible()) await fit.click();
+  await expect(page.getByTestId('train-preview')).toBeVisible({ timeout: 15_000 });
+  await page.getByTestId('train-batch-size').fill('64');
+  await page.getByTestId('train-start').click();
+  // past the first checkpoint (every 25 steps), then a few more
+  await expect.poll(async () => Number(await page.getByTestId('train-step').textContent()), { timeout: 20_000 }).toBeGreaterThanOrEqual(27);
+  await page.getByTestId('train-pause').click();
+  const reached = Number(await page.getByTestId('train-step').textContent());
+  await page.waitForTimeout(300);
+  await page.reload();
+  await page.getByTestId('tab-train').click();
+  const banner = page.getByTestId('train-interrupted');
+  await expect(banner).toBeVisible({ timeout: 10_000 });
+  const lost = Number(await page.getByTestId('train-lost-steps').textContent());
+  expect(lost).toBe(reached - 25 * Math.floor(reached / 25));
+  await shot(page, 'train-interrupted');
+  await page.getByTestId('train-continue').click();
+  await expect.poll(async () => Number(await page.getByTestId('train-step').textContent()), { timeout: 20_000 }).toBeGreaterThan(25 * Math.floor(reached / 25));
+  const first = await page.evaluate(() => (window as unknown as { seqgraph: { train: { steps: { step: number[] } } } }).seqgraph.train.steps.step[0]);
+  expect(first).toBe(25 * Math.floor(reached / 25) + 1);
+  await page.getByTestId('train-pause').click();
+});

@@ -1,0 +1,185 @@
+// The training worker's job without a worker: prepare a built-in data set for a gallery graph,
+// the one-click fit of the output to the data's labels, and the Train tab's settings edits.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { checkGraph } from '../../src/doc/load';
+import type { GraphDoc } from '../../src/doc/schema';
+import { TrainJob, prepare } from '../../src/app/train-job';
+import type { TrainResponse } from '../../src/app/train-protocol';
+import { fitOutputToLabels, labelMismatches, lossesFor } from '../../src/app/store/train-settings';
+
+function gallery(name: string): GraphDoc {
+  const r = checkGraph(JSON.parse(readFileSync(`graphs/${name}.json`, 'utf8')));
+  if (!r.ok) throw new Error(`graphs/${name}.json does not load`);
+  return r.doc;
+}
+
+/** the name classifier with a 2-class output, as the "Fit" button makes it */
+function namesGenderDoc(): GraphDoc {
+  const doc = gallery('name-classifier');
+  const fit = fitOutputToLabels(doc, 'probs', ['female', 'male']);
+  if (!fit) throw new Error('no fit');
+  return fit.doc;
+}
+
+describe('train job: prepare', () => {
+  it('an output with the wrong number of classes is named, and the fix is offered and works', async () => {
+    const doc = gallery('name-classifier');
+    const units = doc.nodes.find((n) => n.id === 'dense')!.params.units as number;
+    const posts: TrainResponse[] = [];
+    const job = new TrainJob((m) => posts.push(m), (fn) => queueMicrotask(fn));
+    await job.handle({ type: 'prepare', doc, source: { builtin: 'names-gender' } });
+    expect(posts).toHaveLength(1);
+    const err = posts[0];
+    if (units !== 2 && err.type === 'error') {
+      expect(err.stage).toBe('data');
+      expect(err.message).toMatch(/"probs" scores \d+ classes/);
+      expect(labelMismatches(err.message)).toEqual([{ output: 'probs', labels: ['female', 'male'] }]);
+    } else expect(err.type).toBe(units === 2 ? 'prepared' : 'error');
+    const fit = fitOutputToLabels(doc, 'probs', ['female', 'male'])!;
+    expect(fit.doc.nodes.find((n) => n.id === 'dense')!.params.units).toBe(2);
+    expect(fit.doc.nodes.find((n) => n.id === 'out')!.params.labels).toEqual(['female', 'male']);
+    expect(doc.nodes.find((n) => n.id === 'dense')!.params.units).toBe(units); // the original is untouched
+  });
+
+  it('previews the first rows as tokens, counts the rows kept and dropped, and the splits', async () => {
+    const p = await prepare(namesGenderDoc(), { builtin: 'names-gender' });
+    expect(p.columns).toEqual(expect.arrayContaining(['name', 'gender']));
+    expect(p.spec.inputs.name).toMatchObject({ column: 'name' });
+    expect(p.spec.targets.probs).toMatchObject({ column: 'gender' });
+    const kept = p.splits.train + p.splits.validation + p.splits.test;
+    expect(kept).toBe(p.report.kept);
+    expect(p.report.kept).toBeGreaterThan(7000);
+    const row = p.preview.find((r) => !r.dropped)!;
+    expect(Array.isArray(row.inputs.name)).toBe(true);
+    expect((row.inputs.name as string[]).length).toBeGreaterThan(1);
+    expect(['female', 'male']).toContain((row.targets.probs as string[])[0]);
+  });
+
+  it('a user CSV: a row without a label is dropped and reported with its line', async () => {
+    const csv = 'name,gender\nAnna,female\nBob,male\n,female\nCarl,male\nDora,female\nEve,female\nFinn,male\nGus,male\nHal,male\nIda,female\n';
+    const p = await prepare(namesGenderDoc(), { file: 'people.csv', text: csv }, {
+      source: { file: 'people.csv' },
+      inputs: { name: { column: 'name' } },
+      targets: { probs: { column: 'gender', labels: 'output' } },
+      split: { validation: 0.2, test: 0.2, seed: 1 },
+    });
+    expect(p.report.total).toBe(10);
+    expect(p.report.kept).toBe(9);
+    expect(p.report.dropped.empty?.count).toBe(1);
+    expect(p.report.dropped.empty?.first[0].line).toBe(4);
+  });
+
+  it('gives each mapped output a loss that fits it', async () => {
+    const doc = namesGenderDoc();
+    const p = await prepare(doc, { builtin: 'names-gender' });
+    const losses = lossesFor(doc, p.spec, () => ({ type: 'Vector', dtype: 'float32', shape: ['B', 2], kind: 'probs' }) as never);
+    expect(losses).toEqual([{ loss: 'CrossEntropyLoss', output: 'probs' }]);
+    expect(lossesFor(doc, p.spec, () => ({ type: 'Vector', dtype: 'float32', shape: ['B', 1] }) as never)).toEqual([{ loss: 'MSELoss', output: 'probs' }]);
+  });
+});
+
+describe('train job: the loop in the worker', () => {
+  it('steps the shared session, pauses between steps, resumes at the next step, stops with test results and weights', async () => {
+    const doc = namesGenderDoc();
+    const p = await prepare(doc, { builtin: 'names-gender' });
+    const training = { losses: [{ loss: 'CrossEntropyLoss' as const, output: 'probs' }], optimizer: { type: 'Adam' as const, lr: 0.01 }, batch_size: 16, epochs: 2, seed: 3, data: { ...p.spec, max_rows: 240 } };
+    const posts: TrainResponse[] = [];
+    // a yield the test controls: steps run only when the test lets them
+    const queue: (() => void)[] = [];
+    const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
+    const turn = (n: number) => {
+      for (let i = 0; i < n && queue.length; i++) queue.shift()!();
+    };
+    await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 4 });
+    turn(5);
+    const steps = () => posts.filter((m) => m.type === 'step') as Extract<TrainResponse, { type: 'step' }>[];
+    expect(steps().map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(steps()[0].totalSteps).toBe(steps()[0].stepsPerEpoch * 2);
+    expect(posts.some((m) => m.type === 'checkpoint' && m.step === 4)).toBe(true);
+    await job.handle({ type: 'pause' });
+    turn(10); // nothing runs while paused
+    expect(steps()).toHaveLength(5);
+    expect(posts.at(-1)).toEqual({ type: 'paused', step: 5 });
+    await job.handle({ type: 'resume' });
+    turn(1);
+    expect(steps().at(-1)!.step).toBe(6);
+    // to the end: two epochs, each with validation metrics, then the test split
+    while (queue.length) turn(1);
+    const epochs = posts.filter((m) => m.type === 'epoch');
+    expect(epochs).toHaveLength(2);
+    const done = posts.at(-1)!;
+    expect(done.type).toBe('done');
+    if (done.type !== 'done') return;
+    expect(done.stopped).toBe(false);
+    expect(done.test!.metrics.metric.name).toBe('accuracy');
+    expect(done.test!.confusion!.labels).toEqual(['female', 'male']);
+    expect(done.weights!.dense.weight.shape).toEqual([2, 64]);
+    const wrongFirst = done.test!.examples.findIndex((e) => e.correct);
+    expect(done.test!.examples.slice(wrongFirst).every((e) => e.correct)).toBe(true);
+    // the losses fell
+    const l = steps().map((s) => s.loss);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(l.slice(-5))).toBeLessThan(mean(l.slice(0, 5)));
+  });
+
+  it('a checkpoint resumes the same run: the step after it has the same loss', async () => {
+    const doc = namesGenderDoc();
+    const p = await prepare(doc, { builtin: 'names-gender' });
+    const training = { losses: [{ loss: 'CrossEntropyLoss' as const, output: 'probs' }], optimizer: { type: 'Adam' as const, lr: 0.01 }, batch_size: 16, epochs: 1, seed: 3, data: { ...p.spec, max_rows: 200 } };
+    const run = async (resume?: unknown) => {
+      const posts: TrainResponse[] = [];
+      const queue: (() => void)[] = [];
+      const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
+      await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 3, resume });
+      for (let i = 0; i < 6 && queue.length; i++) queue.shift()!();
+      return posts;
+    };
+    const a = await run();
+    const ck = a.find((m) => m.type === 'checkpoint' && m.step === 3);
+    if (ck?.type !== 'checkpoint') throw new Error('no checkpoint at step 3');
+    const b = await run(structuredClone(ck.state));
+    const stepA = a.find((m) => m.type === 'step' && m.step === 4);
+    const stepB = b.find((m) => m.type === 'step');
+    expect(stepB).toMatchObject({ step: 4 });
+    if (stepA?.type !== 'step' || stepB?.type !== 'step') return;
+    expect(stepB.loss).toBe(stepA.loss);
+  });
+});
+
+describe('the inspector gradients (grad-job)', () => {
+  it('∂loss/∂h at the last step is Wᵀ(p − onehot(target)), per direction, as cross-entropy through Dense says', async () => {
+    const { gradientJob } = await import('../../src/app/grad-job');
+    const { compile } = await import('../../src/compiler/compile');
+    const { execute } = await import('../../src/runtime/execute');
+    const { sampleToTensor } = await import('../../src/runtime/tokenize');
+    const doc = namesGenderDoc();
+    const program = compile(doc).program!;
+    const W = Object.entries(program.weightRefs).find(([, r]) => r.node === 'dense' && r.name === 'weight')!;
+    const w = program.initializers[W[0]].data as Float32Array; // [2, 64]
+    const feeds = { name: sampleToTensor(program.inputs[0], 'rosamund') as never };
+    const p = execute(program, feeds, {}).outputs.probs.data as Float32Array;
+    for (const target of ['female', 'male']) {
+      const r = gradientJob(doc, { name: 'rosamund' }, { probs: target });
+      expect(r.targets[0]).toContain(`${target} (the target)`);
+      const y = target === 'female' ? [1, 0] : [0, 1];
+      expect(r.loss).toBeCloseTo(-Math.log(p[y.indexOf(1)]), 5);
+      const g = r.gradTrace.nodes.find((n) => n.node === 'gru')!;
+      const T = g.steps;
+      expect(T).toBe(8);
+      for (const [d, off] of [['forward', 0], ['reverse', 32]] as const) {
+        const dh = g.layers.find((l) => l.direction === d)!.dh;
+        for (let u = 0; u < 32; u++) {
+          const want = (p[0] - y[0]) * w[0 * 64 + off + u] + (p[1] - y[1]) * w[1 * 64 + off + u];
+          expect(Math.abs(dh[(T - 1) * 32 + u] - want)).toBeLessThan(1e-6);
+        }
+      }
+    }
+    // the graph's own training section (as a file writes it, defaults left out) gives the loss
+    const withTraining = { ...doc, training: { losses: [{ loss: 'CrossEntropyLoss', output: 'probs' }], optimizer: { type: 'Adam' } } } as GraphDoc;
+    expect(gradientJob(withTraining, { name: 'rosamund' }, { probs: 'male' }).loss).toBeCloseTo(-Math.log(p[1]), 5);
+    // without a target: the prediction is the target
+    const pred = p[0] > p[1] ? 'female' : 'male';
+    expect(gradientJob(doc, { name: 'rosamund' }).targets[0]).toContain(`${pred} (the prediction)`);
+  });
+});
