@@ -57,7 +57,7 @@ export async function openFiles(app: AppState, list: FileList | File[] | null): 
 }
 
 export function openImported(app: AppState, r: ImportResult, file: string): void {
-  app.perform('openDoc', r.doc);
+  app.perform('openDoc', { doc: r.doc, source: file });
   const layers = r.doc.nodes.filter((n) => n.type !== 'Input' && n.type !== 'Output').map((n) => n.type);
   app.ui.toast(`Imported ${file}: ${layers.join(' → ')}${r.via === 'seqgraph' ? ' (a seqgraph export)' : ''}`, 'success', 5000);
   const notes = r.notes.filter((n) => !/holds no vocabulary|was written by seqgraph/.test(n));
