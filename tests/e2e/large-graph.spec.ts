@@ -28,7 +28,7 @@ test('2,000 nodes: open, edit, move, reload', async ({ page }) => {
   await expect(page.getByTestId('autosave-status')).toHaveAttribute('data-status', 'saved', { timeout: 20_000 });
   const t0 = Date.now();
   await page.goto('/'); // not reload(): the page was opened with ?fresh
-  await expect(page.getByTestId('status-bar')).toContainText('2000 nodes', { timeout: 30_000 });
+  await expect(page.getByTestId('status-bar')).toContainText('2,000 nodes', { timeout: 30_000 });
   await expect(page.locator('.react-flow__node').first()).toBeVisible();
   console.log(`reload with 2,000 nodes autosaved: ${Date.now() - t0} ms`);
 });
