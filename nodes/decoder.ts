@@ -63,6 +63,7 @@ export const Decoder = defineNode<DecoderParams>({
     p.vocab.forEach((s, i) => {
       if (seen.has(s)) error({ param: 'vocab' }, `symbol "${s}" appears twice (ids ${seen.get(s)} and ${i})`);
       seen.set(s, i);
+      if (s === '') error({ param: 'vocab' }, `symbol ${i} is empty`);
     });
     if (p.bos_token === '') error({ param: 'bos_token' }, 'is empty, but decoding starts from it: name the start symbol of the vocabulary');
     for (const k of ['bos_token', 'eos_token', 'pad_token'] as const) {

@@ -22,11 +22,12 @@ export const Dense = defineNode<{ units: number; activation: 'none' | 'tanh' | '
     return { output: { type: x.type, dtype: 'float32', shape: withLast(x.shape, p.units), masked: x.masked } };
   },
   weights: ({ params: p, inputs }) => ({ weight: [p.units, features(inputs.input) ?? 0], ...(p.bias ? { bias: [p.units] } : {}) }),
-  init({ rng }, shapes) {
-    // nn.Linear: kaiming_uniform(a=√5) gives U(-1/√fan_in, 1/√fan_in) for the weight; the bias too
-    const [N, K] = shapes.weight;
+  init({ params: p, inputs, rng }, shapes) {
+    // nn.Linear: kaiming_uniform(a=√5) gives U(-1/√fan_in, 1/√fan_in) for the weight; the bias too.
+    // `shapes` holds only the weights the file lacks (maybe just the bias): fan_in comes from the input.
+    const K = features(inputs.input) ?? 0;
     const k = 1 / Math.sqrt(K);
-    return { weight: rng.fillUniform(N * K, k), ...(shapes.bias ? { bias: rng.fillUniform(N, k) } : {}) };
+    return { ...(shapes.weight ? { weight: rng.fillUniform(p.units * K, k) } : {}), ...(shapes.bias ? { bias: rng.fillUniform(p.units, k) } : {}) };
   },
   lower(ctx) {
     const x = ctx.inputs.input!;

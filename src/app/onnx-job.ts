@@ -9,6 +9,7 @@ import { runOnnx } from '../onnx/ort';
 import { execute, RunError } from '../runtime/execute';
 import { sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
+import { dict, own } from '../doc/dict';
 import { count } from './plural';
 import { beamDecoders, greedyVariant } from './onnx-greedy';
 
@@ -54,9 +55,9 @@ export async function onnxJob(req: OnnxRequest): Promise<OnnxResponse> {
   const reference = greedy ? compile(greedyVariant(req.doc)).program : program;
   if (!reference) return fail('compile', 'the greedy form of the graph does not compile');
 
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>(); // input names are the user's ("__proto__" too)
   for (const inp of program.inputs) {
-    const v = req.check[inp.name];
+    const v = own(req.check, inp.name);
     if (v === undefined || v === '') return fail('input', `input "${inp.name}" is empty`);
     const t = sampleToTensor(inp, v);
     if (typeof t === 'string') return fail('input', t);

@@ -10,6 +10,7 @@ import { execute, RunError } from '../runtime/execute';
 import { decodeIds, defaultLengths, sampleToTensor } from '../runtime/tokenize';
 import type { Tensor } from '../runtime/tensor';
 import type { Trace } from '../runtime/trace';
+import { dict, own } from '../doc/dict';
 import { count } from './plural';
 
 export interface RunRequest {
@@ -76,10 +77,10 @@ export function runJob(req: RunRequest): RunResponse {
     return fail('compile', `the graph has ${count(n, 'error')}; fix ${n === 1 ? 'it' : 'them'} to run`, { diagnostics: errors });
   }
   const program = compiled.program;
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>(); // input names are the user's ("__proto__" too)
   const echoes: InputEcho[] = [];
   for (const inp of program.inputs) {
-    const v = req.inputs[inp.name];
+    const v = own(req.inputs, inp.name);
     const lengths = v === undefined ? defaultLengths(program, inp, feeds) : undefined;
     if (lengths) {
       feeds[inp.name] = lengths;

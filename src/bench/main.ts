@@ -1,9 +1,11 @@
-// `npm run bench [-- --json <file>] [--quick] [--only <text>] [--no-train] [--memory [steps]]`
+// `npm run bench [-- --json <file>] [--quick] [--only <text>] [--no-train] [--no-editor] [--memory [steps]]`
 //
 // Runs every case on every engine that can run it (same weights, same inputs), prints a table
 // of median milliseconds, GFLOP/s and the ratio to onnxruntime-web (ort_ms / engine_ms: >= 1 is
 // as fast or faster), then the trace's cost and size and the compile time of a 200-node graph,
-// then the training rows (one training step vs TensorFlow.js, train-bench.ts).
+// then the training rows (one training step vs TensorFlow.js, train-bench.ts),
+// then the editor in Chromium on graphs of 1,000 and 2,000 nodes (editor.ts; --no-editor skips it,
+// --only editor runs only it).
 // --json writes { machine, cases: [{ case, engine, ms, gflops, ratio_to_ort, ... }], training, ... }.
 // --memory runs only the training-memory check instead (memory.ts).
 import { writeFileSync } from 'node:fs';
@@ -18,19 +20,22 @@ import { memoryBench } from './memory';
 import { breakdown, breakdownText, measureTraining, trainRunners, trainTable, type Breakdown, type TrainRow } from './train-bench';
 import { trainCase } from './train-cases';
 import { FULL, machine, measure, QUICK, table, type Row } from './measure';
+import { editorBench } from './editor';
+import { median, summary } from './editor-measure';
 
-interface Args { json?: string; quick: boolean; only?: string; train: boolean; memory?: number }
+interface Args { json?: string; quick: boolean; only?: string; train: boolean; editor: boolean; memory?: number }
 
-const USAGE = 'usage: npm run bench -- [--json <file>] [--quick] [--only <case text>] [--no-train] [--memory [steps]]\n';
+const USAGE = 'usage: npm run bench -- [--json <file>] [--quick] [--only <case text>] [--no-train] [--no-editor] [--memory [steps]]\n';
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, train: true };
+  const a: Args = { quick: false, train: true, editor: true };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = argv[++i];
     else if (k === '--quick') a.quick = true;
     else if (k === '--only') a.only = argv[++i];
     else if (k === '--no-train') a.train = false;
+    else if (k === '--no-editor') a.editor = false;
     else if (k === '--memory') a.memory = /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 1000;
     else if (k === '--help' || k === '-h') {
       process.stdout.write(USAGE);
@@ -126,7 +131,7 @@ async function main(): Promise<void> {
   const load0 = os.loadavg();
   log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
-  for (const c of cases(notes)) {
+  for (const c of args.only === 'editor' ? [] : cases(notes)) {
     if (args.only && !c.name.includes(args.only)) continue;
     log(`  ${c.name} ...`);
     const rs = await runnersFor(c, notes);
@@ -134,8 +139,9 @@ async function main(): Promise<void> {
   }
   const compiled = compileTime(args.quick);
   const t1 = performance.now();
-  const train = args.train ? await training(args, notes, log) : { rows: [], breakdowns: [], text: [] };
+  const train = args.train && args.only !== 'editor' ? await training(args, notes, log) : { rows: [], breakdowns: [], text: [] };
   const trainSeconds = (performance.now() - t1) / 1000;
+  const editor = args.editor && (!args.only || args.only === 'editor') ? await editorBench(root, log) : 'skipped (--no-editor)';
 
   const lines = rows.length ? [table(rows), ''] : [];
   const byCase = new Map<string, Row[]>();
@@ -153,6 +159,8 @@ async function main(): Promise<void> {
     lines.push(trainTable(train.rows), ...train.text);
     lines.push(`training rows: ${trainSeconds.toFixed(0)} s; GFLOP/s counts forward, BPTT and weight-gradient products; tfjs-wasm runs ${tfThreads()}`);
   }
+  if (typeof editor === 'string') notes.push(`editor: ${editor}`);
+  else for (const t of editor) lines.push(`editor (Chromium): ${summary(t)}`);
   for (const n of notes) lines.push(`note: ${n}`);
   lines.push(`load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   lines.push(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms (>= 1: as fast or faster)`);
@@ -167,6 +175,7 @@ async function main(): Promise<void> {
       training: train.rows,
       training_breakdown: train.breakdowns,
       load_average: { start: load0, end: os.loadavg() },
+      editor: typeof editor === 'string' ? editor : editor.map((t) => ({ nodes: t.nodes, open_ms: Math.round(t.openMs), drawn: t.drawn, edit_ms: Math.round(median(t.editMs)), move_ms: Math.round(median(t.moveMs)) })),
       notes,
     };
     writeFileSync(args.json, JSON.stringify(out, null, 2) + '\n');

@@ -4,17 +4,19 @@ import type { DocNode } from '../doc/schema';
 import type { LowerCtx, NodeDef, PortShape, PortValue, Params } from './node-def';
 import type { Op, Program, ValueInfo, GraphInput, GraphOutput, TraceTarget, WeightRef } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
+import { dict } from '../doc/dict';
 
 export function createLowering(graphName: string) {
   const ops: Op[] = [];
-  const values: Record<string, ValueInfo> = {};
-  const initializers: Record<string, Tensor> = {};
+  // value names come from node names the user chose: null-prototype objects (doc/dict.ts)
+  const values = dict<ValueInfo>();
+  const initializers = dict<Tensor>();
   const inputs: GraphInput[] = [];
   const outputs: GraphOutput[] = [];
   const traced: TraceTarget[] = [];
-  const weightRefs: Record<string, WeightRef> = {};
+  const weightRefs = dict<WeightRef>(); // keyed by IR names made of node names
   const used = new Set<string>();
-  const nodeNames: Record<string, string> = {};
+  const nodeNames = dict<string>();
   const unique = (base: string) => {
     let name = base;
     for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
@@ -32,7 +34,7 @@ export function createLowering(graphName: string) {
       inputs: portInputs,
       outputs: outShapes,
       weight(name) {
-        const t = weights[name];
+        const t = Object.hasOwn(weights, name) ? weights[name] : undefined;
         if (!t) throw new Error(`internal: ${node.name} (${node.type}) lowers weight "${name}" that it did not declare`);
         const irName = `${node.name}.${name}`;
         if (!initializers[irName]) {

@@ -7,6 +7,7 @@ import { floatTensor, intTensor, type Tensor } from '../runtime/tensor';
 import type { Example, PreparedData } from './prepare';
 import { IGNORE_INDEX } from './vocab';
 import { epochSeed, permutation, type SplitName } from './split';
+import { dict } from '../doc/dict';
 
 /** What the trainer steps on (TEAM.md's `Batch`). */
 export interface Batch {
@@ -78,7 +79,7 @@ export function batchOrder(examples: readonly Example[], data: Pick<PreparedData
 export function makeBatch(data: Pick<PreparedData, 'plan' | 'inputs'>, examples: Example[]): DataBatch {
   const B = examples.length;
   if (!B) throw new Error('a batch needs at least one example');
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>(); // by input name: the user's ("__proto__" too)
   const tokenT = new Map<string, number>();
   for (const f of data.plan.feeds) {
     const name = f.input.name;
@@ -105,7 +106,7 @@ export function makeBatch(data: Pick<PreparedData, 'plan' | 'inputs'>, examples:
       feeds[name] = floatTensor(shape, concat(examples.map((e) => e.feeds[name] as Float32Array)));
     }
   }
-  const targets: Record<string, Tensor> = {};
+  const targets = dict<Tensor>(); // by output name
   for (const t of data.plan.targets) {
     const name = t.output.name;
     if (t.kind === 'class') targets[name] = intTensor([B], examples.map((e) => (e.targets[name] as Int32Array)[0]));

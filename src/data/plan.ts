@@ -4,6 +4,7 @@
 import type { GraphInput, GraphOutput, Program, TokenInputInfo } from '../ir/program';
 import type { DataSpec, SpecProblem, TokenInputMap } from './spec';
 import type { Table } from './table';
+import { own } from '../doc/dict';
 
 export interface TokenFeed {
   kind: 'tokens';
@@ -118,7 +119,7 @@ export function planData(program: Program, table: Table, spec: DataSpec): { plan
   }
   for (const input of program.inputs) {
     const path = `inputs.${input.name}`;
-    const m = spec.inputs[input.name];
+    const m = own(spec.inputs, input.name); // an Input named "constructor" is not Object's
     if (!m) {
       if (isState(input)) feeds.push({ kind: 'zeros', input });
       else bad(path, `the graph's input "${input.name}" has no mapping: name the column that feeds it`);

@@ -11,6 +11,7 @@ import { readLabel, readNumbers, readSymbols, readTags, type Read } from './cell
 import { buildVocab, countSymbols, encodeSymbols, encoder, IGNORE_INDEX, labelsFrom, withVocab, type Encoder } from './vocab';
 import { splitRows, SPLITS, type SplitName } from './split';
 import { prepareSeries, type SeriesInfo } from './series';
+import { dict } from '../doc/dict';
 
 /** One example: what each graph input is fed and each output is scored against, unbatched. */
 export interface Example {
@@ -108,7 +109,7 @@ export function prepareData(program: Program, table: Table, specIn: DataSpec | D
   }
 
   // (3) vocabularies and labels from the training split
-  const inputs: Record<string, PreparedInput> = {};
+  const inputs = dict<PreparedInput>(); // keyed by input and output names, the user's (doc/dict.ts)
   const encoders = new Map<string, Encoder>();
   const specIssues: SpecProblem[] = [];
   for (const f of plan.feeds) {
@@ -124,7 +125,7 @@ export function prepareData(program: Program, table: Table, specIn: DataSpec | D
       inputs[f.input.name] = { kind: 'one_hot', column: f.column, labels };
     } else inputs[f.input.name] = { kind: 'zeros' };
   }
-  const targets: Record<string, PreparedTarget> = {};
+  const targets = dict<PreparedTarget>();
   for (const t of plan.targets) {
     const name = t.output.name;
     if (t.kind === 'class' || t.kind === 'tags') {
@@ -211,7 +212,7 @@ function encodeRow(
   plan: Plan, c: Candidate, encoders: Map<string, Encoder>, inputs: Record<string, PreparedInput>, targets: Record<string, PreparedTarget>,
   lacking: Map<string, Map<string, number>>, split: SplitName,
 ): Example | Fail {
-  const ex: Example = { row: c.row, feeds: {}, targets: {}, length: 0 };
+  const ex: Example = { row: c.row, feeds: dict(), targets: dict(), length: 0 };
   const core = new Map<string, Int32Array>();
   for (const f of plan.feeds as Feed[]) {
     const name = f.input.name;

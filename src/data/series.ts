@@ -10,6 +10,7 @@ import type { Example, PreparedData, PreparedInput, PreparedTarget } from './pre
 import { toNumber } from './cells';
 import { cellText } from './table';
 import { splitSeries, SPLITS, type SplitName } from './split';
+import { dict } from '../doc/dict';
 
 export interface SeriesInfo {
   window: number;
@@ -96,7 +97,7 @@ export function prepareSeries(plan: Plan, table: Table, spec: DataSpec, rows: Ro
         skipped++;
         continue;
       }
-      const ex: Example = { row: s, feeds: {}, targets: {}, length: W, baseline: {} };
+      const ex: Example = { row: s, feeds: dict(), targets: dict(), length: W, baseline: dict() }; // keyed by the user's names
       for (const f of feeds) {
         const x = new Float32Array(W * f.features);
         for (let t = 0; t < W; t++) f.columns.forEach((c, j) => (x[t * f.features + j] = z(c, s + t)));

@@ -3,11 +3,14 @@
 // nothing half-loaded ever reaches the compiler or the editor.
 import { GraphDocSchema, type GraphDoc } from './schema';
 import { migrate } from './migrate';
-import { formatPath, type Diagnostic } from './diagnostics';
+import { formatPath, ProblemList, type Diagnostic } from './diagnostics';
 import { getNodeDef, nodeTypes } from '../../nodes/index';
-import { activePorts } from '../compiler/node-def';
+import { activePorts, type PortSpec } from '../compiler/node-def';
 import { checkParams, withDefaults } from '../compiler/params';
 import { decodeWeightData } from './weights';
+import { FORBIDDEN_KEY, forbiddenKeys, unknownKeyMessage, unknownKeys } from './strict';
+
+const RESERVED_ID = `"${FORBIDDEN_KEY}" can't be an id: ids are keys in the file (weights), and JavaScript reads this one as an object's prototype; rename it`;
 
 export type LoadResult = { ok: true; doc: GraphDoc } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -34,17 +37,34 @@ export function parseGraphText(text: string): LoadResult {
 }
 
 export function checkGraph(raw: unknown): LoadResult {
+  const problems = new ProblemList();
+  for (const d of forbiddenKeys(raw)) problems.push(d);
   const migrated = migrate(raw);
-  const parsed = GraphDocSchema.safeParse(migrated);
+  let parsed: ReturnType<typeof GraphDocSchema.safeParse>;
+  try {
+    parsed = GraphDocSchema.safeParse(migrated);
+  } catch (e) {
+    // the schema walks nested lists recursively: a file nested thousands of levels deep
+    if (e instanceof RangeError) return { ok: false, diagnostics: [{ severity: 'error', path: '(file)', message: `the file nests lists or objects too deeply to read (${e.message})` }] };
+    throw e;
+  }
   if (!parsed.success) {
-    return {
-      ok: false,
-      diagnostics: parsed.error.issues.map((iss) => ({ severity: 'error' as const, path: formatPath(iss.path), message: iss.message })),
-    };
+    const top = Object.keys(GraphDocSchema.shape);
+    for (const iss of parsed.error.issues) {
+      if (iss.code === 'unrecognized_keys') {
+        const keys = iss.keys.filter((k) => k !== FORBIDDEN_KEY); // reported by forbiddenKeys
+        // a section whose schema words its own message (training: "NLLLoss has no …, it takes …") keeps it
+        if (keys.length && !/^Unrecognized key/.test(iss.message)) problems.push({ severity: 'error', path: formatPath(iss.path), message: iss.message });
+        else for (const k of keys) problems.push({ severity: 'error', path: formatPath([...iss.path, k]), message: unknownKeyMessage(k, iss.path.length ? [] : top) });
+      } else problems.push({ severity: 'error', path: formatPath(iss.path), message: iss.message });
+    }
+    return { ok: false, diagnostics: problems.done() };
   }
   const doc = parsed.data;
-  const diagnostics = checkReferences(doc);
-  if (diagnostics.some((d) => d.severity === 'error')) return { ok: false, diagnostics };
+  for (const d of unknownKeys(migrated, doc)) problems.push(d);
+  if (problems.size) return { ok: false, diagnostics: problems.done() };
+  const refs = checkReferences(doc);
+  if (refs.some((d) => d.severity === 'error')) return { ok: false, diagnostics: refs };
   // fill in defaulted params so everything downstream sees complete params
   for (const n of doc.nodes) n.params = withDefaults(getNodeDef(n.type)!, n.params);
   return { ok: true, doc };
@@ -52,12 +72,13 @@ export function checkGraph(raw: unknown): LoadResult {
 
 /** Everything the schema alone can't see: node types, ids, names, edge ends, params, weights, samples. */
 export function checkReferences(doc: GraphDoc): Diagnostic[] {
-  const out: Diagnostic[] = [];
+  const out = new ProblemList();
   const err = (path: string, message: string, extra: Partial<Diagnostic> = {}) => out.push({ severity: 'error', path, message, ...extra });
   const byId = new Map<string, number>();
   const names = new Map<string, number>();
   doc.nodes.forEach((n, i) => {
     const path = `nodes[${i}]`;
+    if (n.id === FORBIDDEN_KEY) err(`${path}.id`, RESERVED_ID);
     if (byId.has(n.id)) err(`${path}.id`, `duplicate node id "${n.id}" (also nodes[${byId.get(n.id)}])`, { node: n.id });
     else byId.set(n.id, i);
     if (names.has(n.name)) err(`${path}.name`, `duplicate node name "${n.name}" (also nodes[${names.get(n.name)}]); names must be unique, they name inputs, outputs and weights`, { node: n.id });
@@ -70,10 +91,24 @@ export function checkReferences(doc: GraphDoc): Diagnostic[] {
     for (const p of checkParams(def, n.params)) err(`${path}.params${p.path.length ? '.' + formatPath(p.path) : ''}`, `${n.name} (${n.type}): ${p.message}`, { node: n.id, param: p.param });
   });
 
+  // a node's active ports, worked out once per node and side (a file may have many edges)
+  const portCache = new Map<string, PortSpec[] | null>();
+  const portsOf = (ni: number, side: 'inputs' | 'outputs'): PortSpec[] | null => {
+    const key = `${side}${ni}`;
+    let ports = portCache.get(key);
+    if (ports === undefined) {
+      const node = doc.nodes[ni];
+      const def = getNodeDef(node.type);
+      ports = def ? activePorts(def[side], withDefaults(def, node.params)) : null;
+      portCache.set(key, ports);
+    }
+    return ports;
+  };
   const edgeIds = new Set<string>();
   const fedPorts = new Map<string, string>();
   doc.edges.forEach((e, i) => {
     const path = `edges[${i}]`;
+    if (e.id === FORBIDDEN_KEY) err(`${path}.id`, RESERVED_ID);
     if (edgeIds.has(e.id)) err(`${path}.id`, `duplicate edge id "${e.id}"`, { edge: e.id });
     edgeIds.add(e.id);
     const ends: ['source' | 'target', 'outputs' | 'inputs'][] = [['source', 'outputs'], ['target', 'inputs']];
@@ -85,9 +120,8 @@ export function checkReferences(doc: GraphDoc): Diagnostic[] {
         continue;
       }
       const node = doc.nodes[ni];
-      const def = getNodeDef(node.type);
-      if (!def) continue;
-      const ports = activePorts(def[side], withDefaults(def, node.params));
+      const ports = portsOf(ni, side);
+      if (!ports) continue;
       if (!ports.some((p) => p.name === ep.port)) {
         const have = ports.map((p) => p.name).join(', ') || 'none';
         err(`${path}.${end}.port`, `edge ${e.id}: ${node.name} (${node.type}) has no ${side === 'inputs' ? 'input' : 'output'} port "${ep.port}" (it has: ${have})`, { edge: e.id, node: node.id });
@@ -103,9 +137,15 @@ export function checkReferences(doc: GraphDoc): Diagnostic[] {
       err(`weights.${nodeId}`, `weights for a node id "${nodeId}" that the graph does not have`);
       continue;
     }
+    const node = doc.nodes[byId.get(nodeId)!];
+    const def = getNodeDef(node.type);
+    if (def && !def.weights) {
+      err(`weights.${nodeId}`, `${node.name} (${node.type}) has no weights, but the file gives it ${Object.keys(ws).join(', ') || 'an empty list'}`, { node: nodeId });
+      continue;
+    }
     for (const [name, w] of Object.entries(ws)) {
       const r = decodeWeightData(w);
-      if (typeof r === 'string') err(`weights.${nodeId}.${name}`, `${doc.nodes[byId.get(nodeId)!].name}.${name}: ${r}`, { node: nodeId });
+      if (typeof r === 'string') err(`weights.${nodeId}.${name}`, `${node.name}.${name}: ${r}`, { node: nodeId });
     }
   }
 
@@ -127,11 +167,17 @@ export function checkReferences(doc: GraphDoc): Diagnostic[] {
   });
   (doc.comments ?? []).forEach((c, i) => claim(c.id, `comments[${i}]`));
 
-  const inputNames = new Set(doc.nodes.filter((n) => n.type === 'Input').map((n) => n.name));
+  // samples are keyed by Input names; a state Input with a cell state also takes <name>_c
+  const inputNames = new Set<string>();
+  for (const n of doc.nodes) {
+    if (n.type !== 'Input') continue;
+    inputNames.add(n.name);
+    if (n.params.kind === 'state' && n.params.cell === true) inputNames.add(`${n.name}_c`);
+  }
   doc.samples.forEach((s, i) => {
     for (const key of Object.keys(s.inputs)) {
       if (!inputNames.has(key)) err(`samples[${i}].inputs.${key}`, `sample "${s.name}" feeds "${key}", which is not the name of an Input node (inputs: ${[...inputNames].join(', ') || 'none'})`);
     }
   });
-  return out;
+  return out.done();
 }

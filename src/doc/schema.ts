@@ -8,7 +8,13 @@ export const FORMAT = 'seqgraph';
 /** 2: adds the optional training setup and the sections the v2 issues bring (see migrate.ts) */
 export const VERSION = 2;
 
-const id = z.string().min(1, 'must not be empty').max(200);
+// The editor's canvas (React Flow) finds nodes with CSS selectors ([data-id="<id>"]), which
+// " \ and control characters break (a blank page). Only those are refused: any other id loads.
+const id = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200)
+  .regex(/^[^"\\\u0000-\u001f\u007f]*$/, 'ids may not hold " \\ or control characters: the editor finds nodes with CSS selectors, which these break; rename the id (ids are never shown, any other text works)');
 
 export const PositionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
 

@@ -97,6 +97,9 @@ export interface Program {
   traced: TraceTarget[];
   /** node id -> node name, so run-time errors name nodes as the person named them */
   nodeNames: Record<string, string>;
+  /** compiled without weight values (compile's initWeights: false, as `validate` does): the
+   *  initializers are shape-only placeholders, so it can be checked but not run or exported */
+  shapeOnly?: boolean;
   /**
    * IR initializer name -> the node and PyTorch name of the weight it holds. Only trainable
    * weights appear (constants the lowering made, such as zero biases for bias=False, do not):

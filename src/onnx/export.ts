@@ -177,6 +177,7 @@ export function buildModel(program: Program, opts: ExportOptions = {}): ModelPro
   const opset = opts.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new ExportError(`ONNX export: opset ${opset} is not supported (${MIN_OPSET}..${MAX_OPSET})`);
   // the IR verifier checks every op against its spec (ir/ops.ts) and that values are defined
+  if (program.shapeOnly) throw new ExportError('ONNX export: this program was compiled without weights (initWeights: false); compile it with weights to export it');
   const problems = verifyProgram(program);
   if (problems.length > 0) throw new ExportError(`ONNX export: the program is not valid IR:\n  ${problems.join('\n  ')}`);
   const b = new GraphBuilder(opset);

@@ -28,6 +28,7 @@
 // - int64 tensors go in and out of ort as BigInt64Array; our int64 tensors are Int32Array.
 import * as ort from 'onnxruntime-web/wasm';
 import type { Tensor } from '../runtime/tensor';
+import { dict, own } from '../doc/dict';
 
 export interface OrtSettings {
   /**
@@ -164,21 +165,26 @@ export async function runOnnx(bytes: Uint8Array, feeds: Record<string, Tensor>):
   const entry = sessionFor(bytes);
   const run = entry.queue.catch(() => undefined).then(async () => {
     const session = await entry.session;
+    // onnxruntime-web builds plain objects keyed by these names inside session.run(): a
+    // "__proto__" there is lost (its error would be "At least one output should be requested")
+    const proto = [...session.inputNames, ...session.outputNames].find((n) => n === '__proto__');
+    if (proto) throw new Error('onnxruntime-web cannot run a model with an input or output named "__proto__" (its JavaScript API keys plain objects by these names); the model itself is valid ONNX: rename the node to check it here');
     const meta = new Map<string, string | undefined>();
     for (const m of session.inputMetadata) meta.set(m.name, m.isTensor ? m.type : undefined);
     for (const k of Object.keys(feeds)) {
       if (!meta.has(k)) throw new Error(`feed '${k}' is not an input of the model (inputs: ${session.inputNames.join(', ')})`);
     }
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    // input and output names are the user's ("__proto__", "constructor"): null-prototype objects
+    const ortFeeds = dict<ort.Tensor>();
     for (const name of session.inputNames) {
-      const t = feeds[name];
+      const t = own(feeds, name);
       if (!t) throw new Error(`no feed for the model's input '${name}'`);
       ortFeeds[name] = toOrt(name, t, meta.get(name));
     }
     const results = await session.run(ortFeeds);
-    const out: Record<string, Tensor> = {};
+    const out = dict<Tensor>();
     for (const name of session.outputNames) {
-      const v = results[name];
+      const v = own(results, name);
       if (v) out[name] = fromOrt(name, v);
     }
     for (const v of Object.values(results)) v.dispose();

@@ -305,7 +305,9 @@ function encodeWith(type: protobuf.Type, obj: object, what: string): Uint8Array 
  */
 function plain(bytes: Uint8Array, copy: boolean): Uint8Array {
   if (bytes.constructor === Uint8Array) return bytes;
-  return copy ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // a Buffer with a memory of its own (every large one) is not in the pool: a view will do
+  const own = bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength;
+  return copy && !own ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {
@@ -327,8 +329,13 @@ export function decodeTensor(bytes: Uint8Array): TensorProto {
 // ---- building tensors (raw_data, little-endian as ONNX requires)
 
 /** A float32 TensorProto. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export function floatTensorProto(name: string, dims: readonly number[], data: ArrayLike<number>): TensorProto {
   checkCount(name, dims, data.length);
+  // a Float32Array on a little-endian machine is raw_data already: a view, not a copy (a model's
+  // weights can be a gigabyte, and the encoder copies them into the model bytes anyway)
+  if (LITTLE_ENDIAN && data instanceof Float32Array) return { name, dims: [...dims], data_type: DataType.FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   const raw = new Uint8Array(data.length * 4);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);

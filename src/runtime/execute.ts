@@ -17,6 +17,7 @@ import { positionOf, type FArr, type Tensor } from './tensor';
 import { decodeIds, paddingProblem } from './tokenize';
 import type { NodeTrace, Trace } from './trace';
 import type { OpName } from '../ir/ops';
+import { dict, own } from '../doc/dict';
 
 export { RunError };
 
@@ -37,7 +38,7 @@ export function checkFeeds(program: Program, feeds: Record<string, Tensor>): voi
     if (!program.inputs.some((i) => i.name === name)) throw new RunError(`there is no input "${name}" (inputs: ${program.inputs.map((i) => i.name).join(', ')})`, { input: name });
   }
   for (const inp of program.inputs) {
-    const t = feeds[inp.name];
+    const t = own(feeds, inp.name);
     if (!t) throw new RunError(`input "${inp.name}" is missing`, { input: inp.name });
     if (t.dtype !== inp.dtype) throw new RunError(`input "${inp.name}" must be ${inp.dtype}, got ${t.dtype}`, { input: inp.name });
     if (t.shape.length !== inp.shape.length) throw new RunError(`input "${inp.name}" must have shape [${inp.shape.join(', ')}], got [${t.shape.join(', ')}]`, { input: inp.name });
@@ -89,6 +90,8 @@ export interface RunState {
 
 /** Prepare (or re-prepare after a weight update) and resolve the kernel table for a run. */
 export function begin(program: Program): { prep: Prepared; table: Record<OpName, KernelEntry> } {
+  // validate compiles without weights (shape-only placeholders): such a program never runs or trains
+  if (program.shapeOnly) throw new RunError('internal: this program was compiled without weights (initWeights: false); compile it with weights to run it');
   const prep = preparedOf(program);
   const table = activeTable(prep.float64);
   prep.sync(table);
@@ -101,7 +104,7 @@ const opSeed = (seed: number, k: number) => (Math.imul(seed ^ 0x5bd1e995, 0x27d4
 export function runOps(program: Program, feeds: Record<string, Tensor>, prep: Prepared, table: Record<OpName, KernelEntry>, o: RunOptions): RunState {
   const env = new Map<string, Tensor>();
   for (const [k, v] of Object.entries(program.initializers)) env.set(k, v);
-  for (const inp of program.inputs) env.set(inp.value, feeds[inp.name]);
+  for (const inp of program.inputs) env.set(inp.value, own(feeds, inp.name)!);
   const traced = new Map<number, unknown>();
   const tape: TapeEntry[] = [];
   const cx: ForwardCtx = {
@@ -157,7 +160,7 @@ export function execute(program: Program, feeds: Record<string, Tensor>, opts: E
   const { prep, table } = begin(program);
   const trace = opts.trace === true;
   const st = runOps(program, feeds, prep, table, { trace, checkFinite: opts.checkFinite ?? true, train: false, dropout: false, seed: 0, teacherForcingRatio: 1 });
-  const outputs: Record<string, Tensor> = {};
+  const outputs = dict<Tensor>(); // output names are the user's: "__proto__" is a key like any other
   for (const o of program.outputs) outputs[o.name] = st.env.get(o.value)!;
   return { outputs, trace: trace ? buildTrace(program, feeds, st.env, st.traced) : undefined };
 }
@@ -171,8 +174,9 @@ export function timeAxis(program: Program, feeds: Record<string, Tensor>, env: M
   let tokens: string[][] | undefined;
   const src = lenName ? program.ops.find((o) => o.op === 'SeqLengths' && o.outputs[0] === lenName) : undefined;
   const inp = src ? program.inputs.find((i) => i.value === src.inputs[0]) : tokenSource(program, first.inputs[0]);
-  if (inp && inp.info.kind === 'tokens' && feeds[inp.name]?.shape[1] === T) {
-    const ids = feeds[inp.name];
+  const fed = inp && own(feeds, inp.name);
+  if (inp && fed && inp.info.kind === 'tokens' && fed.shape[1] === T) {
+    const ids = fed;
     const Ti = ids.shape[1];
     tokens = Array.from({ length: B }, (_, b) => decodeIds(ids.data.subarray(b * Ti, b * Ti + lengths[b]), (inp.info as { vocab: string[] }).vocab));
   }

@@ -71,6 +71,8 @@ export function intTensor(shape: number[], data?: ArrayLike<number>): Tensor {
   const buf = new Int32Array(n);
   if (data) {
     if (data.length !== n) throw new Error(`tensor data has ${data.length} values, shape [${shape.join(', ')}] needs ${n}`);
+    // Int32Array.set would wrap 4294967300 to 4 without a word
+    for (let i = 0; i < n; i++) if (data[i] !== (data[i] | 0)) throw new RangeError(`int64 value ${data[i]} at ${positionOf(shape, i)} does not fit in the 32-bit integers seqgraph holds ids in`);
     buf.set(data);
   }
   return { dtype: 'int64', shape: [...shape], data: buf };

@@ -3,7 +3,9 @@
 // same thing everywhere.
 import type { GraphInput, TokenInputInfo, Program } from '../ir/program';
 import type { SampleValue } from '../doc/schema';
-import { floatTensor, intTensor, type Tensor } from './tensor';
+import { intTensor, type Tensor } from './tensor';
+import { floatSampleToTensor } from './sample-values';
+import { dict, own } from '../doc/dict';
 
 export const SPECIALS = ['<pad>', '<unk>', '<s>', '</s>'];
 
@@ -101,41 +103,24 @@ export function decodeIds(ids: ArrayLike<number>, vocab: string[]): string[] {
   return Array.from(ids, (i) => vocab[i] ?? `#${i}`);
 }
 
-function depth(v: unknown): number {
-  return Array.isArray(v) ? 1 + depth(v[0]) : 0;
-}
-
 /** One sample value for one graph input -> a tensor, or a message saying why it doesn't fit. */
 export function sampleToTensor(input: GraphInput, value: SampleValue): Tensor | string {
   const info = input.info;
   if (info.kind === 'tokens') {
     if (typeof value === 'string') return encodeTexts([value], info, input.name);
+    if (Array.isArray(value) && value.length === 0) return `input "${input.name}": the sample has no rows (an empty list); give a text or a list of texts`;
     if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return encodeTexts(value as string[], info, input.name);
     return `input "${input.name}" takes text (or a list of texts), got numbers`;
   }
-  if (typeof value === 'string' || (Array.isArray(value) && typeof value[0] === 'string')) return `input "${input.name}" takes numbers, got text`;
   if (input.dtype === 'int64') {
     // per-row lengths [B]
-    const flat = (Array.isArray(value) ? value : [value]).flat(2) as number[];
-    if (flat.some((x) => !Number.isInteger(x))) return `input "${input.name}" takes whole numbers (a length per row)`;
-    return intTensor([flat.length], flat);
+    if (typeof value === 'string' || (Array.isArray(value) && value.some((v) => typeof v === 'string'))) return `input "${input.name}" takes numbers, got text`;
+    const flat = (Array.isArray(value) ? value : [value]).flat(2) as unknown[];
+    const bad = flat.findIndex((x) => typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0);
+    if (bad >= 0) return `input "${input.name}" takes whole numbers ≥ 0 (a length per row); [${bad}] is ${JSON.stringify(flat[bad])}`;
+    return intTensor([flat.length], flat as number[]);
   }
-  const d = depth(value);
-  const rank = input.shape.length; // 3 for a sequence, 2 for a vector
-  const batched = d === rank ? value : d === rank - 1 ? [value] : null;
-  if (!batched) return `input "${input.name}" takes ${rank === 3 ? '[T][F] or [B][T][F]' : '[F] or [B][F]'} numbers, got ${d}-level nested lists`;
-  const flat = (batched as unknown[]).flat(2) as number[];
-  const B = (batched as unknown[]).length;
-  if (rank === 3) {
-    const rows = batched as number[][][];
-    const T = rows[0].length;
-    if (rows.some((r) => r.length !== T)) return `input "${input.name}": every row of a float batch needs the same number of steps`;
-    if (rows.some((r) => r.some((s) => s.length !== info.features))) return `input "${input.name}" has ${info.features} features per step; a step of the sample has another count`;
-    return floatTensor([B, T, info.features], flat);
-  }
-  const rows = batched as number[][];
-  if (rows.some((r) => r.length !== info.features)) return `input "${input.name}" has ${info.features} features; a row of the sample has another count`;
-  return floatTensor([B, info.features], flat);
+  return floatSampleToTensor(input, value);
 }
 
 /**
@@ -145,15 +130,15 @@ export function sampleToTensor(input: GraphInput, value: SampleValue): Tensor | 
 export function defaultLengths(program: Program, inp: GraphInput, feeds: Record<string, Tensor>): Tensor | undefined {
   if (inp.dtype !== 'int64' || inp.shape.length !== 1 || !inp.name.endsWith('_lengths')) return undefined;
   const seq = program.inputs.find((i) => i.node === inp.node && i !== inp);
-  const x = seq && feeds[seq.name];
+  const x = seq && own(feeds, seq.name);
   if (!x) return undefined;
   return intTensor([x.shape[0]], new Array(x.shape[0]).fill(x.shape[1]));
 }
 
 export function sampleFeeds(program: Program, inputs: Record<string, SampleValue>): Record<string, Tensor> {
-  const feeds: Record<string, Tensor> = {};
+  const feeds = dict<Tensor>();
   for (const inp of program.inputs) {
-    const v = inputs[inp.name];
+    const v = own(inputs, inp.name);
     if (v === undefined) {
       const d = defaultLengths(program, inp, feeds);
       if (d) {

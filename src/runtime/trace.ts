@@ -63,8 +63,23 @@ export function traceRows(a: Float32Array, n: { batch: number; steps: number; hi
 }
 
 /** The trace as JSON: per node, layer and direction, per row, only the real steps: [t][unit]. */
-export function traceToJSON(trace: Trace) {
-  const rows = traceRows;
+export function traceToJSON(trace: Trace): ReturnType<typeof traceJSON<number[]>> {
+  return traceJSON(trace, (a) => Array.from(a));
+}
+
+/**
+ * The same document with Float32Array views where traceToJSON has number lists: nothing is
+ * copied, and streamJSON (json-stream.ts) writes it as the same text, however large the trace.
+ */
+export function traceToJSONViews(trace: Trace): ReturnType<typeof traceJSON<Float32Array>> {
+  return traceJSON(trace, (a) => a);
+}
+
+function traceJSON<L>(trace: Trace, leaf: (a: Float32Array) => L) {
+  const rows = (a: Float32Array, n: NodeTrace) =>
+    Array.from({ length: n.batch }, (_, b) =>
+      Array.from({ length: n.lengths[b] }, (_, t) => leaf(a.subarray((b * n.steps + t) * n.hidden_size, (b * n.steps + t + 1) * n.hidden_size))),
+    );
   return {
     format: 'seqgraph-trace',
     version: 1,
@@ -86,12 +101,12 @@ export function traceToJSON(trace: Trace) {
         gates: Object.fromEntries(Object.entries(l.gates).map(([k, v]) => [k, rows(v, n)])),
       })),
     })),
-    ...(trace.attention ? { attention: trace.attention.map(attentionToJSON) } : {}),
+    ...(trace.attention ? { attention: trace.attention.map((a) => attentionToJSON(a, leaf)) } : {}),
   };
 }
 
 /** weights[b][head][query][key], real queries and keys only */
-function attentionToJSON(a: AttentionTrace) {
+function attentionToJSON<L>(a: AttentionTrace, leaf: (a: Float32Array) => L) {
   const { weights: w, heads: Hd, queries: Q, keys: S } = a;
   return {
     node: a.node,
@@ -106,7 +121,7 @@ function attentionToJSON(a: AttentionTrace) {
     key_tokens: a.key_tokens,
     weights: Array.from({ length: a.batch }, (_, b) =>
       Array.from({ length: Hd }, (_, h) =>
-        Array.from({ length: a.query_lengths[b] }, (_, t) => Array.from(w.subarray(((b * Hd + h) * Q + t) * S, ((b * Hd + h) * Q + t) * S + a.key_lengths[b]))),
+        Array.from({ length: a.query_lengths[b] }, (_, t) => leaf(w.subarray(((b * Hd + h) * Q + t) * S, ((b * Hd + h) * Q + t) * S + a.key_lengths[b]))),
       ),
     ),
   };

@@ -21,6 +21,7 @@ import { now, trainProfile } from './profile';
 import { allocLike, positionOf, size, type FArr, type Tensor } from './tensor';
 import type { Trace } from './trace';
 import type { OpName } from '../ir/ops';
+import { dict, own } from '../doc/dict';
 
 export interface TrainRunOptions {
   /** dropout masks and scheduled sampling; same seed, same masks */
@@ -66,7 +67,7 @@ export function forwardTrain(program: Program, feeds: Record<string, Tensor>, op
   if (!Number.isFinite(opts.seed)) throw new RunError(`forwardTrain: seed must be a number, got ${opts.seed}`);
   const tfr = opts.teacherForcingRatio ?? 1;
   if (!(tfr >= 0 && tfr <= 1)) throw new RunError(`forwardTrain: teacherForcingRatio must be in [0, 1], got ${tfr}`);
-  const B = feeds[program.inputs[0]?.name]?.shape[0];
+  const B = program.inputs[0] ? own(feeds, program.inputs[0].name)?.shape[0] : undefined;
   for (const [k, s] of opts.initialStates ?? []) {
     const op = program.ops[k];
     if (!op || !RECURRENT.has(op.op)) throw new RunError(`forwardTrain: initialStates has op #${k}, which is not a recurrent layer`);
@@ -85,7 +86,7 @@ export function forwardTrain(program: Program, feeds: Record<string, Tensor>, op
     initialStates: opts.initialStates as Map<number, { h: FArr; c?: FArr }> | undefined,
   });
   trainProfile.t.forward += now() - t0;
-  const outputs: Record<string, Tensor> = {};
+  const outputs = dict<Tensor>(); // output names are the user's ("__proto__" too)
   for (const o of program.outputs) outputs[o.name] = st.env.get(o.value)!;
   const finalStates = new Map<number, { h: Float32Array; c?: Float32Array }>();
   for (const e of st.tape) {

@@ -6,6 +6,7 @@ import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import type { LossPlan } from './plan';
 import type { Batch } from './types';
+import { dictFrom, own } from '../doc/dict';
 
 /** the inputs that have a time axis (axis 1 named T or T_<input>) */
 export function timedInputs(program: Program): string[] {
@@ -32,19 +33,19 @@ export interface Chunk {
 export function chunkBatch(program: Program, plans: readonly LossPlan[], batch: Batch, steps: number | undefined): Chunk[] {
   const timed = timedInputs(program);
   if (!steps || !timed.length) return [{ batch, t0: 0, t1: Infinity }];
-  const T = batch.feeds[timed[0]]?.shape[1];
+  const T = own(batch.feeds, timed[0])?.shape[1];
   if (T === undefined) return [{ batch, t0: 0, t1: Infinity }]; // the runtime names the missing input
   for (const name of timed) {
-    const t = batch.feeds[name];
+    const t = own(batch.feeds, name);
     if (t && t.shape[1] !== T) throw new Error(`truncated BPTT: input "${name}" has ${t.shape[1]} steps but "${timed[0]}" has ${T}`);
   }
   if (T <= steps) return [{ batch, t0: 0, t1: T }];
   const chunks: Chunk[] = [];
   for (let t0 = 0; t0 < T; t0 += steps) {
     const t1 = Math.min(T, t0 + steps);
-    const feeds: Record<string, Tensor> = { ...batch.feeds };
+    const feeds = dictFrom(Object.entries(batch.feeds)); // user names as keys
     for (const name of timed) if (feeds[name]) feeds[name] = sliceTime(feeds[name], t0, t1);
-    const targets: Record<string, Tensor> = { ...batch.targets };
+    const targets = dictFrom(Object.entries(batch.targets));
     for (const p of plans) {
       const tg = targets[p.spec.output];
       // a target with the wrong length is reported by the loss, on the whole batch's shape

@@ -16,6 +16,7 @@ import { chunkBatch, timedInputs } from './bptt';
 import { Updater } from './update';
 import type { Param } from './optimizers';
 import type { Batch, Metrics, OutputMetrics, StepResult, TrainerStateJSON } from './types';
+import { dict, own } from '../doc/dict';
 
 export interface Trainer {
   readonly program: Program;
@@ -81,7 +82,7 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
     const results = plans.map((p) => {
       const x = fw.values.get(p.value);
       if (!x) throw new Error(`internal: the forward pass did not keep value "${p.value}" of output "${p.spec.output}"`);
-      const r = computeLoss(p, x, b.targets[p.spec.output], p.lengths ? fw.values.get(p.lengths) : undefined);
+      const r = computeLoss(p, x, own(b.targets, p.spec.output), p.lengths ? fw.values.get(p.lengths) : undefined);
       if (!Number.isFinite(r.loss)) throw new TrainError(`${p.spec.loss} on output "${p.spec.output}" is ${r.loss}`, { output: p.spec.output, node: p.output.node });
       const w = p.spec.loss_weight;
       const prev = seeds.get(p.value);
@@ -106,10 +107,10 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
 
   function checkTargetsForBptt(b: Batch): void {
     const timed = timedInputs(program);
-    const T = timed.length ? b.feeds[timed[0]]?.shape[1] : undefined;
+    const T = timed.length ? own(b.feeds, timed[0])?.shape[1] : undefined;
     if (!settings.bptt_steps || T === undefined) return;
     for (const p of plans) {
-      const t = b.targets[p.spec.output];
+      const t = own(b.targets, p.spec.output);
       if (p.perStep && t && t.shape[1] !== T) throw new TrainError(`target for output "${p.spec.output}" has ${t.shape[1]} steps, but the input has ${T} (shape [${t.shape.join(', ')}])`, { output: p.spec.output, node: p.output.node });
     }
   }
@@ -120,7 +121,7 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
     updater.checkpoint();
     let carried: Map<number, RecurrentState> | undefined;
     let total = 0;
-    const per: Record<string, number> = {};
+    const per = dict<number>(); // by output name
     let last = { gradNorm: 0, clippedNorm: 0, lr: updater.lr };
     let chunkLabel = '';
     let gradTrace: GradTrace | undefined;
@@ -187,7 +188,7 @@ export function createTrainer(program: Program, settings: TrainingSettings): Tra
         throw new TrainError(`evaluate, batch ${nb}: ${(e as Error).message}`, where);
       }
     }
-    const outputs: Record<string, OutputMetrics> = {};
+    const outputs = dict<OutputMetrics>(); // by output name
     let loss = 0;
     plans.forEach((p, i) => {
       const a = acc[i];

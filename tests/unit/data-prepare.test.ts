@@ -125,6 +125,7 @@ describe('a Decoder\'s target (seq2seq, cmudict-g2p)', async () => {
   const d = doc('graphs/g2p-attention.json', (g) => {
     g.nodes.push({ id: 'tgt', type: 'Input', name: 'target', position: { x: 0, y: 300 }, params: { kind: 'tokens', tokenizer: 'words', add_eos: true, vocab: node(g, 'Decoder').params.vocab } });
     g.edges.push({ id: 'et', source: { node: 'tgt', port: 'tokens' }, target: { node: 'dec', port: 'target' } });
+    g.samples = []; // its samples give no "target": a graph whose samples miss an input is an error (issue 16)
   });
   const program = programOf(d);
   const spec = suggestSpec(program, table, { builtin: 'cmudict-g2p' });

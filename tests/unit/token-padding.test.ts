@@ -218,12 +218,18 @@ describe('seqgraph validate reports what run would refuse; run and the samples h
     const v = await cli('validate', bad);
     expect(v.code).toBe(1);
     expect(v.err).toContain('x (pad_token): "<pad>" is not in the vocabulary, but padding is on');
-    const good = write(graphDoc(classifier({ vocab: ['a', 'b', 'c'], padding: false, unk_token: '' }), EDGES, { samples: [{ name: 's', inputs: { x: ['abc', 'cab'] } }, { name: 'ragged', inputs: { x: ['abc', 'ab'] } }] }));
+    const noPad = classifier({ vocab: ['a', 'b', 'c'], padding: false, unk_token: '' });
+    const good = write(graphDoc(noPad, EDGES, { samples: [{ name: 's', inputs: { x: ['abc', 'cab'] } }] }));
     expect((await cli('validate', good)).code).toBe(0);
     const r = await cli('run', good);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).probs.shape).toEqual([2, 3]);
-    const ragged = await cli('run', good, '--sample', 'ragged');
+    // a ragged sample is what run would refuse, so validate refuses it (issue 16), and run too
+    const withRagged = write(graphDoc(noPad, EDGES, { samples: [{ name: 's', inputs: { x: ['abc', 'cab'] } }, { name: 'ragged', inputs: { x: ['abc', 'ab'] } }] }));
+    const v2 = await cli('validate', withRagged);
+    expect(v2.code).toBe(1);
+    expect(v2.err).toContain('input "x" has no padding, so every row needs the same number of tokens: row 0 has 3, row 1 has 2');
+    const ragged = await cli('run', withRagged, '--sample', 'ragged');
     expect(ragged.code).toBe(1);
     expect(ragged.err).toContain('input "x" has no padding, so every row needs the same number of tokens: row 0 has 3, row 1 has 2');
   });

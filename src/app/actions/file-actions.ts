@@ -56,6 +56,7 @@ export const saveFile = defineAction({
     setTimeout(() => URL.revokeObjectURL(url), 1000);
     app.savedDoc = doc;
     app.ui.toast(`Saved ${a.download}`, 'success', 2500);
+    app.recovery.markSaved();
     return null;
   },
 });

@@ -13,6 +13,7 @@ import { Palette } from './Palette';
 import { QuickAdd } from './QuickAdd';
 import { RightPanel } from './RightPanel';
 import { StatusBar, Toasts, TopBar } from './Bars';
+import { StorageBanner, UnreadableNotice } from './Recovery';
 import { OnnxImportDialog, WeightsDialog } from './ImportDialogs';
 import { openFiles } from '../actions/import-actions';
 
@@ -68,6 +69,7 @@ export const App = observer(function App({ app }: { app: AppState }) {
           }}
         >
           <TopBar />
+          <StorageBanner />
           <main
             className="sg-main"
             style={{ '--palette-w': `${app.layout.paletteWidth}px`, '--panel-w': `${app.layout.panelWidth}px`, '--inspector-w': `${app.layout.inspectorWidth}px` } as React.CSSProperties}
@@ -94,6 +96,7 @@ export const App = observer(function App({ app }: { app: AppState }) {
           <HelpOverlay />
           <GalleryDialog />
           <ProblemsDialog />
+          <UnreadableNotice />
           <OnnxImportDialog />
           <WeightsDialog />
           <Toasts />

@@ -52,10 +52,11 @@ const GraphName = observer(function GraphName() {
 });
 
 const SaveState = observer(function SaveState() {
-  const { ui } = useApp();
+  const { ui, recovery } = useApp();
   const text = ui.saveStatus === 'pending' ? 'saving…' : ui.saveStatus === 'saved' ? 'saved locally' : ui.saveStatus === 'error' ? 'not saved!' : '';
+  const why = recovery.storageProblem ? `Not saved: ${recovery.storageProblem.message}. Use Save (download) to keep the graph.` : 'The graph is kept in this browser (IndexedDB) and comes back after a reload';
   return (
-    <span className={cx('sg-save-state', ui.saveStatus === 'error' && 'is-error')} data-testid="autosave-status" data-status={ui.saveStatus} title="The graph is kept in this browser (IndexedDB) and comes back after a reload">
+    <span className={cx('sg-save-state', ui.saveStatus === 'error' && 'is-error')} data-testid="autosave-status" data-status={ui.saveStatus} title={why}>
       {text}
     </span>
   );

@@ -16,6 +16,7 @@ import {
   type IsValidConnection,
   type NodeChange,
   type OnConnectStartParams,
+  type ReactFlowInstance,
 } from '@xyflow/react';
 import { getNodeDef } from '../../../nodes/index';
 import { connectionIssue, handlePairIssue, type HandleRef } from '../store/connections';
@@ -26,12 +27,18 @@ import { resolveMoves } from '../store/canvas-moves';
 import { GroupFrame } from './GroupFrame';
 import { CommentNote } from './CommentNote';
 import { useApp } from './ui';
+import { LARGE_GRAPH } from '../store/app-state';
 import { SeqNode } from './SeqNode';
 import { ConnectionLine, TypedEdge } from './TypedEdge';
 import { useKeepInView } from './use-keep-in-view';
 
 const nodeTypes = { seq: SeqNode, frame: GroupFrame, note: CommentNote };
 const edgeTypes = { typed: TypedEdge };
+// props given to React Flow keep their identity across renders: a new object or function makes
+// it update its store, which re-runs every node's selectors (slow with thousands of nodes)
+const DEFAULT_EDGE_OPTIONS = { type: 'typed' };
+const MULTI_SELECT_KEYS = ['Meta', 'Control'];
+const MINIMAP_STYLE = { width: 168, height: 110 };
 export const PALETTE_MIME = 'application/x-seqgraph-node';
 
 const CATEGORY_COLOR: Record<string, string> = {
@@ -182,6 +189,18 @@ export const Canvas = observer(function Canvas() {
     [app, ui],
   );
 
+  const onInit = useCallback(
+    (inst: ReactFlowInstance<CanvasNode, SeqFlowEdge>) => {
+      app.flow = inst;
+      app.fitWhenMeasured();
+    },
+    [app],
+  );
+  const beginGesture = useCallback(() => graph.beginGesture(), [graph]);
+  const endGesture = useCallback(() => graph.endGesture(), [graph]);
+  // one function for the minimap's life (a new one each render redraws all of a large graph's boxes)
+  const nodeColor = useCallback((n: CanvasNode) => minimapColour(app, n.id), [app]);
+
   return (
     <div ref={canvasRef} className="sg-canvas" onDragOver={onDragOver} onDrop={onDrop} onDoubleClick={onDoubleClick} data-testid="canvas">
       <ReactFlow<CanvasNode, SeqFlowEdge>
@@ -189,16 +208,13 @@ export const Canvas = observer(function Canvas() {
         edges={view.edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
-        onInit={(inst) => {
-          app.flow = inst;
-          app.fitWhenMeasured();
-        }}
+        onInit={onInit}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onNodeDragStart={() => graph.beginGesture()}
-        onNodeDragStop={() => graph.endGesture()}
-        onSelectionDragStart={() => graph.beginGesture()}
-        onSelectionDragStop={() => graph.endGesture()}
+        onNodeDragStart={beginGesture}
+        onNodeDragStop={endGesture}
+        onSelectionDragStart={beginGesture}
+        onSelectionDragStop={endGesture}
         onConnect={onConnect}
         onConnectStart={onConnectStart}
         onConnectEnd={onConnectEnd}
@@ -207,22 +223,23 @@ export const Canvas = observer(function Canvas() {
         connectionRadius={24}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         zoomOnDoubleClick={false}
         colorMode={ui.theme}
         minZoom={0.15}
         maxZoom={2.5}
-        defaultEdgeOptions={{ type: 'typed' }}
+        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
+        onlyRenderVisibleElements={view.nodes.length > LARGE_GRAPH}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <MiniMap
           pannable
           zoomable
           ariaLabel="Mini map"
-          nodeColor={(n) => minimapColour(app, n.id)}
+          nodeColor={nodeColor}
           nodeStrokeWidth={2}
           nodeBorderRadius={3}
-          style={{ width: 168, height: 110 }}
+          style={MINIMAP_STYLE}
           className="sg-minimap"
         />
         <Controls showInteractive={false} aria-label="Zoom controls" />

@@ -6,6 +6,7 @@ import { ACTIONS } from '../actions/registry';
 import { keyLabel, type ActionGroup } from '../actions/types';
 import { GALLERY, loadGalleryEntry } from '../store/gallery';
 import { Icon, useApp } from './ui';
+import { problemCount } from '../../doc/diagnostics';
 import { count } from '../plural';
 
 export function Modal({ title, onClose, children, testId, wide }: { title: string; onClose: () => void; children: ReactNode; testId: string; wide?: boolean }) {
@@ -134,7 +135,7 @@ export const ProblemsDialog = observer(function ProblemsDialog() {
   return (
     <Modal title={p.title} onClose={() => ui.showProblems(null)} testId="problems-dialog">
       <p className="sg-note">
-        {count(p.diagnostics.length, 'problem')} found; the graph you had open is unchanged.
+        {count(problemCount(p.diagnostics), 'problem')} found; the graph you had open is unchanged.
       </p>
       <ul className="sg-diags" data-testid="problems-list">
         {p.diagnostics.map((d, i) => (

@@ -15,6 +15,7 @@ import { ParamField } from './ParamField';
 import { GroupDetails, NoteDetails } from './AnnotationDetails';
 import { commentOfNote, groupOfFrame } from '../store/annotation-ops';
 import { cx, useApp } from './ui';
+import { own } from '../../doc/dict';
 import { count } from '../plural';
 
 const NameField = observer(function NameField({ node }: { node: DocNode }) {
@@ -97,7 +98,7 @@ const NodeDetails = observer(function NodeDetails({ node }: { node: DocNode }) {
   const links = graph.links(node.id);
   const outShapes = graph.nodeShapes(node.id);
   const weights = graph.analysis.weightShapes[node.id];
-  const fromFile = graph.doc.weights?.[node.id];
+  const fromFile = own(graph.doc.weights, node.id);
   const visible = (Object.entries(def.params) as [string, ParamSpec][]).filter(([, s]) => !s.when || s.when(params));
   return (
     <div className="sg-node-details" data-testid="params-panel" data-node={node.name}>

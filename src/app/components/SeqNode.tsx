@@ -2,7 +2,7 @@
 // the key params inline (the declaration's summary), one handle per port with its name and port
 // type, and the compiler's first problem on it. observer() makes it a memo'd component that
 // re-renders only when this node's own document entry, shapes or diagnostics change.
-import { useEffect } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { observer } from 'mobx-react-lite';
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { getNodeDef } from '../../../nodes/index';
@@ -54,7 +54,8 @@ const PortHandle = observer(function PortHandle({ nodeId, nodeName, side, port, 
 });
 
 // an observer of its own: the shapes flowing in change when something upstream is fixed, while
-// this node's own entry and diagnostics (what SeqNode reads) may not
+// this node's own entry and diagnostics (what SeqNode reads) may not; what it reads (links,
+// shapes) must be tracked, or MobX recomputes it on every read instead of caching it
 const Ports = observer(function Ports({ id, name, def, params }: { id: string; name: string; def: NodeDef; params: Record<string, unknown> }) {
   const { graph } = useApp();
   const ins = activePorts(def.inputs, params);
@@ -63,7 +64,14 @@ const Ports = observer(function Ports({ id, name, def, params }: { id: string; n
   const links = graph.links(id);
   const update = useUpdateNodeInternals();
   const key = ins.map((p) => p.name).join(',') + '|' + outs.map((p) => p.name).join(',');
-  useEffect(() => update(id), [key, id, update]);
+  // React Flow measures a node's handles when it mounts; it needs telling only when the ports
+  // change later. Telling it on mount too made opening n nodes cost n store updates of n nodes.
+  const shown = useRef(key);
+  useEffect(() => {
+    if (shown.current === key) return;
+    shown.current = key;
+    update(id);
+  }, [key, id, update]);
   // inputs on the left edge, then outputs on the right edge, one port per row
   return (
     <div className="sg-node-ports">
@@ -78,7 +86,13 @@ const Ports = observer(function Ports({ id, name, def, params }: { id: string; n
   );
 });
 
-export const SeqNode = observer(function SeqNode({ id, selected }: NodeProps<SeqFlowNode>) {
+/** What React Flow renders: passes on only what the node shows, so a node that moves or is
+ *  measured (new position and size props) does not render its ports again. */
+export const SeqNode = memo(function SeqNode({ id, selected }: NodeProps<SeqFlowNode>) {
+  return <SeqNodeView id={id} selected={!!selected} />;
+});
+
+const SeqNodeView = observer(function SeqNodeView({ id, selected }: { id: string; selected: boolean }) {
   const { graph } = useApp();
   const node = graph.node(id);
   if (!node) return null;

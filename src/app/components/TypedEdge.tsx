@@ -12,7 +12,8 @@ export const TypedEdge = observer(function TypedEdge(props: EdgeProps<SeqFlowEdg
   const { graph } = useApp();
   const edge = graph.edge(id);
   const shape = graph.edgeShape(id);
-  const problems = graph.analysis.byEdge.get(id);
+  const found = graph.edgeDiagnostics(id);
+  const problems = found.length ? found : undefined;
   // an edge that runs back to the left (a graph laid out in rows) goes round, not through, the
   // nodes between its ends: down, across the gap between the rows, and in from the left
   const backward = targetX < sourceX - 40;

@@ -1,13 +1,14 @@
 // What the editor knows about a document without running it: the compiler's fast passes
 // (order, shapes, weights; no lowering) regrouped for the canvas — diagnostics per node and
 // per edge, shapes per port — plus the weight clean-up that edits need.
-import { compile, type CompileResult } from '../../compiler/compile';
+import { compile, CompileMemo, type CompileResult } from '../../compiler/compile';
 import type { PortShape } from '../../compiler/node-def';
 import type { Diagnostic } from '../../doc/diagnostics';
 import type { GraphDoc, WeightJSON } from '../../doc/schema';
 import { getNodeDef } from '../../../nodes/index';
 import { withDefaults } from '../../compiler/params';
 import { shapeStr } from '../../runtime/tensor';
+import { docIndex, nodeOf } from './doc-index';
 
 export interface Analysis {
   nodeShapes: Record<string, Record<string, PortShape>>;
@@ -26,13 +27,22 @@ export interface Analysis {
 
 export const EMPTY_DIAGNOSTICS: Diagnostic[] = [];
 
+/** One per editor: successive documents share most nodes, and an edit re-infers only what it touched. */
+export const editorMemo = new CompileMemo();
+
 function safeCompile(doc: GraphDoc): CompileResult {
   try {
-    return compile(doc, { lower: false });
+    return compile(doc, { lower: false, memo: editorMemo });
   } catch (e) {
     const message = `internal compiler error: ${(e as Error).message}`;
     return { program: null, diagnostics: [{ severity: 'error', message }], nodeShapes: {}, edgeShapes: {}, weights: {}, weightShapes: {}, order: [] };
   }
+}
+
+function push(m: Map<string, Diagnostic[]>, k: string, d: Diagnostic): void {
+  const a = m.get(k);
+  if (a) a.push(d);
+  else m.set(k, [d]);
 }
 
 export function analyse(doc: GraphDoc): Analysis {
@@ -42,8 +52,8 @@ export function analyse(doc: GraphDoc): Analysis {
   const global: Diagnostic[] = [];
   const sorted = [...r.diagnostics].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
   for (const d of sorted) {
-    if (d.edge) byEdge.set(d.edge, [...(byEdge.get(d.edge) ?? []), d]);
-    if (d.node) byNode.set(d.node, [...(byNode.get(d.node) ?? []), d]);
+    if (d.edge) push(byEdge, d.edge, d);
+    if (d.node) push(byNode, d.node, d);
     else if (!d.edge) global.push(d);
   }
   const weightShapes = r.weightShapes;
@@ -75,7 +85,7 @@ const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every
 export function pruneWeights(doc: GraphDoc): GraphDoc {
   const weights = doc.weights;
   if (!weights || !Object.keys(weights).length) return doc;
-  const ids = new Set(doc.nodes.map((n) => n.id));
+  const ids = docIndex(doc).byId;
   let r: CompileResult | null = null;
   const kept: Record<string, Record<string, WeightJSON>> = {};
   let changed = false;
@@ -84,7 +94,7 @@ export function pruneWeights(doc: GraphDoc): GraphDoc {
       changed = true;
       continue;
     }
-    const node = doc.nodes.find((n) => n.id === id)!;
+    const node = nodeOf(doc, id)!;
     const def = getNodeDef(node.type);
     if (!def?.weights) {
       changed = true;
@@ -96,7 +106,7 @@ export function pruneWeights(doc: GraphDoc): GraphDoc {
       continue;
     }
     const inputs: Record<string, PortShape | undefined> = {};
-    for (const e of doc.edges) if (e.target.node === id) inputs[e.target.port] = r.edgeShapes[e.id];
+    for (const e of docIndex(doc).into.get(id) ?? []) inputs[e.target.port] = r.edgeShapes[e.id];
     let expected: Record<string, number[]>;
     try {
       expected = def.weights({ params: withDefaults(def, node.params), inputs });
@@ -127,11 +137,11 @@ export const WEIGHT_BUDGET = 64 * 1024 * 1024;
  * param that would need gigabytes must be refused before it is applied.
  */
 export function weightCountWith(doc: GraphDoc, a: Analysis, id: string, params: Record<string, unknown>): number | null {
-  const node = doc.nodes.find((n) => n.id === id);
+  const node = nodeOf(doc, id);
   const def = node && getNodeDef(node.type);
   if (!node || !def?.weights) return 0;
   const inputs: Record<string, PortShape | undefined> = {};
-  for (const e of doc.edges) if (e.target.node === id) inputs[e.target.port] = a.edgeShapes[e.id];
+  for (const e of docIndex(doc).into.get(id) ?? []) inputs[e.target.port] = a.edgeShapes[e.id];
   try {
     const shapes = def.weights({ params: withDefaults(def, params), inputs });
     return paramCount(shapes);

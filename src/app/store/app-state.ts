@@ -13,12 +13,15 @@ import { RunStore } from './run-store';
 import { OnnxStore } from './onnx-store';
 import { TrainStore } from './train-store';
 import { UiStore } from './ui-store';
+import { RecoveryStore } from './recovery-store';
 import { lossesFor, trainingOf, withTraining } from './train-settings';
 import type { DoneMsg, Prepared } from '../train-protocol';
 import { LayoutStore } from './layout-store';
 import { ImportStore } from './import-store';
 import { lostWeights, nodeNames } from './weight-loss';
 
+/** Above this many nodes the canvas draws only what is in view. */
+export const LARGE_GRAPH = 250;
 /** below this zoom a node's text (11.5 px ports) is too small to read */
 export const READABLE_ZOOM = 0.65;
 /** screen px kept free around a fitted graph */
@@ -29,6 +32,10 @@ export class AppState {
   readonly ui = new UiStore();
   readonly run = new RunStore();
   readonly onnx = new OnnxStore();
+  /** stored work that could not be opened, and whether autosave works (Recovery.tsx shows it) */
+  readonly recovery = new RecoveryStore();
+  /** stops autosave (set by main.tsx) */
+  stopAutosave?: () => void;
   readonly train = new TrainStore();
   /** ONNX import and weights loading in progress (their dialogs) */
   readonly imports = new ImportStore();
@@ -163,8 +170,13 @@ export class AppState {
 
   /** Fits the graph in view once the canvas has measured every node of it. */
   fitWhenMeasured(): void {
-    // (a node inside a folded group is not drawn, so never measured)
-    const measured = () => !!this.flow && this.graph.doc.nodes.every((n) => this.ui.measured.has(n.id) || this.view.annotations.hidden.has(n.id));
+    // a large graph draws only the nodes in view (Canvas: onlyRenderVisibleElements), so the
+    // others are never measured: fit as soon as some are, with estimated sizes for the rest;
+    // a node inside a folded group is not drawn, so never measured
+    const nodes = this.graph.doc.nodes;
+    const hidden = this.view.annotations.hidden;
+    const measured = () =>
+      !!this.flow && (nodes.length > LARGE_GRAPH ? nodes.some((n) => this.ui.measured.has(n.id)) : nodes.every((n) => this.ui.measured.has(n.id) || hidden.has(n.id)));
     void when(measured, { timeout: 5000 })
       .then(() => requestAnimationFrame(() => this.fitReadable()))
       .catch(() => undefined);
@@ -183,7 +195,9 @@ export class AppState {
     const { width, height } = el.getBoundingClientRect();
     const b = flow.getNodesBounds(ids);
     const fit = Math.min((width - 2 * FIT_PAD) / Math.max(1, b.width), (height - 2 * FIT_PAD) / Math.max(1, b.height), 1.1);
-    const zoom = Math.max(fit, minZoom);
+    // too wide to read when fitted: the left end at the readable zoom, or, for a graph too tall
+    // even for that (thousands of nodes), its top left at a smaller one, never below 0.4
+    const zoom = fit >= minZoom ? fit : Math.max(0.4, Math.min(minZoom, (height - 2 * FIT_PAD) / Math.max(1, b.height)));
     const x = fit >= minZoom ? (width - b.width * zoom) / 2 : FIT_PAD;
     const y = b.height * zoom <= height - 2 * FIT_PAD ? (height - b.height * zoom) / 2 : FIT_PAD;
     void flow.setViewport({ x: x - b.x * zoom, y: y - b.y * zoom, zoom });

@@ -7,6 +7,7 @@ import type { GraphDoc } from '../../doc/schema';
 import { getNodeDef } from '../../../nodes/index';
 import type { Analysis } from './analysis';
 import { nodeParams, type Endpoints } from './doc-ops';
+import { ancestorsOf, descendantsOf, docIndex, nodeOf, wouldLoop } from './doc-index';
 
 export type Side = 'in' | 'out';
 
@@ -19,7 +20,7 @@ export interface HandleRef {
 
 /** Ports of a node as its params make them. */
 export function portsOf(doc: GraphDoc, nodeId: string, side: Side): PortSpec[] {
-  const n = doc.nodes.find((x) => x.id === nodeId);
+  const n = nodeOf(doc, nodeId);
   const def = n && getNodeDef(n.type);
   if (!n || !def) return [];
   return activePorts(side === 'in' ? def.inputs : def.outputs, nodeParams(n));
@@ -32,13 +33,12 @@ export function outputType(doc: GraphDoc, a: Analysis, nodeId: string, port: str
 
 /** Does `to` depend on `from` already (so from → ... → to exists)? Returns the path if so. */
 function pathBetween(doc: GraphDoc, from: string, to: string): string[] | null {
-  const next = new Map<string, string[]>();
-  for (const e of doc.edges) next.set(e.source.node, [...(next.get(e.source.node) ?? []), e.target.node]);
+  const next = docIndex(doc).next;
   const prev = new Map<string, string>();
   const queue = [from];
   const seen = new Set([from]);
-  while (queue.length) {
-    const n = queue.shift()!;
+  for (let qi = 0; qi < queue.length; qi++) {
+    const n = queue[qi];
     if (n === to) {
       const path = [to];
       while (path[0] !== from) path.unshift(prev.get(path[0])!);
@@ -56,8 +56,8 @@ function pathBetween(doc: GraphDoc, from: string, to: string): string[] | null {
 
 /** Why this connection can't be made, or null when it can. */
 export function connectionIssue(doc: GraphDoc, a: Analysis, c: Endpoints): string | null {
-  const src = doc.nodes.find((n) => n.id === c.source);
-  const tgt = doc.nodes.find((n) => n.id === c.target);
+  const src = nodeOf(doc, c.source);
+  const tgt = nodeOf(doc, c.target);
   if (!src || !tgt) return 'that node no longer exists';
   if (src.id === tgt.id) return `${src.name} can't feed itself; recurrence lives inside RNN/LSTM/GRU nodes`;
   const out = portsOf(doc, src.id, 'out').find((p) => p.name === c.sourceHandle);
@@ -67,9 +67,9 @@ export function connectionIssue(doc: GraphDoc, a: Analysis, c: Endpoints): strin
   const shape = a.nodeShapes[src.id]?.[out.name];
   const why = connectionProblem(shape, shape?.type ?? out.types[0], inp, tgt.name);
   if (why) return why;
-  const loop = pathBetween(doc, tgt.id, src.id);
+  const loop = wouldLoop(doc, src.id, tgt.id) ? pathBetween(doc, tgt.id, src.id) : null;
   if (loop) {
-    const names = [...loop, tgt.id].map((id) => doc.nodes.find((n) => n.id === id)?.name ?? id);
+    const names = [...loop, tgt.id].map((id) => nodeOf(doc, id)?.name ?? id);
     return `that would make a loop (${names.join(' → ')}); recurrence lives inside RNN/LSTM/GRU nodes, the graph itself must not loop`;
   }
   return null;
@@ -93,6 +93,9 @@ export function handlePairIssue(doc: GraphDoc, a: Analysis, from: HandleRef, to:
 /** For every handle on the canvas, whether a drag from `from` may end there (null) or why not. */
 export function compatibility(doc: GraphDoc, a: Analysis, from: HandleRef): Map<string, string | null> {
   const out = new Map<string, string | null>();
+  // one closure from the fixed end answers every candidate's loop check (see wouldLoop)
+  if (from.side === 'out') ancestorsOf(doc, from.nodeId);
+  else descendantsOf(doc, from.nodeId);
   for (const n of doc.nodes) {
     for (const side of ['in', 'out'] as const) {
       for (const p of portsOf(doc, n.id, side)) {

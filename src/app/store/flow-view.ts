@@ -6,19 +6,30 @@ import type { Edge, Node } from '@xyflow/react';
 import type { GraphStore } from './graph-store';
 import type { UiStore } from './ui-store';
 import { compatibility, handleKey, outputType, type HandleRef } from './connections';
+import { estimatedLayout, NODE_WIDTH } from './node-layout';
 import { AnnotationView, boundaryHandle, type FrameFlowNode, type NoteFlowNode } from './annotation-view';
 import { frameId } from './annotation-ops';
 
-export type SeqFlowNode = Node<Record<string, never>, 'seq'>;
+/** data: nothing the node component reads (it reads the store); an unmeasured node carries its
+ *  params there only so that its estimated layout is made again when they change */
+export type SeqFlowNode = Node<Record<string, unknown>, 'seq'>;
 export type SeqFlowEdge = Edge<{ portType?: string }, 'typed'>;
 /** everything on the canvas: nodes, group frames (behind them) and comment notes */
 export type CanvasNode = SeqFlowNode | FrameFlowNode | NoteFlowNode;
 
-const EMPTY = {} as Record<string, never>;
+const EMPTY: Record<string, unknown> = {};
+
+/** `prev` itself when `next` holds the same objects in the same order: React Flow then sees
+ *  no change at all (a new array makes it rebuild its lookups of every node or edge). */
+function same<T>(prev: T[], next: T[]): T[] {
+  return prev.length === next.length && prev.every((x, i) => x === next[i]) ? prev : next;
+}
 
 export class FlowView {
   private nodeCache = new Map<string, SeqFlowNode>();
   private edgeCache = new Map<string, SeqFlowEdge>();
+  private lastNodes: SeqFlowNode[] = [];
+  private lastEdges: SeqFlowEdge[] = [];
   readonly annotations: AnnotationView;
 
   constructor(
@@ -58,13 +69,19 @@ export class FlowView {
       const selected = sel.has(n.id);
       const measured = this.ui.measured.get(n.id);
       const hidden = folded.has(n.id);
-      if (prev && prev.position === n.position && prev.selected === selected && prev.measured === measured && !!prev.hidden === hidden) return prev;
+      if (prev && prev.position === n.position && prev.selected === selected && prev.measured === measured && !!prev.hidden === hidden && (measured || prev.data === n.params)) return prev;
       const rf: SeqFlowNode = { id: n.id, type: 'seq', position: n.position, data: EMPTY, selected, measured, ariaLabel: `${n.type} node ${n.name}`, ...(hidden && { hidden }) };
+      if (!measured) {
+        // until it is drawn and measured: estimated handles and size, so React Flow need not
+        // draw it to know them (a large graph then draws only the nodes in view)
+        const est = estimatedLayout(n);
+        if (est) Object.assign(rf, { handles: est.handles, initialWidth: NODE_WIDTH, initialHeight: est.height, data: n.params });
+      }
       this.nodeCache.set(n.id, rf);
       return rf;
     });
     for (const id of this.nodeCache.keys()) if (!seen.has(id)) this.nodeCache.delete(id);
-    return out;
+    return (this.lastNodes = same(this.lastNodes, out));
   }
 
   get edges(): SeqFlowEdge[] {
@@ -113,6 +130,6 @@ export class FlowView {
       return rf;
     });
     for (const id of this.edgeCache.keys()) if (!seen.has(id)) this.edgeCache.delete(id);
-    return out;
+    return (this.lastEdges = same(this.lastEdges, out));
   }
 }

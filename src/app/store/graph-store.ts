@@ -57,6 +57,7 @@ export interface NodeLinks {
   fed: Record<string, string>;
   used: string[];
 }
+const NO_LINKS: NodeLinks = { fed: {}, used: [] };
 
 export class GraphStore {
   doc: GraphDoc;
@@ -67,6 +68,7 @@ export class GraphStore {
   private nodeCache = new Map<string, IComputedValue<DocNode | undefined>>();
   private edgeCache = new Map<string, IComputedValue<DocEdge | undefined>>();
   private diagCache = new Map<string, IComputedValue<Diagnostic[]>>();
+  private edgeDiagCache = new Map<string, IComputedValue<Diagnostic[]>>();
   private edgeShapeCache = new Map<string, IComputedValue<PortShape | undefined>>();
   private nodeShapeCache = new Map<string, IComputedValue<Record<string, PortShape> | undefined>>();
   private linkCache = new Map<string, IComputedValue<NodeLinks>>();
@@ -79,7 +81,9 @@ export class GraphStore {
       topology: computed({ equals: sameTopology }),
       analysis: computed,
       nodeById: computed,
+      linkMap: computed,
       edgeById: computed,
+      edgeList: computed,
       selectedNodes: computed,
       selectedEdges: computed,
       commit: action,
@@ -111,8 +115,13 @@ export class GraphStore {
     return new Map(this.doc.nodes.map((n) => [n.id, n]));
   }
 
+  /** The edges array; unchanged (same array) when an edit touched only nodes, such as a move. */
+  get edgeList(): DocEdge[] {
+    return this.doc.edges;
+  }
+
   get edgeById(): Map<string, DocEdge> {
-    return new Map(this.doc.edges.map((e) => [e.id, e]));
+    return new Map(this.edgeList.map((e) => [e.id, e]));
   }
 
   get selectedNodes(): Set<string> {
@@ -135,6 +144,11 @@ export class GraphStore {
     return keyed(this.diagCache, id, () => computed(() => this.analysis.byNode.get(id) ?? EMPTY_DIAGNOSTICS, { equals: compareStructural }));
   }
 
+  /** An edge's diagnostics: an edge reads only its own, so an edit re-renders only the edges it touched. */
+  edgeDiagnostics(id: string): Diagnostic[] {
+    return keyed(this.edgeDiagCache, id, () => computed(() => this.analysis.byEdge.get(id) ?? EMPTY_DIAGNOSTICS, { equals: compareStructural }));
+  }
+
   edgeShape(id: string): PortShape | undefined {
     return keyed(this.edgeShapeCache, id, () => computed(() => this.analysis.edgeShapes[id], { equals: compareStructural }));
   }
@@ -143,21 +157,23 @@ export class GraphStore {
     return keyed(this.nodeShapeCache, id, () => computed(() => this.analysis.nodeShapes[id], { equals: compareStructural }));
   }
 
+  /** Every node's connected ports, from one pass over the edges (not one pass per node). */
+  get linkMap(): Map<string, NodeLinks> {
+    const m = new Map<string, { fed: Record<string, string>; used: Set<string> }>();
+    const at = (id: string) => {
+      let l = m.get(id);
+      if (!l) m.set(id, (l = { fed: {}, used: new Set() }));
+      return l;
+    };
+    for (const e of this.edgeList) {
+      at(e.target.node).fed[e.target.port] = e.id;
+      at(e.source.node).used.add(e.source.port);
+    }
+    return new Map([...m].map(([id, l]) => [id, { fed: l.fed, used: [...l.used].sort() }]));
+  }
+
   links(id: string): NodeLinks {
-    return keyed(this.linkCache, id, () =>
-      computed(
-        () => {
-          const fed: Record<string, string> = {};
-          const used = new Set<string>();
-          for (const e of this.doc.edges) {
-            if (e.target.node === id) fed[e.target.port] = e.id;
-            if (e.source.node === id) used.add(e.source.port);
-          }
-          return { fed, used: [...used].sort() };
-        },
-        { equals: compareStructural },
-      ),
-    );
+    return keyed(this.linkCache, id, () => computed(() => this.linkMap.get(id) ?? NO_LINKS, { equals: compareStructural }));
   }
 
   /** The single node that is selected, if exactly one is. */

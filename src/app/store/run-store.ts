@@ -6,6 +6,7 @@ import type { GraphDoc, Sample, SampleValue } from '../../doc/schema';
 import type { Trace } from '../../runtime/trace';
 import type { RunFailure, RunRequest, RunResponse, RunSuccess } from '../run-job';
 import { parseRunInput, runInputFields, sampleValueToText, type RunInputField } from './run-inputs';
+import { dict, own } from '../../doc/dict';
 
 /**
  * Talks to the run worker (../worker.ts): one request at a time, answered by id. A new run
@@ -133,7 +134,7 @@ export class RunStore {
     const t = this.texts.get(field.name);
     if (t !== undefined) return t;
     const s = this.sampleName ? doc.samples.find((x) => x.name === this.sampleName) : doc.samples[0];
-    return sampleValueToText(s?.inputs[field.name]);
+    return sampleValueToText(own(s?.inputs, field.name));
   }
 
   setText(name: string, text: string): void {
@@ -187,7 +188,7 @@ export class RunStore {
   }
 
   async run(doc: GraphDoc): Promise<void> {
-    const inputs: Record<string, SampleValue> = {};
+    const inputs = dict<SampleValue>(); // input names are the user's ("__proto__" too)
     for (const f of runInputFields(doc)) {
       const parsed = parseRunInput(f, this.textFor(doc, f));
       if (!parsed.ok) {

@@ -1,0 +1,17 @@
+import { chromium } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { editorGraph } from './src/bench/editor-graph';
+import { timeEditor } from './src/bench/editor-measure';
+const which = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+await page.goto('http://127.0.0.1:4286/?fresh');
+await page.waitForSelector('.react-flow__node');
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.start');
+const t = await timeEditor(page, JSON.stringify(editorGraph(2000)), 8);
+const { profile } = await cdp.send('Profiler.stop');
+writeFileSync('/tmp/rel/chrome.cpuprofile', JSON.stringify(profile));
+console.log(Math.round(t.openMs), t.editMs.map(Math.round).join(' '), '|', t.moveMs.map(Math.round).join(' '));
+await browser.close();
