@@ -19,9 +19,9 @@ import './styles/train.css';
 import './styles/import.css';
 import './styles/annotations.css';
 
-function exampleDoc(): GraphDoc {
+async function exampleDoc(): Promise<GraphDoc> {
   const entry = GALLERY.find((g) => g.id === DEFAULT_GALLERY_ID) ?? GALLERY[0];
-  const r = entry && loadGalleryEntry(entry);
+  const r = entry && (await loadGalleryEntry(entry));
   return r && r.ok ? r.doc : blankDoc();
 }
 
@@ -34,7 +34,7 @@ async function start() {
     if (r.ok) doc = r.doc;
     else console.warn('the autosaved graph could not be read; opening the example', r.diagnostics);
   }
-  const app = new AppState(doc ?? exampleDoc(), { restored: !!doc });
+  const app = new AppState(doc ?? (await exampleDoc()), { restored: !!doc });
   startAutosave(app.graph, app.ui);
   (window as unknown as { seqgraph: AppState }).seqgraph = app; // for debugging from the console
   createRoot(document.getElementById('root')!).render(<App app={app} />);
