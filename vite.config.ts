@@ -5,9 +5,10 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { seqgraphData } from './src/data/builtin/vite-plugin';
+import { seqgraphGallery } from './src/app/build/gallery-plugin';
 
 export default defineConfig({
-  plugins: [react(), seqgraphData()],
+  plugins: [react(), seqgraphData(), seqgraphGallery()],
   worker: { format: 'es', plugins: () => [seqgraphData()] },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   server: { port: 5173 },

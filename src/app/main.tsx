@@ -25,9 +25,9 @@ import './styles/train.css';
 import './styles/import.css';
 import './styles/annotations.css';
 
-function exampleDoc(): GraphDoc {
+async function exampleDoc(): Promise<GraphDoc> {
   const entry = GALLERY.find((g) => g.id === DEFAULT_GALLERY_ID) ?? GALLERY[0];
-  const r = entry && loadGalleryEntry(entry);
+  const r = entry && (await loadGalleryEntry(entry));
   return r && r.ok ? r.doc : blankDoc();
 }
 
@@ -55,12 +55,12 @@ async function start() {
   }
   let app: AppState;
   try {
-    app = new AppState(doc ?? exampleDoc(), { restored: !!doc });
+    app = new AppState(doc ?? (await exampleDoc()), { restored: !!doc });
   } catch (e) {
     // a graph that loads but breaks the editor's own state: set it aside too
     if (!doc || !stored.current) throw e;
     unreadable.push(await putAside(stored.current, [`the editor failed to open it: ${(e as Error).message}`]));
-    app = new AppState(exampleDoc());
+    app = new AppState(await exampleDoc());
   }
   app.recovery.setUnreadable(unreadable);
   app.recovery.setStorageProblem(stored.problem);

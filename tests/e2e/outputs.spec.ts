@@ -14,24 +14,24 @@ async function run(page: Page): Promise<void> {
 
 test('a float forecast is charted against its input series, with its steps and features labelled', async ({ page }) => {
   await openEditor(page);
-  await openGalleryGraph(page, 'time-series-regressor', false);
+  await openGalleryGraph(page, 'co2-forecaster', false);
   await run(page);
-  const chart = page.getByTestId('chart-forecast-0');
+  const chart = page.getByTestId('chart-co2-0');
   await expect(chart).toBeVisible();
-  await expect(chart).toHaveAttribute('data-series', 'forecast|series[0]|series[1]|series[2]');
+  await expect(chart).toHaveAttribute('data-series', 'co2|series[0]|series[1]|series[2]');
   await expect(chart.locator('canvas')).toHaveCount(1);
-  const table = page.getByTestId('floats-forecast-0');
-  await expect(table.locator('thead th')).toHaveText(['step', 'forecast']);
-  await expect(table.getByTestId('float-step')).toHaveCount(16);
+  const table = page.getByTestId('floats-co2-0');
+  await expect(table.locator('thead th')).toHaveText(['step', 'co2']);
+  await expect(table.getByTestId('float-step')).toHaveCount(24);
   await expect(table.getByTestId('float-step').nth(3).locator('th')).toHaveText('3');
-  await page.getByTestId('output-forecast').scrollIntoViewIfNeeded();
+  await page.getByTestId('output-co2').scrollIntoViewIfNeeded();
   // the legend names the series and how to read them, not a row of dashes; hovered, it reads values
   const legend = chart.locator('.u-legend');
   await expect(legend).toContainText('hover to read');
   await expect(legend).not.toContainText('—');
   const box = (await chart.locator('.u-over').boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
-  await expect(legend).toContainText(/forecast\s*:?\s*-?\d\.\d{4}/);
+  await expect(legend).toContainText(/co2\s*:?\s*-?\d\.\d{4}/);
   await page.mouse.move(box.x - 40, box.y - 40);
   await shot(page, 'run-forecast-chart');
 });

@@ -53,7 +53,7 @@ describe('groups and comments in the file', () => {
   });
 
   it('keeps the sections it does not edit (a training setup) when it saves', () => {
-    const r = parseGraphText(readFileSync('graphs/seq2seq-teacher-forcing.json', 'utf8'));
+    const r = parseGraphText(readFileSync('tests/fixtures/graphs/seq2seq-teacher-forcing.json', 'utf8'));
     if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
     expect(r.doc.training).toBeDefined();
     const again = parseGraphText(docToText(r.doc));

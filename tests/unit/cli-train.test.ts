@@ -19,7 +19,7 @@ beforeAll(() => {
   const bad = ['boring', 'dull', 'awful', 'slow'];
   for (let i = 0; i < 160; i++) lines.push(`the film was ${(i % 2 ? bad : good)[(i >> 1) % 4]} and ${i % 3 ? 'long' : 'short'},${i % 2 ? 'negative' : 'positive'}`);
   writeFileSync(at('reviews.csv'), lines.join('\n') + '\n');
-  const g = JSON.parse(readFileSync('graphs/sentiment-pooled.json', 'utf8'));
+  const g = JSON.parse(readFileSync('tests/fixtures/graphs/sentiment-pooled.json', 'utf8'));
   for (const n of g.nodes) {
     if (n.type === 'Embedding') n.params.embedding_dim = 6;
     if (n.type === 'LSTM') n.params.hidden_size = 6;

@@ -142,8 +142,8 @@ describe('compiler', () => {
   });
 
   it('every example graph compiles to a verified program', () => {
-    for (const f of ['name-classifier', 'pos-tagger', 'time-series-regressor', 'vector-to-sequence', 'sentiment-pooled']) {
-      const r = compile(load(`graphs/${f}.json`));
+    for (const f of ['graphs/name-classifier', 'graphs/pos-tagger', 'tests/fixtures/graphs/time-series-regressor', 'tests/fixtures/graphs/vector-to-sequence', 'tests/fixtures/graphs/sentiment-pooled']) {
+      const r = compile(load(`${f}.json`));
       expect(r.diagnostics.filter((x) => x.severity === 'error'), f).toEqual([]);
       expect(r.program, f).toBeTruthy();
     }

@@ -14,7 +14,7 @@ import { BUILTINS, loadBuiltin, prepareData, suggestSpec, lastValueBaselineRMSE,
 import { seqgraphData } from '../../src/data/builtin/vite-plugin';
 
 const regressor = () => {
-  const r = checkGraph(JSON.parse(readFileSync('graphs/time-series-regressor.json', 'utf8')));
+  const r = checkGraph(JSON.parse(readFileSync('tests/fixtures/graphs/time-series-regressor.json', 'utf8')));
   if (!r.ok) throw new Error('graph');
   return compile(r.doc).program!;
 };

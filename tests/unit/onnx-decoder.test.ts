@@ -57,7 +57,7 @@ function stops(tokens: Tensor, eos: number): number[] {
 
 describe('the example seq2seq graphs, ragged source batches', () => {
   const g2p = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8'));
-  const v2t = JSON.parse(readFileSync('graphs/vector-to-text-decoder.json', 'utf8'));
+  const v2t = JSON.parse(readFileSync('tests/fixtures/graphs/vector-to-text-decoder.json', 'utf8'));
 
   it('graphs/g2p-attention.json (GRU, additive Bahdanau, bridged state) exports as one model with a Loop', async () => {
     const { program } = compileDoc(g2p);
@@ -76,7 +76,7 @@ describe('the example seq2seq graphs, ragged source batches', () => {
     }
   });
 
-  it('graphs/vector-to-text-decoder.json (LSTM ×2, no memory, bridged vector)', async () => {
+  it('tests/fixtures/graphs/vector-to-text-decoder.json (LSTM ×2, no memory, bridged vector)', async () => {
     const { program } = compileDoc(v2t);
     const bytes = exportGraph(program, v2t);
     for (const B of [1, 3, 6]) {

@@ -14,12 +14,14 @@ import { docOf, tempDir, writeExport, type CheckRow } from '../helpers/pytorch-e
 import { hasPyTorch, pytorchTest, REQUIRE_PYTORCH, runPythonJSON } from '../helpers/pytorch';
 import { GENERATED } from './pytorch-export-graphs';
 
-const DIR = fileURLToPath(new URL('../../graphs/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+// the examples and the test-only graphs (tests/fixtures/graphs) alike
+const DIRS = ['../../graphs/', '../fixtures/graphs/'].map((d) => fileURLToPath(new URL(d, import.meta.url)));
+const DIR = DIRS[0];
+const FILES = DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => (d === DIR ? f : `tests/fixtures/graphs/${f}`))).sort();
 const TOL = 1e-5;
 
 const graph = (f: string): GraphDoc => {
-  const g = readGraph(DIR + f);
+  const g = readGraph(f.startsWith('tests/') ? fileURLToPath(new URL(`../../${f}`, import.meta.url)) : DIR + f);
   if ('problems' in g) throw new Error(`${f}: ${g.problems.map((p) => p.message).join('; ')}`);
   return g.doc;
 };

@@ -22,7 +22,7 @@ const program = (file: string, edit?: (g: any) => void) => {
 };
 
 describeEachBackend('ragged batches (padding mask)', () => {
-  for (const file of ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'graphs/sentiment-pooled.json']) {
+  for (const file of ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'tests/fixtures/graphs/sentiment-pooled.json']) {
     it(`${file}: each row of a padded batch equals that row run alone`, () => {
       const p = program(file);
       const info = p.inputs[0].info as TokenInputInfo;
@@ -86,7 +86,7 @@ describeEachBackend('run-time errors name what and where', () => {
     expect(run({ name: intTensor([2, 2], [5, 6, 0, 0]) })).toBe('input "name": row 1 is all padding (<pad>, id 0): give every row at least one token');
   });
   it('NaN in a float input', () => {
-    const q = program('graphs/time-series-regressor.json');
+    const q = program('tests/fixtures/graphs/time-series-regressor.json');
     const x = floatTensor([1, 2, 3], [0, 1, 2, 3, NaN, 5]);
     expect(() => execute(q, { series: x })).toThrow('input "series" has NaN at [0, 1, 1]');
   });

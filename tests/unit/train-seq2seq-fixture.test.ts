@@ -1,5 +1,5 @@
 // grads.json `seq2seq_teacher_forcing` (PyTorch 2.11) through the whole path a user's graph takes:
-// graphs/seq2seq-teacher-forcing.json (GRU encoder → Decoder GRU with Bahdanau additive attention,
+// tests/fixtures/graphs/seq2seq-teacher-forcing.json (GRU encoder → Decoder GRU with Bahdanau additive attention,
 // the context fed into the cell with the target embedding; the fixture's weights) → schema →
 // compiler → forwardTrain with the file's teacher_forcing_ratio → the file's NLLLoss (train/plan.ts)
 // → backward. The loss (1e-5 relative), the per-step log-probabilities and attention weights and
@@ -19,7 +19,7 @@ import { expectClose, FIXTURES, loadFixture, type FixTensor } from '../helpers/f
 import { pytorchTest, runPythonJSON } from '../helpers/pytorch';
 
 const fx = loadFixture<any>('pytorch/grads.json').seq2seq_teacher_forcing;
-const GRAPH = path.resolve(process.cwd(), 'graphs/seq2seq-teacher-forcing.json');
+const GRAPH = path.resolve(process.cwd(), 'tests/fixtures/graphs/seq2seq-teacher-forcing.json');
 
 /** the graph's weights (node id.weight name) as the fixture's PyTorch module names */
 const TORCH_NAMES: Record<string, string> = {

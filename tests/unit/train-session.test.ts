@@ -39,7 +39,7 @@ const settings = TrainingSchema.parse({
 });
 
 function setup() {
-  const raw = JSON.parse(readFileSync('graphs/sentiment-pooled.json', 'utf8'));
+  const raw = JSON.parse(readFileSync('tests/fixtures/graphs/sentiment-pooled.json', 'utf8'));
   raw.nodes.find((n: any) => n.type === 'Embedding').params.embedding_dim = 6;
   raw.nodes.find((n: any) => n.type === 'LSTM').params.hidden_size = 6;
   const r = checkGraph(raw);

@@ -41,9 +41,9 @@ const CASES: [string, string, Edit?][] = [
   ['bi GRU, linear_before_reset off, hard_sigmoid', 'graphs/name-classifier.json', params('GRU', { linear_before_reset: false, recurrent_activation: 'hard_sigmoid' })],
   ['2-layer LSTM tagger with dropout (inactive at inference)', 'graphs/pos-tagger.json', params('LSTM', { dropout: 0.3 })],
   // big enough for the SIMD gemm on the Dense layer's prepared weights (M·K·N ≥ 8192)
-  ['time series (GRU, a wide Dense on every step)', 'graphs/time-series-regressor.json', (g) => { params('GRU', { hidden_size: 64 })(g); params('Dense', { units: 48 })(g); }],
+  ['time series (GRU, a wide Dense on every step)', 'tests/fixtures/graphs/time-series-regressor.json', (g) => { params('GRU', { hidden_size: 64 })(g); params('Dense', { units: 48 })(g); }],
   ['G2P decoder with additive attention', 'graphs/g2p-attention.json'],
-  ['vector-to-text LSTM decoder', 'graphs/vector-to-text-decoder.json'],
+  ['vector-to-text LSTM decoder', 'tests/fixtures/graphs/vector-to-text-decoder.json'],
 ];
 
 function outputsOf(p: Program, feeds: Record<string, Tensor>): Float32Array[] {

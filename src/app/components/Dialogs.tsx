@@ -102,9 +102,9 @@ export const HelpOverlay = observer(function HelpOverlay() {
 export const GalleryDialog = observer(function GalleryDialog() {
   const app = useApp();
   if (!app.ui.galleryOpen) return null;
-  const open = (id: string) => {
+  const open = async (id: string) => {
     const e = GALLERY.find((g) => g.id === id)!;
-    const r = loadGalleryEntry(e);
+    const r = await loadGalleryEntry(e);
     if (!r.ok) app.ui.showProblems({ title: `${e.file} was not opened`, diagnostics: r.diagnostics });
     else app.perform('openDoc', { doc: r.doc });
   };
@@ -113,7 +113,7 @@ export const GalleryDialog = observer(function GalleryDialog() {
       {!GALLERY.length && <p className="sg-empty">No graphs in graphs/ yet.</p>}
       <div className="sg-gallery">
         {GALLERY.map((g) => (
-          <button type="button" key={g.id} className="sg-gallery-card" onClick={() => open(g.id)} data-testid={`gallery-${g.id}`} aria-label={`Open ${g.name}`}>
+          <button type="button" key={g.id} className="sg-gallery-card" onClick={() => void open(g.id)} data-testid={`gallery-${g.id}`} aria-label={`Open ${g.name}`}>
             <span className="sg-gallery-name">{g.name}</span>
             <span className="sg-gallery-desc">{g.description || g.file}</span>
             <span className="sg-gallery-meta">

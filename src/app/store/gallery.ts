@@ -1,50 +1,30 @@
-// The example graphs: every graphs/*.json, bundled at build time, so a new file there simply
-// appears in the gallery. Each is checked by the same loader as a file a person opens.
+// The example graphs: every graphs/*.json, so a new file there simply appears in the gallery.
+// The listing (names, descriptions, node summaries) is small and known up front (computed at build
+// time by build/gallery-plugin.ts); each graph's JSON, weights included, is its own lazy chunk,
+// fetched when it is opened. Each is checked by the same loader as a file a person opens.
 import { checkGraph } from '../../doc/load';
 import type { GraphDoc } from '../../doc/schema';
 import type { Diagnostic } from '../../doc/diagnostics';
+import type { GalleryMeta } from './gallery-meta';
+import entries from 'virtual:seqgraph-gallery';
 
-const modules = import.meta.glob('../../../graphs/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;
+const loaders = import.meta.glob('../../../graphs/*.json', { import: 'default' }) as Record<string, () => Promise<unknown>>;
 
-export interface GalleryEntry {
-  /** file name without .json */
-  id: string;
-  file: string;
-  name: string;
-  description: string;
-  nodeCount: number;
-  nodeTypes: string[];
-  groupCount: number;
-  commentCount: number;
-  raw: unknown;
-}
+export type GalleryEntry = GalleryMeta;
 
-function str(v: unknown, fallback: string): string {
-  return typeof v === 'string' ? v : fallback;
-}
+export const GALLERY: GalleryEntry[] = (entries as GalleryMeta[]).filter((e) => loaders[`../../../graphs/${e.file}`]);
 
-export const GALLERY: GalleryEntry[] = Object.entries(modules)
-  .map(([path, raw]) => {
-    const file = path.split('/').pop()!;
-    const r = raw as { name?: unknown; description?: unknown; nodes?: { type?: unknown }[]; groups?: unknown; comments?: unknown };
-    const nodes = Array.isArray(r?.nodes) ? r.nodes : [];
-    return {
-      id: file.replace(/\.json$/, ''),
-      file,
-      name: str(r?.name, file),
-      description: str(r?.description, ''),
-      nodeCount: nodes.length,
-      nodeTypes: [...new Set(nodes.map((n) => str(n?.type, '?')))],
-      groupCount: Array.isArray(r?.groups) ? r.groups.length : 0,
-      commentCount: Array.isArray(r?.comments) ? r.comments.length : 0,
-      raw,
-    };
-  })
-  .sort((a, b) => a.id.localeCompare(b.id));
+export type GalleryLoad = { ok: true; doc: GraphDoc } | { ok: false; diagnostics: Diagnostic[] };
 
-/** A fresh, checked copy of a gallery graph. */
-export function loadGalleryEntry(e: GalleryEntry): { ok: true; doc: GraphDoc } | { ok: false; diagnostics: Diagnostic[] } {
-  return checkGraph(structuredClone(e.raw));
+/** A fresh, checked copy of a gallery graph (fetches its chunk; a failed fetch is a diagnostic). */
+export async function loadGalleryEntry(e: GalleryEntry): Promise<GalleryLoad> {
+  let raw: unknown;
+  try {
+    raw = await loaders[`../../../graphs/${e.file}`]();
+  } catch (err) {
+    return { ok: false, diagnostics: [{ severity: 'error', path: e.file, message: `could not be fetched: ${(err as Error).message}` } ] };
+  }
+  return checkGraph(structuredClone(raw));
 }
 
 /** The graph the editor opens with when nothing was saved: the name classifier if present. */
