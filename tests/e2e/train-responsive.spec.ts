@@ -100,8 +100,10 @@ test('the canvas stays responsive while training: no frame over 50 ms, no long t
   // rest, the idle page alone misses it (seen: idle p95 33-83 ms, max 200-430 ms, and with
   // training p95 67-100 ms, max 150-320 ms, long tasks 20-45 in 3 s), so there the test holds
   // training to the idle page's own numbers: most frames at the display rate (median under
-  // 34 ms: two refreshes) and the 95th percentile no worse than three times the idle one. A main
-  // thread busy with training, or with work per reported step, fails both (see the report).
+  // 34 ms: two refreshes) and the 95th percentile no worse than three times the idle one. That
+  // loose form only catches a main thread that is mostly busy: an injected 6 ms busy-wait per
+  // step report did NOT fail it on the loaded box (p95 83 ms, max 267 ms, as without it). The
+  // strict branch below is the real check; run it on a quiet machine.
   expect(st.median).toBeLessThan(34);
   expect(st.p95).toBeLessThan(Math.max(50, 3 * idleStats.p95));
   if (idleStats.max < 50) {
