@@ -28,6 +28,7 @@ export class TrainLoop {
   state: LoopState = 'paused';
   private readonly session: TrainingSession;
   private readonly checkpointEvery: number;
+  private lastCheckpointAt = -Infinity;
   private step = 0;
   private epoch = 0;
   private readonly epochs: number;
@@ -114,7 +115,14 @@ export class TrainLoop {
         stepsPerSecond: r.stepsPerSecond,
         etaSeconds: r.etaSeconds,
       });
-      if (r.totalSteps % this.checkpointEvery === 0) this.postCheckpoint('last');
+      // every checkpointEvery steps, but at most once a second: a checkpoint is cloned to the
+      // page and written to IndexedDB on the main thread, and a small model makes 100+ steps a
+      // second; a reload still loses at most about a second of training
+      const now = Date.now();
+      if (r.totalSteps % this.checkpointEvery === 0 && now - this.lastCheckpointAt >= 1000) {
+        this.lastCheckpointAt = now;
+        this.postCheckpoint('last');
+      }
     } else if (r.kind === 'epoch') {
       this.epoch = r.epoch;
       const m = (x: (typeof r)['train']) => ({ loss: x.loss, metric: { ...x.metric } });

@@ -183,3 +183,50 @@ describe('the inspector gradients (grad-job)', () => {
     expect(gradientJob(doc, { name: 'rosamund' }).targets[0]).toContain(`${pred} (the prediction)`);
   });
 });
+
+describe('the inspector gradients of an LSTM: ∂loss/∂c_t beside ∂loss/∂h_t', () => {
+  it('the heatmap and norm plot show the gradTrace c entries, and at the last step ∂loss/∂c = ∂loss/∂h · o · (1 − tanh²c)', async () => {
+    const { gradientJob } = await import('../../src/app/grad-job');
+    const { gradCells, gradNorms } = await import('../../src/app/inspector/GradientView');
+    const { compile } = await import('../../src/compiler/compile');
+    const { execute } = await import('../../src/runtime/execute');
+    const { sampleToTensor } = await import('../../src/runtime/tokenize');
+    // the name classifier with its GRU made a small LSTM (4 units; fresh weights)
+    const base = namesGenderDoc();
+    const doc = {
+      ...base,
+      nodes: base.nodes.map((n) => (n.id === 'gru' ? { ...n, type: 'LSTM', params: { ...n.params, hidden_size: 4 } } : n)),
+      weights: undefined,
+    } as GraphDoc;
+    const program = compile(doc).program!;
+    const feeds = { name: sampleToTensor(program.inputs[0], 'ada') as never };
+    const fw = execute(program, feeds, { trace: true }).trace!.nodes.find((n) => n.node === 'gru')!;
+    const r = gradientJob(doc, { name: 'ada' }, { probs: 'female' });
+    const g = r.gradTrace.nodes.find((n) => n.node === 'gru')!;
+    const H = 4;
+    const T = g.lengths[0];
+    for (const d of ['forward', 'reverse'] as const) {
+      const L = g.layers.find((l) => l.direction === d)!;
+      const shown = gradCells(g, 0, d, 0, 'dc')!;
+      expect(shown.T).toBe(T);
+      expect([...shown.values]).toEqual([...L.dc!.subarray(0, T * H)]);
+      expect([...gradCells(g, 0, d, 0, 'dh')!.values]).toEqual([...L.dh.subarray(0, T * H)]);
+      expect([...shown.values]).not.toEqual([...L.dh.subarray(0, T * H)]);
+      const norms = gradNorms(g, 0, d, 0, 'dc');
+      for (let t = 0; t < T; t++) expect(norms[t]).toBeCloseTo(Math.hypot(...L.dc!.subarray(t * H, (t + 1) * H)), 6);
+    }
+    // independent of backward's bookkeeping: the forward direction's last step is read only by
+    // LastStep, so its ∂loss/∂c is ∂loss/∂h through h = o · tanh(c) alone
+    const F = fw.layers.find((l) => l.direction === 'forward')!;
+    const dh = gradCells(g, 0, 'forward', 0, 'dh')!.values;
+    const dc = gradCells(g, 0, 'forward', 0, 'dc')!.values;
+    for (let u = 0; u < H; u++) {
+      const i = (T - 1) * H + u;
+      const want = dh[i] * F.gates.o[i] * (1 - Math.tanh(F.c![i]) ** 2);
+      expect(Math.abs(dc[i] - want)).toBeLessThan(1e-6);
+    }
+    // a GRU has no cell: nothing to show
+    const gru = gradientJob(namesGenderDoc(), { name: 'ada' }).gradTrace.nodes.find((n) => n.node === 'gru')!;
+    expect(gradCells(gru, 0, 'forward', 0, 'dc')).toBeNull();
+  });
+});

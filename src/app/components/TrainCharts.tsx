@@ -98,11 +98,15 @@ function Chart({ spec, width }: { spec: ChartSpec; width: number }) {
       () => train.version,
       () => {
         if (pending) return;
+        // at most 4 redraws a second, each in an animation frame: four charts redrawn at every
+        // report were the main thread's largest cost while training (long tasks on a loaded box)
         pending = window.setTimeout(() => {
-          pending = 0;
-          plot.setData(spec.data(train));
-          if (spec.id === 'metric' && train.epochs.metricName) plot.root.querySelector('.u-title')!.textContent = `${spec.title}: ${train.epochs.metricName}`;
-        }, 160);
+          requestAnimationFrame(() => {
+            pending = 0;
+            plot.setData(spec.data(train));
+            if (spec.id === 'metric' && train.epochs.metricName) plot.root.querySelector('.u-title')!.textContent = `${spec.title}: ${train.epochs.metricName}`;
+          });
+        }, 250);
       },
     );
     return () => {

@@ -30,6 +30,9 @@ export class EpochSeries {
   metricName = '';
 }
 
+/** how often reported steps reach the page (ms): 10 updates a second reads as live */
+const STEP_BATCH_MS = 100;
+
 export class TrainStore {
   status: TrainStatus = 'idle';
   source: TrainSource | null = null;
@@ -136,6 +139,7 @@ export class TrainStore {
     this.lastEpoch = null;
     this.bestStep = null;
     this.lastCheckpointStep = resume?.step ?? null;
+    this.pendingSteps = [];
     this.steps = new StepSeries();
     this.epochs = new EpochSeries();
     this.version++;
@@ -170,6 +174,7 @@ export class TrainStore {
   reset(): void {
     this.worker?.terminate();
     this.worker = null;
+    this.pendingSteps = [];
     this.status = 'idle';
     this.prepared = null;
     this.preparedDoc = null;
@@ -178,7 +183,40 @@ export class TrainStore {
     this.test = null;
   }
 
+  /** steps reported but not yet applied (see receive) */
+  private pendingSteps: StepMsg[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * The worker reports every step, which for a small model is 100+ times a second. Applying each
+   * one (a new `progress` re-renders the progress bar, `version` wakes the charts, the progress
+   * mark goes to localStorage) kept the main thread busy enough to drop frames on the canvas, so
+   * steps are applied in batches at most every STEP_BATCH_MS, and any other message applies the
+   * steps before it first, so the order the worker sent is the order seen.
+   */
   receive(m: TrainResponse): void {
+    if (m.type === 'step') {
+      this.pendingSteps.push(m);
+      this.flushTimer ??= setTimeout(() => this.flushSteps(), STEP_BATCH_MS);
+      return;
+    }
+    this.flushSteps();
+    this.apply(m);
+  }
+
+  /** Applies the steps received so far (tests and pause call it to see the latest). */
+  flushSteps(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    const batch = this.pendingSteps;
+    if (!batch.length) return;
+    this.pendingSteps = [];
+    runInAction(() => {
+      for (const m of batch) this.apply(m);
+    });
+  }
+
+  private apply(m: TrainResponse): void {
     switch (m.type) {
       case 'prepared':
         this.prepared = m;
