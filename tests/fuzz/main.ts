@@ -17,7 +17,7 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 
 async function sizes(): Promise<void> {
   const { readFileSync } = await import('node:fs');
-  const g = JSON.parse(readFileSync('graphs/time-series-regressor.json', 'utf8'));
+  const g = JSON.parse(readFileSync('tests/fixtures/graphs/time-series-regressor.json', 'utf8'));
   g.edges = Array.from({ length: 500_000 }, (_, i) => ({ id: `x${i}`, source: { node: 'nope', port: 'sequence' }, target: { node: 'gru', port: 'input' } }));
   const f = path.join(mkdtempSync(path.join(tmpdir(), 'seqgraph-sizes-')), 'edges.json');
   writeFileSync(f, JSON.stringify(g));

@@ -21,7 +21,7 @@ import { docOf, tempDir, writeExport } from '../helpers/pytorch-export';
 
 const LETTERS = 'abcdefgh';
 
-pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph runs the weights it writes', () => {
+pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph runs the weights it writes', { timeout: 600_000, retry: 1 }, () => {
   const doc = docOf(graphDoc(
     [['in', 'Input', { vocab: ['<pad>', '<unk>', ...LETTERS] }], ['emb', 'Embedding', { embedding_dim: 5, padding_idx: 0 }], ['enc', 'GRU', { hidden_size: 4, bidirectional: true }], ['last', 'LastStep', {}], ['head', 'Dense', { units: 3 }], ['sm', 'Softmax', {}], ['label', 'Output', { labels: ['x', 'y', 'z'] }]],
     [['in.tokens', 'emb.tokens'], ['emb.output', 'enc.input'], ['enc.output', 'last.input'], ['last.output', 'head.input'], ['head.output', 'sm.input'], ['sm.output', 'label.value']],
@@ -81,4 +81,7 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   const out = execute(trained, sampleFeeds(trained, doc.samples[0].inputs)).outputs.label;
   expect(out.shape).toEqual([2, 3]);
   for (let b = 0; b < 2; b++) expect(out.data[b * 3] + out.data[b * 3 + 1] + out.data[b * 3 + 2]).toBeCloseTo(1, 5);
-}, 300_000);
+  // retry: torch 1.13's elastic launcher on this Debian build now and then hangs or exits 1 in a
+  // launch that trains correctly (seen twice in ~10 runs, not reproducible, nothing on stderr);
+  // a second clean attempt in a fresh folder tells that apart from a broken package, which fails both
+});

@@ -34,7 +34,7 @@ const file = (name: string, content: unknown) => {
   writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
   return f;
 };
-const regressor = () => JSON.parse(readFileSync('graphs/time-series-regressor.json', 'utf8'));
+const regressor = () => JSON.parse(readFileSync('tests/fixtures/graphs/time-series-regressor.json', 'utf8'));
 
 describe('int64 feeds that do not fit are refused, naming the input and position', () => {
   for (const v of [4294967300, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2]) {
@@ -69,7 +69,7 @@ describe('names JavaScript treats specially, through the CLI', () => {
   });
   it('a feeds file with an input the graph lacks names it', async () => {
     const feeds = file('extra-feeds.json', `{"series":{"dtype":"float32","shape":[1,1,3],"data":[1,2,3]},"constructor":{"dtype":"float32","shape":[1],"data":[1]}}`);
-    const r = await cli('run', 'graphs/time-series-regressor.json', '--input', feeds);
+    const r = await cli('run', 'tests/fixtures/graphs/time-series-regressor.json', '--input', feeds);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/there is no input "constructor"/);
   });
@@ -95,7 +95,7 @@ describe('problem lists are capped: the first 100, then a count', () => {
 
 describe('a run that would need too much memory is refused before it starts, with both figures', () => {
   it('a Decoder of max_len 100,000 over 20,000 symbols', async () => {
-    const g = JSON.parse(readFileSync('graphs/vector-to-text-decoder.json', 'utf8'));
+    const g = JSON.parse(readFileSync('tests/fixtures/graphs/vector-to-text-decoder.json', 'utf8'));
     delete g.weights;
     const dec = g.nodes.find((n: { type: string }) => n.type === 'Decoder');
     dec.params.max_len = 100_000;

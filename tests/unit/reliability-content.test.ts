@@ -11,7 +11,7 @@ import { NODE_TYPES } from '../../nodes/index';
 import type { Diagnostic } from '../../src/doc/diagnostics';
 
 const json = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
-const regressor = () => json('graphs/time-series-regressor.json');
+const regressor = () => json('tests/fixtures/graphs/time-series-regressor.json');
 const classifier = () => json('graphs/name-classifier.json');
 const show = (ds: Diagnostic[]) => ds.map((d) => `${d.path}: ${d.message}`).join('\n');
 
@@ -68,7 +68,7 @@ describe('samples are checked against their inputs by validate', () => {
     expectError(c, /the sample has no rows/);
   });
   it('a vector sample of the wrong size', () => {
-    const g = json('graphs/vector-to-text-decoder.json');
+    const g = json('tests/fixtures/graphs/vector-to-text-decoder.json');
     g.samples[0].inputs.code = [1, 2];
     expectError(g, /input "code" has 8 features per row; the sample has 2/);
   });
@@ -91,7 +91,7 @@ describe('weights the graph would ignore are errors', () => {
     });
   }
   it('an empty symbol in a Decoder vocabulary', () => {
-    const g = json('graphs/vector-to-text-decoder.json');
+    const g = json('tests/fixtures/graphs/vector-to-text-decoder.json');
     g.nodes[1].params.vocab.push('');
     expectError(g, /symbol \d+ is empty/);
   });
@@ -116,7 +116,7 @@ describe('a node with part of its weights creates the rest, for every node type'
     expect(c.diagnostics.some((d) => /lacks bias; they were initialised fresh/.test(d.message))).toBe(true);
   });
   it('every weight of every node in every example, dropped one at a time', () => {
-    const files = ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'graphs/g2p-attention.json', 'graphs/time-series-regressor.json', 'graphs/vector-to-text-decoder.json', 'graphs/sentiment-pooled.json', 'graphs/vector-to-sequence.json'];
+    const files = ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'graphs/g2p-attention.json', 'tests/fixtures/graphs/time-series-regressor.json', 'tests/fixtures/graphs/vector-to-text-decoder.json', 'tests/fixtures/graphs/sentiment-pooled.json', 'tests/fixtures/graphs/vector-to-sequence.json'];
     // attention rules with weights and an RNN, which no example has
     const synthetic = ['general', 'additive', 'concat', 'multi_head'].map((score) => ({
       format: 'seqgraph', version: 2, name: `att-${score}`,

@@ -11,7 +11,7 @@ import { exportGraph } from '../../src/onnx/export-graph';
 import type { Diagnostic } from '../../src/doc/diagnostics';
 
 const read = (f: string) => readFileSync(f, 'utf8');
-const regressor = () => JSON.parse(read('graphs/time-series-regressor.json'));
+const regressor = () => JSON.parse(read('tests/fixtures/graphs/time-series-regressor.json'));
 const classifier = () => JSON.parse(read('graphs/name-classifier.json'));
 
 /** every error the loader and compiler report for a file's text */

@@ -18,7 +18,7 @@ const show = (ds: Diagnostic[]) => ds.map((d) => `${d.path}: ${d.message}`).join
 
 /** the seq2seq example (it has a training section) with a data mapping added */
 function seq2seq(): any {
-  const g = JSON.parse(read('graphs/seq2seq-teacher-forcing.json'));
+  const g = JSON.parse(read('tests/fixtures/graphs/seq2seq-teacher-forcing.json'));
   g.training.data = {
     source: { file: 'pairs.csv', format: 'csv' },
     inputs: { src: 'source', tgt: { column: 'target', vocab: 'data', max_length: 40 } },
