@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main';
+import { cli } from '../helpers/cli';
 
 let dir = '';
 const at = (f: string) => path.join(dir, f);
@@ -32,15 +32,6 @@ afterEach(() => vi.restoreAllMocks());
 const bin = path.resolve('bin/seqgraph.js');
 const run = (args: string[]) => spawnSync('node', [bin, ...args], { cwd: dir, encoding: 'utf8' });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
 
 describe('seqgraph train / evaluate (child process)', () => {
   it('trains, writes weights + settings + the trained record, logs JSON lines; evaluate gives the stored test metric', () => {

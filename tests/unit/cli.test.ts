@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main';
+import { cli } from '../helpers/cli';
 
 const graphs = readdirSync('graphs').filter((f) => f.endsWith('.json')).map((f) => `graphs/${f}`);
 let dir = '';
@@ -14,15 +14,6 @@ beforeAll(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
 
 describe('seqgraph validate | sample | run on every example graph', () => {
   for (const g of graphs) {

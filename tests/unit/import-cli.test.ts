@@ -3,8 +3,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main';
 import { parseGraphText } from '../../src/doc/load';
+import { cli } from '../helpers/cli';
 
 let dir = '';
 beforeAll(() => {
@@ -12,15 +12,6 @@ beforeAll(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
 const f = (name: string) => path.join(dir, name);
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 

@@ -13,6 +13,7 @@ import { execute } from '../../src/runtime/execute';
 import { sampleFeeds } from '../../src/runtime/tokenize';
 import { traceToJSON, traceToJSONViews } from '../../src/runtime/trace';
 import { toJSON } from '../../src/runtime/tensor';
+import { cli } from '../helpers/cli';
 
 let dir = '';
 beforeAll(() => {
@@ -20,15 +21,6 @@ beforeAll(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
 const file = (name: string, content: unknown) => {
   const f = path.join(dir, name);
   writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
