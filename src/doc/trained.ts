@@ -33,6 +33,11 @@ export const TrainedSchema = z
     test: MetricSchema.optional(),
     /** the best validation metric of the run, and its epoch (0-based) */
     best_validation: z.object({ metric: z.string(), value: z.number(), epoch: z.number().int().min(0) }).strict().optional(),
+    /**
+     * what was changed after training and why, in words (e.g. a decoding strategy chosen on the
+     * validation split); `test` is measured with the file as it is, after the change
+     */
+    note: z.string().optional(),
   })
   .strict();
 

@@ -124,7 +124,7 @@ describe('training session', () => {
   });
 });
 
-describe('training session: a Decoder is scored by PER/WER on free greedy decoding', async () => {
+describe('training session: a Decoder is scored by PER/WER on free decoding (its own strategy: beam search in this example)', async () => {
   const { loadBuiltin, suggestSpec } = await import('../../src/data');
   const { withoutDecoderTargets } = await import('../../src/train/inference-doc');
   const { execute } = await import('../../src/runtime/execute');
@@ -169,7 +169,7 @@ describe('training session: a Decoder is scored by PER/WER on free greedy decodi
     expect(rep.examples.length).toBe(rep.rows);
     expect(rep.metrics.metric.value).toBeCloseTo(edits / ref, 12);
     expect(rep.metrics.extra!.wer).toBeCloseTo(wrong / rep.rows, 12);
-    // the predictions are what the trained weights decode greedily in a graph loaded fresh
+    // the predictions are what the trained weights decode (beam search) in a graph loaded fresh
     const fresh = programOf(withoutDecoderTargets({ ...doc, weights: s.trainer.weights() }));
     const some = rep.examples.slice(0, 8);
     const info = fresh.inputs[0].info as import('../../src/ir/program').TokenInputInfo;

@@ -20,6 +20,11 @@ const BAR: Record<string, (t: { metric: string; value: number; extra?: Record<st
   'spam-filter': (t) => expect(t.value).toBeGreaterThanOrEqual(0.95),
   'co2-forecaster': (t) => expect(t.extra!.improvement).toBeGreaterThanOrEqual(0.2),
   'stress-tagger': (t) => expect(t.value).toBeGreaterThanOrEqual(0.9),
+  // the G2P targets: phoneme error rate <= 12%, word error rate <= 45%
+  'g2p-cmudict': (t) => {
+    expect(t.value).toBeLessThanOrEqual(0.12);
+    expect(t.extra!.wer).toBeLessThanOrEqual(0.45);
+  },
   // a uniform guess over 28 letters and </s> is ln 29 = 3.37 nats
   'name-generator': (t) => expect(t.value).toBeLessThanOrEqual(2.2),
 };
