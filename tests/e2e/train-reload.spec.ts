@@ -19,17 +19,18 @@ test('reload mid-training: steps lost are named, and training continues from the
   await expect.poll(async () => Number(await page.getByTestId('train-step').textContent()), { timeout: 20_000 }).toBeGreaterThanOrEqual(27);
   await page.getByTestId('train-pause').click();
   const reached = Number(await page.getByTestId('train-step').textContent());
+  const perEpoch = await page.evaluate(() => (window as unknown as { seqgraph: { train: { progress: { stepsPerEpoch: number } } } }).seqgraph.train.progress.stepsPerEpoch);
   await page.waitForTimeout(300);
   await page.reload();
   await page.getByTestId('tab-train').click();
   const banner = page.getByTestId('train-interrupted');
   await expect(banner).toBeVisible({ timeout: 10_000 });
   const lost = Number(await page.getByTestId('train-lost-steps').textContent());
-  // checkpoints fall on multiples of 25 steps, at most one a second (train-loop.ts), so the last
-  // one is some multiple of 25 at or below the step reached; the banner's step counts may trail
-  // the worker by one batch of reports (the page applies step reports every 100 ms)
+  // checkpoints fall on multiples of 25 steps (at most one a second) and on every epoch's end
+  // (train-loop.ts), so the last one is either at or below the step reached; the banner's step
+  // counts may trail the worker by one batch of reports (the page applies step reports every 100 ms)
   const ckpt = Number((await page.getByTestId('train-continue').textContent())!.match(/step (\d+)/)![1]);
-  expect(ckpt % 25).toBe(0);
+  expect(ckpt % 25 === 0 || ckpt % perEpoch === 0, `checkpoint at step ${ckpt} (epochs of ${perEpoch} steps)`).toBe(true);
   expect(ckpt).toBeGreaterThanOrEqual(25);
   expect(ckpt).toBeLessThanOrEqual(reached + 25);
   expect(lost).toBeGreaterThanOrEqual(0);
