@@ -1,5 +1,5 @@
 // A small hand-written list of common surnames for the name-classifier example
-// (graphs/name-classifier.json), used by scripts/train-name-classifier.ts and its test.
+// (tests/fixtures/graphs/name-classifier.json), used by scripts/train-name-classifier.ts and its test.
 // Lower-case letters, ' and - only. About 15% of each language is held out as a test split.
 
 export const LABELS = ['Arabic', 'English', 'French', 'German', 'Italian', 'Japanese', 'Russian', 'Spanish'] as const;

@@ -1,4 +1,4 @@
-// Trains the weights of graphs/name-classifier.json on the small hand-written surname list in
+// Trains the weights of tests/fixtures/graphs/name-classifier.json on the small hand-written surname list in
 // scripts/names-data.ts and writes them into the graph file:
 //
 //   npx tsx scripts/train-name-classifier.ts
@@ -14,6 +14,9 @@
 // step, so h_bwd there is one GRU step on the last character from a zero state. Batches group
 // names of equal length, so there is no padding. Deterministic: fixed seeds throughout.
 // At the end it runs the graph with our own runtime and checks that it agrees with this model.
+// The graph is a test fixture, not a gallery example (the gallery holds only graphs trained by
+// `seqgraph train`); this script stays as the record of how its weights, which
+// tests/unit/trained-examples.test.ts checks, were made.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { parseGraphText } from '../src/doc/load';
@@ -24,7 +27,7 @@ import { encodeWeight } from '../src/doc/weights';
 import type { TokenInputInfo } from '../src/ir/program';
 import { LABELS, TRAIN, TEST, type Example } from './names-data';
 
-const GRAPH = 'graphs/name-classifier.json';
+const GRAPH = 'tests/fixtures/graphs/name-classifier.json';
 const EPOCHS = 40;
 const BATCH = 16;
 const LR = 0.01;

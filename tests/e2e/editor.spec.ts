@@ -52,7 +52,7 @@ test('a wrong connection (Tokens into an LSTM) is refused and the reason is show
 
 test('changing hidden_size changes the shapes downstream', async ({ page }) => {
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
+  await openGalleryGraph(page, 'name-gender', false);
   await expect(page.getByTestId('edge-encoder.output-last.input')).toHaveText('[B, T, 64]');
   await expect(page.getByTestId('edge-last.output-classify.input')).toHaveText('[B, 64]');
 
@@ -123,7 +123,7 @@ test('double-click the canvas to add a node there; drop a connection on the canv
 
 test('params: lists, enums that change ports, and sizes too big to hold are refused', async ({ page }) => {
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier');
+  await openGalleryGraph(page, 'name-gender');
   await selectNode(page, 'name');
   const vocab = page.getByTestId('param-vocab');
   await expect(vocab).toHaveValue(/^<pad>\n<unk>\n<s>\n<\/s>\na\nb/);

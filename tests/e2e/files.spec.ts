@@ -68,12 +68,12 @@ test('opening a malformed file lists every problem and leaves the graph untouche
 test('save downloads the graph; dropping a .json file opens it', async ({ page }) => {
   await openEditor(page);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('action-saveFile').click()]);
-  expect(download.suggestedFilename()).toBe('name-classifier.json');
+  expect(download.suggestedFilename()).toBe('name-gender.json');
   const saved = JSON.parse(readFileSync(await download.path(), 'utf8'));
   expect(saved.format).toBe('seqgraph');
   expect(saved.nodes).toHaveLength(7);
 
-  const text = readFileSync('graphs/pos-tagger.json', 'utf8');
+  const text = readFileSync('tests/fixtures/graphs/pos-tagger.json', 'utf8');
   const dt = await page.evaluateHandle((t) => {
     const d = new DataTransfer();
     d.items.add(new File([t], 'pos-tagger.json', { type: 'application/json' }));
@@ -85,5 +85,5 @@ test('save downloads the graph; dropping a .json file opens it', async ({ page }
   await expect(node(page, 'lstm')).toBeVisible();
   // opening is one undo step
   await page.keyboard.press('ControlOrMeta+z');
-  await expect(page.getByTestId('graph-name')).toHaveValue('name-classifier');
+  await expect(page.getByTestId('graph-name')).toHaveValue('name-gender');
 });

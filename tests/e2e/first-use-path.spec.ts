@@ -77,18 +77,18 @@ test('a new user: example visible and readable → palette → drag a node → c
   await page.getByTestId('tab-run').click();
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('run-results')).toBeVisible();
-  await expect(page.getByTestId('output-probs').getByTestId('class-row')).toHaveCount(8);
+  await expect(page.getByTestId('output-probs').getByTestId('class-row')).toHaveCount(2);
   const out = page.getByTestId('output-Output');
   await out.scrollIntoViewIfNeeded();
   await expect(out).toContainText('[1, 64]');
   const table = page.getByTestId('floats-Output');
   await expect(table).toBeVisible();
   // one row of 64 units reads down the panel, each unit labelled, the column headed by the
-  // typed name — not a line of numbers running off the panel's edge
+  // input name (name-gender's first sample, “Margaret”) — not a line of numbers running off the panel's edge
   await expect(table).toHaveAttribute('data-layout', 'features-down');
   await expect(table.getByTestId('float-feature')).toHaveCount(64);
   await expect(table.getByTestId('float-feature').nth(5).locator('th')).toHaveText('Output[5]');
-  await expect(table.locator('thead th').nth(1)).toHaveText('satoshi');
+  await expect(table.locator('thead th').nth(1)).toHaveText('margaret');
   expect(await table.getByTestId('float-feature').nth(5).locator('td').textContent()).toMatch(/^-?\d\.\d{4}$/);
   const inside = await table.evaluate((t) => {
     const panel = t.closest('.sg-output')!.getBoundingClientRect();
@@ -100,7 +100,7 @@ test('a new user: example visible and readable → palette → drag a node → c
   // 6. Select the encoder and open the inspector: its recurrent steps are shown, the node stays in view
   await selectNode(page, 'encoder');
   await page.getByTestId('tab-inspector').click();
-  await expect(page.getByTestId('inspector-panel')).toContainText('encoder · GRU · 7 steps × 32 units');
+  await expect(page.getByTestId('inspector-panel')).toContainText('encoder · GRU · 8 steps × 32 units'); // “Margaret”: 8 letters
   await expect(page.getByTestId('heatmap-h')).toBeVisible();
   await expect.poll(async () => (await canvasView(page)).outside, { message: 'the inspected node is on screen' }).not.toContain('encoder');
   await look(page, 'first-path-6-inspector');

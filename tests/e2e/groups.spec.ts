@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import type { GraphDoc } from '../../src/doc/schema';
-import { look, node, openEditor, openGalleryGraph, selectNode, shot } from './helpers';
+import { look, node, openEditor, openFixtureGraph, selectNode, shot } from './helpers';
 
 async function saved(page: Page): Promise<GraphDoc> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('action-saveFile').click()]);
@@ -117,7 +117,8 @@ test('comment notes: write one, edit it, undo; saved in the file; the G2P exampl
   await page.keyboard.press('ControlOrMeta+z');
   await expect(note).toHaveCount(0);
 
-  await openGalleryGraph(page, 'g2p-attention', false);
+  // the G2P fixture ships a group and a note
+  await openFixtureGraph(page, 'g2p-attention', false);
   await expect(page.getByTestId('group-Encoder')).toBeVisible();
   await expect(page.getByTestId('note')).toContainText('Letters in, phonemes out');
   await shot(page, 'g2p-groups-notes');

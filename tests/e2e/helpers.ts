@@ -67,6 +67,20 @@ export async function openGalleryGraph(page: Page, id: string, fitAll = true): P
   await page.getByTestId('action-openGallery').click();
   await page.getByTestId(`gallery-${id}`).click();
   await expect(page.getByTestId('gallery')).toBeHidden();
+  await settle(page, fitAll);
+}
+
+/**
+ * Opens a test-only graph, tests/fixtures/graphs/<name>.json (not in the gallery, which holds only
+ * trained examples), as a person opens a file: through the editor's Open file picker.
+ */
+export async function openFixtureGraph(page: Page, name: string, fitAll = true): Promise<void> {
+  await page.getByTestId('file-input').setInputFiles(`tests/fixtures/graphs/${name}.json`);
+  await expect(page.getByTestId('graph-name')).toHaveValue(name);
+  await settle(page, fitAll);
+}
+
+async function settle(page: Page, fitAll: boolean): Promise<void> {
   await page.waitForTimeout(300); // the opening view settles
   if (fitAll) {
     await page.getByTestId('action-fitView').click();

@@ -19,10 +19,13 @@ interface TraceJSON {
   attention?: { node: string; name: string; query_tokens?: string[][]; key_tokens?: string[][]; weights: number[][][][] }[];
 }
 
-/** `seqgraph run <graph> --trace t.json` on the graph's first sample (the file's path rides along). */
+/**
+ * `seqgraph run <graph> --trace t.json` on the graph's first sample (the file's path rides along).
+ * Both graphs here are test fixtures: seeded toys whose traces these checks were written for.
+ */
 function cliTrace(graph: string): TraceJSON & { file: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'seqgraph-insp-')), `${graph}.trace.json`);
-  execFileSync(process.execPath, ['bin/seqgraph.js', 'run', `graphs/${graph}.json`, '--trace', file], { encoding: 'utf8' });
+  execFileSync(process.execPath, ['bin/seqgraph.js', 'run', `tests/fixtures/graphs/${graph}.json`, '--trace', file], { encoding: 'utf8' });
   return Object.assign(JSON.parse(readFileSync(file, 'utf8')) as TraceJSON, { file });
 }
 
@@ -180,7 +183,7 @@ test('G2P: the decoder’s attention heatmap has labels, its rows sum to 1, and 
 });
 
 test('an Attention node alone (multi-head self-attention over words): one heatmap per head, rows summing to 1; the narrow inspector', async ({ page }) => {
-  const pos = JSON.parse(readFileSync('graphs/pos-tagger.json', 'utf8'));
+  const pos = JSON.parse(readFileSync('tests/fixtures/graphs/pos-tagger.json', 'utf8'));
   const input = pos.nodes.find((n: { type: string }) => n.type === 'Input');
   const doc = {
     format: 'seqgraph', version: 1, name: 'self-attention', seed: 3, samples: pos.samples,

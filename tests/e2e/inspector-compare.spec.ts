@@ -1,4 +1,4 @@
-// Comparing two runs (the name classifier's bidirectional GRU on "Rossi" and then "Rossa": side
+// Comparing two runs (the name-gender classifier's bidirectional GRU on "Rossi" and then "Rossa": side
 // by side, and as the difference B − A, where the forward direction agrees on the shared
 // prefix); the inspector marking itself stale when the graph changes (not when a node merely
 // moves) and following the next run; the dark theme.
@@ -7,7 +7,7 @@ import { shot } from './helpers';
 import { hoverCell, runAndInspect } from './inspector-helpers';
 
 test('compare two inputs side by side and as a difference', async ({ page }) => {
-  await runAndInspect(page, 'name-classifier', 'encoder', { field: 'name', text: 'Rossi' });
+  await runAndInspect(page, 'name-gender', 'encoder', { field: 'name', text: 'Rossi' });
   await expect(page.getByTestId('compare-select')).toBeDisabled(); // nothing to compare with yet
   await page.getByTestId('tab-run').click();
   await page.getByTestId('run-input-name').fill('Rossa');
@@ -48,7 +48,7 @@ test('compare two inputs side by side and as a difference', async ({ page }) => 
 });
 
 test('stale after an edit (not after a move), fresh after running again; dark theme', async ({ page }) => {
-  await runAndInspect(page, 'name-classifier', 'encoder');
+  await runAndInspect(page, 'name-gender', 'encoder');
   const panel = page.getByTestId('inspector-panel');
   await expect(panel).toHaveAttribute('data-stale', 'false');
   await expect(page.getByTestId('heatmap-h')).toHaveAttribute('data-rows', '32');

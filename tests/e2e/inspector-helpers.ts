@@ -1,13 +1,18 @@
 // Steps the inspector tests share: run an example graph, open the inspector on a node, hover a
 // heatmap cell by its (unit, step) and read the readout, download what an export button saves.
 import { expect, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { openEditor, openGalleryGraph, selectNode } from './helpers';
+import { existsSync, readFileSync } from 'node:fs';
+import { openEditor, openFixtureGraph, openGalleryGraph, selectNode } from './helpers';
 
-/** Opens an example, runs its first sample (or `input` typed into `field`), and shows `node` in the inspector. */
+/**
+ * Opens a graph (a gallery example, graphs/<graph>.json, else the test-only
+ * tests/fixtures/graphs/<graph>.json through the Open file picker), runs its first sample (or
+ * `input` typed into `field`), and shows `node` in the inspector.
+ */
 export async function runAndInspect(page: Page, graph: string, node: string, typed?: { field: string; text: string }): Promise<void> {
   await openEditor(page);
-  await openGalleryGraph(page, graph, false);
+  if (existsSync(`graphs/${graph}.json`)) await openGalleryGraph(page, graph, false);
+  else await openFixtureGraph(page, graph, false);
   await page.getByTestId('tab-run').click();
   if (typed) await page.getByTestId(`run-input-${typed.field}`).fill(typed.text);
   await page.getByTestId('run-button').click();

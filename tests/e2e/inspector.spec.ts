@@ -1,4 +1,4 @@
-// The inspector shows exactly what PyTorch computes: graphs/gates-lstm.json and gates-gru.json
+// The inspector shows exactly what PyTorch computes: tests/fixtures/graphs/gates-lstm.json and gates-gru.json
 // hold the weights and the input x of tests/fixtures/pytorch/gates.json; after a run, hovering
 // cells of each gate's heatmap reads the fixture's per-step values (≤ 1e-5), batch row 1 included.
 // Also: gate saturation shares, unit order by variance, the unit plot and pattern selection,

@@ -4,7 +4,7 @@
 // never cut off (bidirectional and compare views, at 1280×720 too).
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { look, openEditor, openGalleryGraph, selectNode, shot } from './helpers';
+import { look, openEditor, openFixtureGraph, openGalleryGraph, selectNode, shot } from './helpers';
 
 async function run(page: Page): Promise<void> {
   await page.getByTestId('tab-run').click();
@@ -38,7 +38,7 @@ test('a float forecast is charted against its input series, with its steps and f
 
 test('the decoder’s log-probability table names its columns', async ({ page }) => {
   await openEditor(page);
-  await openGalleryGraph(page, 'g2p-attention', false);
+  await openFixtureGraph(page, 'g2p-attention', false);
   await run(page);
   const table = page.getByTestId('steps-logprobs-0');
   await expect(table.locator('thead th')).toHaveText(['step', 'most likely', 'probability']);
@@ -49,7 +49,8 @@ test('the decoder’s log-probability table names its columns', async ({ page })
 test('a beam-search decoder exports and checks in onnxruntime as greedy, from the editor', async ({ page }) => {
   // beam search: ONNX holds it only as greedy decoding (the CLI's --greedy), which the editor offers
   await openEditor(page);
-  await openGalleryGraph(page, 'g2p-attention', false);
+  // the greedy G2P fixture, switched to beam here (the gallery's trained G2P is beam already)
+  await openFixtureGraph(page, 'g2p-attention', false);
   await selectNode(page, 'decoder');
   await page.getByTestId('param-strategy').selectOption('beam');
   // the node's summary says so, whole (it wraps rather than ending in "b…")

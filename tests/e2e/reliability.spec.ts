@@ -27,7 +27,7 @@ async function storeAndReload(page: Page, text: string): Promise<void> {
 }
 
 function quoteIdGraph(): string {
-  const g = JSON.parse(readFileSync('graphs/pos-tagger.json', 'utf8'));
+  const g = JSON.parse(readFileSync('tests/fixtures/graphs/pos-tagger.json', 'utf8'));
   const old = g.nodes[2].id;
   g.nodes[2].id = 'lstm"1';
   for (const e of g.edges) for (const end of [e.source, e.target]) if (end.node === old) end.node = 'lstm"1';
@@ -188,7 +188,7 @@ test('a graph that fails to draw: a page that offers it for download, and saves 
   await breakDrawing(page);
   const crash = page.getByTestId('crash-screen');
   await expect(crash).toBeVisible();
-  await expect(crash).toContainText('could not show “name-classifier”');
+  await expect(crash).toContainText('could not show “name-gender”');
   await shot(page, 'recovery-crash');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('crash-download').click()]);
   const saved = readFileSync(await download.path(), 'utf8');

@@ -1,45 +1,51 @@
-// Running the name classifier in the browser (compiled and executed in the Web Worker) gives the
-// same probabilities as the command line, `seqgraph run`, on the same input.
+// Running the name-gender classifier (trained, in the gallery) in the browser (compiled and
+// executed in the Web Worker) gives the same probabilities as the command line, `seqgraph run`, on
+// the same input; so does a G2P decoder's output.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { openEditor, openGalleryGraph, shot } from './helpers';
+import { openEditor, openFixtureGraph, openGalleryGraph, shot } from './helpers';
 
-/** `seqgraph run graphs/name-classifier.json --input feeds.json` for one typed name. */
+const CLASSIFIER = 'graphs/name-gender.json';
+const classifier = JSON.parse(readFileSync(CLASSIFIER, 'utf8'));
+/** the classifier's class labels, from its Output node */
+const LABELS: string[] = classifier.nodes.find((n: { type: string }) => n.type === 'Output').params.labels;
+
+/** `seqgraph run graphs/name-gender.json --input feeds.json` for one typed name. */
 function cliProbs(name: string): number[] {
-  const graph = JSON.parse(readFileSync('graphs/name-classifier.json', 'utf8'));
-  const input = graph.nodes.find((n: { type: string }) => n.type === 'Input');
+  const input = classifier.nodes.find((n: { type: string }) => n.type === 'Input');
   const vocab: string[] = input.params.vocab;
   const text = input.params.lowercase ? name.toLowerCase() : name;
   const ids = Array.from(text).map((ch) => (vocab.indexOf(ch) >= 0 ? vocab.indexOf(ch) : vocab.indexOf('<unk>')));
   const dir = mkdtempSync(join(tmpdir(), 'seqgraph-e2e-'));
   const feeds = join(dir, 'feeds.json');
   writeFileSync(feeds, JSON.stringify({ [input.name]: { dtype: 'int64', shape: [1, ids.length], data: ids } }));
-  const out = execFileSync(process.execPath, ['bin/seqgraph.js', 'run', 'graphs/name-classifier.json', '--input', feeds], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['bin/seqgraph.js', 'run', CLASSIFIER, '--input', feeds], { encoding: 'utf8' });
   const probs = JSON.parse(out).probs;
-  expect(probs.shape).toEqual([1, 8]);
+  expect(probs.shape).toEqual([1, LABELS.length]);
   return probs.data;
 }
 
 test('run the name classifier on a typed name: the probabilities equal the CLIâ€™s', async ({ page }) => {
-  const typed = 'Rossi';
+  const typed = 'Sophia';
   const expected = cliProbs(typed);
+  expect(LABELS).toEqual(['female', 'male']);
 
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
+  await openGalleryGraph(page, 'name-gender', false);
   await page.getByTestId('tab-run').click();
   const field = page.getByTestId('run-input-name');
   await field.fill(typed);
   await page.getByTestId('run-button').click();
 
   const rows = page.getByTestId('output-probs').getByTestId('class-row');
-  await expect(rows).toHaveCount(8);
-  const labels = ['Arabic', 'English', 'French', 'German', 'Italian', 'Japanese', 'Russian', 'Spanish'];
+  await expect(rows).toHaveCount(LABELS.length);
+  const labels = LABELS;
   let maxDiff = 0;
   const shown: { label: string; value: number }[] = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < LABELS.length; i++) {
     const r = rows.nth(i);
     const index = Number(await r.getAttribute('data-index'));
     const value = Number(await r.getAttribute('data-value'));
@@ -53,11 +59,11 @@ test('run the name classifier on a typed name: the probabilities equal the CLIâ€
   const argmax = expected.indexOf(Math.max(...expected));
   expect(shown[0].label).toBe(labels[argmax]);
   await expect(page.getByTestId('classes-probs-0')).toBeVisible();
-  await expect(page.getByTestId('run-results')).toContainText('rossi');
+  await expect(page.getByTestId('run-results')).toContainText('sophia');
   await shot(page, 'run-results');
 
   // a batch: one name per line
-  await field.fill('Rossi\nNakamura');
+  await field.fill('Sophia\nOliver');
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('classes-probs-1')).toBeVisible();
   const again = page.getByTestId('classes-probs-0').getByTestId('class-row').first();
@@ -66,7 +72,7 @@ test('run the name classifier on a typed name: the probabilities equal the CLIâ€
 
 test('run errors are shown and name what is wrong', async ({ page }) => {
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier');
+  await openGalleryGraph(page, 'name-gender');
   await page.getByTestId('tab-run').click();
   await page.getByTestId('run-input-name').fill('');
   await page.getByTestId('run-button').click();
@@ -92,7 +98,8 @@ test('run errors are shown and name what is wrong', async ({ page }) => {
 
 test('the G2P example runs on a typed word and shows the phoneme symbols the CLI gives', async ({ page }) => {
   await openEditor(page, '/?fresh');
-  await openGalleryGraph(page, 'g2p-attention');
+  // the greedy G2P fixture: the gallery's trained G2P also takes a target sequence as an input
+  await openFixtureGraph(page, 'g2p-attention');
   await page.getByRole('tab', { name: 'Run' }).click();
   await page.getByTestId('run-input-word').fill('graph');
   await page.getByTestId('run-button').click();
@@ -102,11 +109,11 @@ test('the G2P example runs on a typed word and shows the phoneme symbols the CLI
   // the same input through the command line
   const dir = mkdtempSync(join(tmpdir(), 'sg-g2p-'));
   const feeds = join(dir, 'feeds.json');
-  const vocab: string[] = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8')).nodes.find((n: { name: string }) => n.name === 'word').params.vocab;
+  const vocab: string[] = JSON.parse(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8')).nodes.find((n: { name: string }) => n.name === 'word').params.vocab;
   const ids = [...'graph'].map((c) => vocab.indexOf(c));
   writeFileSync(feeds, JSON.stringify({ word: { dtype: 'int64', shape: [1, ids.length], data: ids } }));
-  const out = JSON.parse(execFileSync('node', ['bin/seqgraph.js', 'run', 'graphs/g2p-attention.json', '--input', feeds], { encoding: 'utf8' }));
-  const phonemes: string[] = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8')).nodes.find((n: { name: string }) => n.name === 'decoder').params.vocab;
+  const out = JSON.parse(execFileSync('node', ['bin/seqgraph.js', 'run', 'tests/fixtures/graphs/g2p-attention.json', '--input', feeds], { encoding: 'utf8' }));
+  const phonemes: string[] = JSON.parse(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8')).nodes.find((n: { name: string }) => n.name === 'decoder').params.vocab;
   const len = out.phonemes.data.findIndex((id: number) => phonemes[id] === '</s>' || phonemes[id] === '<pad>');
   const cli = out.phonemes.data.slice(0, len < 0 ? undefined : len).map((id: number) => phonemes[id]);
   expect(cli.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { openEditor, openGalleryGraph, selectNode, shot } from './helpers';
 
 test('token Input: padding off, special symbols named in params', async ({ page }) => {
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier');
+  await openGalleryGraph(page, 'name-gender');
   await selectNode(page, 'name');
   await expect(page.getByTestId('param-pad_token')).toHaveValue('<pad>');
   await expect(page.getByTestId('param-unk_token')).toHaveValue('<unk>');

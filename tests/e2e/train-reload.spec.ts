@@ -6,7 +6,7 @@ import { openEditor, openGalleryGraph, shot } from './helpers';
 test('reload mid-training: steps lost are named, and training continues from the checkpoint', async ({ page }) => {
   test.setTimeout(60_000);
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
+  await openGalleryGraph(page, 'name-gender', false);
   await page.getByTestId('tab-train').click();
   await page.getByTestId('train-dataset').selectOption('names-gender');
   const fit = page.getByTestId('train-fit-probs');

@@ -65,7 +65,7 @@ async function measure(page: Page): Promise<Measured> {
 test('the canvas stays responsive while training (frame times vs the idle page; the strict 50 ms bar is opt-in)', async ({ page }) => {
   test.setTimeout(90_000);
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
+  await openGalleryGraph(page, 'name-gender', false);
   await page.getByTestId('tab-train').click();
   await page.getByTestId('train-dataset').selectOption('names-gender');
   const fit = page.getByTestId('train-fit-probs');

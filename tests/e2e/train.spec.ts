@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { openEditor, openGalleryGraph, shot } from './helpers';
+import { openEditor, openFixtureGraph, shot } from './helpers';
 
 /** `seqgraph run <file> --input feeds.json` on one name: the probabilities by class */
 function cliProbs(file: string, name: string): number[] {
@@ -31,7 +31,7 @@ const steps = (page: Page) => page.evaluate(() => {
 test('train the name classifier in the browser: the loss falls, pause/resume continues, Run = CLI on the saved file', async ({ page }) => {
   test.setTimeout(90_000);
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
+  await openFixtureGraph(page, 'name-classifier', false);
   await page.getByTestId('tab-train').click();
   await page.getByTestId('train-dataset').selectOption('names-gender');
   // a classifier with other classes than the data's 2: the error says so and offers the fix

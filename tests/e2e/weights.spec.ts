@@ -12,7 +12,7 @@ import { look, node, openEditor, selectNode } from './helpers';
 
 /** The name classifier with its (seeded) weights written into the file. */
 function weightedDoc(): GraphDoc {
-  const r = parseGraphText(readFileSync('graphs/name-classifier.json', 'utf8'));
+  const r = parseGraphText(readFileSync('tests/fixtures/graphs/name-classifier.json', 'utf8'));
   if (!r.ok) throw new Error('graph does not load');
   const doc = r.doc;
   const c = compile(doc, { lower: false, initWeights: true });

@@ -9,13 +9,13 @@ import { docToText, extractFragment, pasteFragment, removeItems } from '../../sr
 import { addComment, groupNodes, pruneGroups, setComment, setGroup, ungroup } from '../../src/app/store/annotation-ops';
 
 const g2p = (): GraphDoc => {
-  const r = parseGraphText(readFileSync('graphs/g2p-attention.json', 'utf8'));
+  const r = parseGraphText(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8'));
   if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
   return r.doc;
 };
 
 function problems(patch: (raw: Record<string, unknown>) => void): string[] {
-  const raw = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8')) as Record<string, unknown>;
   patch(raw);
   const r = checkGraph(raw);
   return r.ok ? [] : r.diagnostics.map((d) => `${d.path}: ${d.message}`);

@@ -1,13 +1,14 @@
-// The command line on every example graph, and its errors. Most calls run main() in-process
+// The command line on every example graph (and every test-only graph), and its errors. Most calls run main() in-process
 // (fast); a few spawn the real `seqgraph` bin the way a user's shell does.
 import { describe, it, expect, beforeAll, afterEach, vi } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli } from '../helpers/cli';
+import { ALL_GRAPHS } from '../helpers/graph-files';
 
-const graphs = readdirSync('graphs').filter((f) => f.endsWith('.json')).map((f) => `graphs/${f}`);
+const graphs = ALL_GRAPHS;
 let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'seqgraph-cli-'));
@@ -49,7 +50,7 @@ describe('CLI errors: exit 1 and a readable message', () => {
     expect(r.err).toMatch(/nope\.json: no such file/);
   });
   it('a malformed graph lists every problem', async () => {
-    const g = JSON.parse(readFileSync('graphs/name-classifier.json', 'utf8'));
+    const g = JSON.parse(readFileSync('tests/fixtures/graphs/name-classifier.json', 'utf8'));
     g.nodes[2].params.num_layers = 0;
     g.nodes[3].type = 'Nope';
     const file = path.join(dir, 'bad.json');
@@ -63,14 +64,14 @@ describe('CLI errors: exit 1 and a readable message', () => {
   it('feeds with a token id out of range', async () => {
     const file = path.join(dir, 'feeds-bad.json');
     writeFileSync(file, JSON.stringify({ name: { dtype: 'int64', shape: [1, 2], data: [4, 99] } }));
-    const r = await cli('run', 'graphs/name-classifier.json', '--input', file);
+    const r = await cli('run', 'tests/fixtures/graphs/name-classifier.json', '--input', file);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/error: input "name": token id 99 at \[0, 1\] is out of range/);
   });
   it('a feeds file that is not one', async () => {
     const file = path.join(dir, 'feeds-shape.json');
     writeFileSync(file, JSON.stringify({ name: { dtype: 'int64', shape: [1, 3], data: [4, 5] } }));
-    const r = await cli('run', 'graphs/name-classifier.json', '--input', file);
+    const r = await cli('run', 'tests/fixtures/graphs/name-classifier.json', '--input', file);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/"name" has 2 values but shape \[1, 3\] needs 3/);
   });
@@ -83,7 +84,7 @@ describe('CLI errors: exit 1 and a readable message', () => {
 
 describe('the installed bin', () => {
   it('npx seqgraph run prints the outputs as JSON', () => {
-    const out = execFileSync('npx', ['--no-install', 'seqgraph', 'run', 'graphs/name-classifier.json'], { encoding: 'utf8' });
+    const out = execFileSync('npx', ['--no-install', 'seqgraph', 'run', 'tests/fixtures/graphs/name-classifier.json'], { encoding: 'utf8' });
     const j = JSON.parse(out);
     expect(j.probs.shape).toEqual([1, 8]);
     const sum = j.probs.data.reduce((a: number, b: number) => a + b, 0);

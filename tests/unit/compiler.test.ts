@@ -21,7 +21,7 @@ function doc(nodes: ReturnType<typeof n>[], edges: ReturnType<typeof e>[]): Grap
 
 describe('compiler', () => {
   it('gives every edge of the name classifier a printable shape', () => {
-    const r = compile(load('graphs/name-classifier.json'), { lower: false });
+    const r = compile(load('tests/fixtures/graphs/name-classifier.json'), { lower: false });
     const shapes = Object.fromEntries(Object.entries(r.edgeShapes).map(([k, s]) => [k, `${s.type} [${s.shape.join(', ')}]`]));
     expect(shapes).toEqual({
       e1: 'Tokens [B, T]',
@@ -34,7 +34,7 @@ describe('compiler', () => {
   });
 
   it('follows params: merge_mode sum halves the width, stacking keeps it', () => {
-    const d = load('graphs/name-classifier.json');
+    const d = load('tests/fixtures/graphs/name-classifier.json');
     delete d.weights; // the trained weights fit the file's params, not these
     d.nodes.find((x) => x.id === 'gru')!.params.merge_mode = 'sum';
     d.nodes.find((x) => x.id === 'gru')!.params.num_layers = 3;
@@ -109,7 +109,7 @@ describe('compiler', () => {
   });
 
   it('initialises missing weights the same way every time, and differently per seed', () => {
-    const d = load('graphs/pos-tagger.json');
+    const d = load('tests/fixtures/graphs/pos-tagger.json');
     const a = compile(d).weights.lstm.weight_ih_l0.data;
     const b = compile(d).weights.lstm.weight_ih_l0.data;
     expect(Array.from(a)).toEqual(Array.from(b));
@@ -138,11 +138,11 @@ describe('compiler', () => {
     expect(r.edgeShapes.d.shape).toEqual(['B', 'T_tgt', 4]);
     expect(r.program!.inputs.map((i) => i.shape)).toEqual([['B', 'T_src'], ['B', 'T_tgt']]);
     // one input keeps the plain T
-    expect(compile(load('graphs/name-classifier.json'), { lower: false }).edgeShapes.e1.shape).toEqual(['B', 'T']);
+    expect(compile(load('tests/fixtures/graphs/name-classifier.json'), { lower: false }).edgeShapes.e1.shape).toEqual(['B', 'T']);
   });
 
   it('every example graph compiles to a verified program', () => {
-    for (const f of ['graphs/name-classifier', 'graphs/pos-tagger', 'tests/fixtures/graphs/time-series-regressor', 'tests/fixtures/graphs/vector-to-sequence', 'tests/fixtures/graphs/sentiment-pooled']) {
+    for (const f of ['tests/fixtures/graphs/name-classifier', 'tests/fixtures/graphs/pos-tagger', 'tests/fixtures/graphs/time-series-regressor', 'tests/fixtures/graphs/vector-to-sequence', 'tests/fixtures/graphs/sentiment-pooled']) {
       const r = compile(load(`${f}.json`));
       expect(r.diagnostics.filter((x) => x.severity === 'error'), f).toEqual([]);
       expect(r.program, f).toBeTruthy();

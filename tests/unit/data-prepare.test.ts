@@ -31,7 +31,7 @@ function programOf(d: GraphDoc): Program {
 const node = (g: any, type: string) => g.nodes.find((n: any) => n.type === type);
 
 /** The name classifier with two classes and no weights (so it compiles for female/male). */
-const genderDoc = (labels: string[] = []) => doc('graphs/name-classifier.json', (g) => {
+const genderDoc = (labels: string[] = []) => doc('tests/fixtures/graphs/name-classifier.json', (g) => {
   node(g, 'Dense').params.units = 2;
   node(g, 'Output').params.labels = labels;
   delete g.weights;
@@ -86,7 +86,7 @@ describe('names-gender on the name classifier (N→1)', async () => {
   });
 
   it('a graph whose labels don\'t fit is refused with the path and what to change', () => {
-    const p8 = programOf(doc('graphs/name-classifier.json'));
+    const p8 = programOf(doc('tests/fixtures/graphs/name-classifier.json'));
     expect(() => prepareData(p8, table, { ...spec, targets: { probs: { column: 'gender', labels: 'data' } } })).toThrow(/targets.probs: "probs" scores 8 classes, the training split has 2 labels \(female, male\): give the layer before it 2 units/);
     const e = (() => { try { prepareData(p8, table, { ...spec, inputs: { nam: 'name' } as any }); } catch (x) { return x as DataError; } })()!;
     expect(e).toBeInstanceOf(DataError);
@@ -122,7 +122,7 @@ describe('vocabulary from the training split', () => {
 
 describe('a Decoder\'s target (seq2seq, cmudict-g2p)', async () => {
   const table = await loadBuiltin('cmudict-g2p');
-  const d = doc('graphs/g2p-attention.json', (g) => {
+  const d = doc('tests/fixtures/graphs/g2p-attention.json', (g) => {
     g.nodes.push({ id: 'tgt', type: 'Input', name: 'target', position: { x: 0, y: 300 }, params: { kind: 'tokens', tokenizer: 'words', add_eos: true, vocab: node(g, 'Decoder').params.vocab } });
     g.edges.push({ id: 'et', source: { node: 'tgt', port: 'tokens' }, target: { node: 'dec', port: 'target' } });
     g.samples = []; // its samples give no "target": a graph whose samples miss an input is an error (issue 16)
@@ -157,7 +157,7 @@ describe('a Decoder\'s target (seq2seq, cmudict-g2p)', async () => {
 
 describe('a tagger (cmudict-stress): one class per token, <s>/</s> and padding ignored', async () => {
   const table = await loadBuiltin('cmudict-stress');
-  const d = doc('graphs/pos-tagger.json', (g) => {
+  const d = doc('tests/fixtures/graphs/pos-tagger.json', (g) => {
     node(g, 'Dense').params.units = 4;
     node(g, 'Output').params.labels = [];
     node(g, 'Input').params.add_bos = true;
@@ -253,7 +253,7 @@ describe('the drop report names file, row and column for each kind', () => {
 
 describe('length bucketing (cmudict-g2p words, batches of 32)', async () => {
   const table = await loadBuiltin('cmudict-g2p');
-  const program = programOf(doc('graphs/g2p-attention.json'));
+  const program = programOf(doc('tests/fixtures/graphs/g2p-attention.json'));
   const data = prepareData(program, table, { source: { builtin: 'cmudict-g2p' }, inputs: { word: { column: 'word', max_length: 24 } }, max_rows: 20_000 });
   const epoch = (e: number, bucket = true) => epochBatches(data, 'train', { batchSize: 32, shuffle: true, seed: 7, epoch: e, bucket });
 

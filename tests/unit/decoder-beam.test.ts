@@ -105,9 +105,9 @@ function expectRowsAlone(run: (texts: string[]) => Record<string, Tensor>, texts
 }
 
 describeEachBackend('ragged source lengths: each row of a batch is decoded as if alone', () => {
-  const raw = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8'));
+  const raw = JSON.parse(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8'));
   for (const strategy of ['greedy', 'beam']) {
-    it(`graphs/g2p-attention.json, ${strategy}`, () => {
+    it(`tests/fixtures/graphs/g2p-attention.json, ${strategy}`, () => {
       raw.nodes.find((n: { id: string }) => n.id === 'dec').params.strategy = strategy;
       const { program } = compileDoc(raw);
       const info = program.inputs[0].info as TokenInputInfo;

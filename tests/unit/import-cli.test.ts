@@ -17,11 +17,11 @@ const json = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 
 describe('seqgraph import', () => {
   it('export -> import -> run gives the same outputs', async () => {
-    expect((await cli('export', 'graphs/name-classifier.json', '-o', f('nc.onnx'))).code).toBe(0);
+    expect((await cli('export', 'tests/fixtures/graphs/name-classifier.json', '-o', f('nc.onnx'))).code).toBe(0);
     const r = await cli('import', f('nc.onnx'), '-o', f('nc.json'));
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/nc\.json: written — 7 nodes \(Embedding, GRU, LastStep, Dense, Softmax\), read from seqgraph's own export/);
-    expect((await cli('run', 'graphs/name-classifier.json', '-o', f('a.json'))).code).toBe(0);
+    expect((await cli('run', 'tests/fixtures/graphs/name-classifier.json', '-o', f('a.json'))).code).toBe(0);
     expect((await cli('run', f('nc.json'), '-o', f('b.json'))).code).toBe(0);
     expect(json(f('b.json'))).toEqual(json(f('a.json')));
   });
@@ -52,22 +52,22 @@ describe('seqgraph import', () => {
 
 describe('seqgraph weights save | load', () => {
   it('save as safetensors, load into a copy without weights: the same weights', async () => {
-    const r = await cli('weights', 'save', 'graphs/pos-tagger.json', f('pos.safetensors'));
+    const r = await cli('weights', 'save', 'tests/fixtures/graphs/pos-tagger.json', f('pos.safetensors'));
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/pos\.safetensors: written, \d+ tensors/);
-    const doc = json('graphs/pos-tagger.json');
+    const doc = json('tests/fixtures/graphs/pos-tagger.json');
     const bare = { ...doc, weights: undefined };
     writeFileSync(f('bare.json'), JSON.stringify(bare));
     const l = await cli('weights', 'load', f('bare.json'), f('pos.safetensors'), '-o', f('loaded.json'));
     expect(l.code, l.err).toBe(0);
     expect(l.err).toMatch(/matched \d+:/);
-    expect((await cli('run', 'graphs/pos-tagger.json', '-o', f('p1.json'))).code).toBe(0);
+    expect((await cli('run', 'tests/fixtures/graphs/pos-tagger.json', '-o', f('p1.json'))).code).toBe(0);
     expect((await cli('run', f('loaded.json'), '-o', f('p2.json'))).code).toBe(0);
     expect(json(f('p2.json'))).toEqual(json(f('p1.json')));
   });
 
   it('--prefix maps a file\'s module names onto node names; --strict refuses leftovers', async () => {
-    const doc = json('graphs/pos-tagger.json');
+    const doc = json('tests/fixtures/graphs/pos-tagger.json');
     const renamed = structuredClone(doc);
     const embed = renamed.nodes.find((n: { type: string }) => n.type === 'Embedding');
     const old = embed.name;
@@ -92,7 +92,7 @@ describe('seqgraph weights save | load', () => {
   });
 
   it('a tensor of the wrong shape: exit 1, the mismatch listed, the graph file untouched', async () => {
-    const doc = json('graphs/pos-tagger.json');
+    const doc = json('tests/fixtures/graphs/pos-tagger.json');
     const rnn = doc.nodes.find((n: { type: string }) => n.type === 'LSTM');
     rnn.params.hidden_size += 1;
     doc.weights = undefined;

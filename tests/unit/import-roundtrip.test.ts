@@ -1,8 +1,9 @@
-// Round trip for every graph in graphs/: export to ONNX, import, and the graph comes back with the
+// Round trip for every graph in graphs/ and tests/fixtures/graphs/: export to ONNX, import, and the graph comes back with the
 // same node types and the same outputs (1e-6; in fact exactly). seqgraph's own exports carry their
 // graph in the metadata; the weights are recovered from the file's tensors and the result is
 // checked by exporting it again, so a file changed after export is read op by op instead.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ALL_GRAPHS, fixtureGraph } from '../helpers/graph-files';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compiler/compile';
 import { parseGraphText } from '../../src/doc/load';
@@ -12,10 +13,10 @@ import { decodeModel, encodeModel } from '../../src/onnx/proto';
 import { execute } from '../../src/runtime/execute';
 import { sampleFeeds } from '../../src/runtime/tokenize';
 
-const GRAPHS = readdirSync('graphs').filter((f) => f.endsWith('.json')).sort();
+const GRAPHS = ALL_GRAPHS;
 
 function load(f: string) {
-  const r = parseGraphText(readFileSync(f.includes('/') ? f : `graphs/${f}`, 'utf8'));
+  const r = parseGraphText(readFileSync(f, 'utf8'));
   if (!r.ok) throw new Error(`${f}: ${r.diagnostics[0].message}`);
   const program = compile(r.doc).program!;
   return { doc: r.doc, program, bytes: exportGraph(program, r.doc, { decodeStrategy: 'greedy' }) };
@@ -43,7 +44,7 @@ describe('export -> import -> the same graph and outputs, for every example grap
   // read op by op (ignoring the metadata), seqgraph's own exports of graphs without padded tokens
   // come back too: the ONNX ops (guards, Transposes around ONNX's LSTM/GRU, Expand for
   // RepeatVector, Gather for LastStep) map back onto the same node types with the same numbers
-  it.each(['gates-gru.json', 'gates-lstm.json', 'tests/fixtures/graphs/time-series-regressor.json', 'tests/fixtures/graphs/vector-to-sequence.json'])('%s, op by op', (f) => {
+  it.each([fixtureGraph('gates-gru'), fixtureGraph('gates-lstm'), 'tests/fixtures/graphs/time-series-regressor.json', 'tests/fixtures/graphs/vector-to-sequence.json'])('%s, op by op', (f) => {
     const { doc, program, bytes } = load(f);
     const r = importOnnx(bytes, { file: f, structure: true });
     expect(r.via).toBe('structure');
@@ -59,7 +60,7 @@ describe('export -> import -> the same graph and outputs, for every example grap
   });
 
   it('weights edited in the file come back edited; a changed op means the metadata is not used', () => {
-    const { bytes } = load('name-classifier.json');
+    const { bytes } = load(fixtureGraph('name-classifier'));
     const m = decodeModel(bytes);
     // an Embedding table is stored as it is: change one value
     const w = m.graph!.initializer!.find((t) => t.name === 'embed.weight')!;
@@ -84,13 +85,13 @@ describe('export -> import -> the same graph and outputs, for every example grap
 // PyTorch's with z's weights negated)
 describe('export -> import of the recurrent cell variants', () => {
   const VARIANTS: [string, string, string, Record<string, unknown>][] = [
-    ['LSTM peepholes, 2 layers, bidirectional', 'gates-lstm.json', 'LSTM', { peephole: true, num_layers: 2, bidirectional: true }],
-    ['LSTM peepholes, reverse', 'gates-lstm.json', 'LSTM', { peephole: true, reverse: true }],
-    ['GRU update_gate paper', 'gates-gru.json', 'GRU', { update_gate: 'paper', linear_before_reset: false }],
-    ['MGU', 'gates-gru.json', 'MGU', {}],
+    ['LSTM peepholes, 2 layers, bidirectional', 'gates-lstm', 'LSTM', { peephole: true, num_layers: 2, bidirectional: true }],
+    ['LSTM peepholes, reverse', 'gates-lstm', 'LSTM', { peephole: true, reverse: true }],
+    ['GRU update_gate paper', 'gates-gru', 'GRU', { update_gate: 'paper', linear_before_reset: false }],
+    ['MGU', 'gates-gru', 'MGU', {}],
   ];
   const variant = (f: string, type: string, params: Record<string, unknown>) => {
-    const raw = JSON.parse(readFileSync(`graphs/${f}`, 'utf8'));
+    const raw = JSON.parse(readFileSync(fixtureGraph(f), 'utf8'));
     const cell = raw.nodes.find((n: { id: string }) => n.id === 'cell');
     cell.type = type;
     cell.params = { hidden_size: cell.params.hidden_size, ...params };

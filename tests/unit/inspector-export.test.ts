@@ -20,8 +20,8 @@ function traceOf(file: string): Trace {
   return res.trace;
 }
 
-const lstm = traceOf('graphs/gates-lstm.json');
-const g2p = traceOf('graphs/g2p-attention.json'); // its last sample: a batch of 5 words of different lengths
+const lstm = traceOf('tests/fixtures/graphs/gates-lstm.json');
+const g2p = traceOf('tests/fixtures/graphs/g2p-attention.json'); // its last sample: a batch of 5 words of different lengths
 
 describe('trace JSON', () => {
   it('holds PyTorch\'s numbers (gates.json) for h, c and every gate at every step, row by row', () => {

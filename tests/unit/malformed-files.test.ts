@@ -6,7 +6,7 @@ import { parseGraphText } from '../../src/doc/load';
 import { compile } from '../../src/compiler/compile';
 import type { Diagnostic } from '../../src/doc/diagnostics';
 
-const base = () => JSON.parse(readFileSync('graphs/name-classifier.json', 'utf8'));
+const base = () => JSON.parse(readFileSync('tests/fixtures/graphs/name-classifier.json', 'utf8'));
 
 /** load + compile; every problem the user would be shown */
 function problems(text: string): Diagnostic[] {

@@ -56,10 +56,10 @@ function stops(tokens: Tensor, eos: number): number[] {
 }
 
 describe('the example seq2seq graphs, ragged source batches', () => {
-  const g2p = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8'));
+  const g2p = JSON.parse(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8'));
   const v2t = JSON.parse(readFileSync('tests/fixtures/graphs/vector-to-text-decoder.json', 'utf8'));
 
-  it('graphs/g2p-attention.json (GRU, additive Bahdanau, bridged state) exports as one model with a Loop', async () => {
+  it('tests/fixtures/graphs/g2p-attention.json (GRU, additive Bahdanau, bridged state) exports as one model with a Loop', async () => {
     const { program } = compileDoc(g2p);
     const bytes = exportGraph(program, g2p);
     const model = decodeModel(bytes);
@@ -208,7 +208,7 @@ function decoderMeta(bytes: Uint8Array): Record<string, string> {
 }
 
 describe('beam search is never exported silently as greedy', () => {
-  const g2p = JSON.parse(readFileSync('graphs/g2p-attention.json', 'utf8'));
+  const g2p = JSON.parse(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8'));
   const beamDoc = structuredClone(g2p);
   beamDoc.nodes.find((n: { id: string }) => n.id === 'dec').params.strategy = 'beam';
   const MESSAGE = 'decoder "decoder" uses beam search (beam_width 4), which ONNX export does not support yet; set strategy to greedy, or export with the greedy option';

@@ -1,7 +1,5 @@
-// Export parity: every example graph in graphs/, compiled, exported with exportGraph and run in
+// Export parity: every example graph in graphs/ and every test-only graph in tests/fixtures/graphs/, compiled, exported with exportGraph and run in
 // onnxruntime-web (Node, wasm) on each of its samples, gives the TS runtime's outputs (≤ 1e-4).
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readGraph } from '../../src/cli/io';
 import { compile } from '../../src/compiler/compile';
@@ -10,17 +8,17 @@ import { runOnnx } from '../../src/onnx/ort';
 import { decodeModel } from '../../src/onnx/proto';
 import { execute } from '../../src/runtime/execute';
 import { sampleFeeds } from '../../src/runtime/tokenize';
+import { ALL_GRAPHS, EXAMPLE_GRAPHS, fixtureGraph } from '../helpers/graph-files';
 
-const DIR = fileURLToPath(new URL('../../graphs/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES = ALL_GRAPHS;
 
 let worst = 0;
-afterAll(() => console.log(`graphs/ export parity: max abs diff ${worst}`));
+afterAll(() => console.log(`graphs/ and tests/fixtures/graphs/ export parity: max abs diff ${worst}`));
 
 describe('every example graph exports and runs in onnxruntime-web like the TS runtime', () => {
-  it('has example graphs', () => expect(FILES.length).toBeGreaterThan(0));
+  it('has example graphs', () => expect(EXAMPLE_GRAPHS.length).toBeGreaterThan(0));
   it.each(FILES)('%s', async (file) => {
-    const g = readGraph(DIR + file);
+    const g = readGraph(file);
     if ('problems' in g) throw new Error(`${file}: ${g.problems.map((p) => p.message).join('; ')}`);
     const program = compile(g.doc).program!;
     expect(program).toBeDefined();
@@ -53,7 +51,7 @@ describe('seqgraph export writes a self-describing model', () => {
     const out = `${mkdtempSync(`${tmpdir()}/sg-export-`)}/m.onnx`;
     const { vi } = await import('vitest');
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const code = await main(['export', DIR + 'name-classifier.json', '-o', out]);
+    const code = await main(['export', fixtureGraph('name-classifier'), '-o', out]);
     vi.restoreAllMocks();
     expect(code).toBe(0);
     const model = decodeModel(readFileSync(out));

@@ -3,10 +3,9 @@
 // lists, no weight values inlined, the same length whatever the layer sizes), the CLI writes the
 // package (safetensors or .pt, data when asked) and says why it refuses what it cannot write.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { readGraph } from '../../src/cli/io';
 import { compile } from '../../src/compiler/compile';
@@ -17,14 +16,16 @@ import { graphDoc } from '../helpers/graph';
 import { PYTHON } from '../helpers/pytorch';
 import { docOf, tempDir } from '../helpers/pytorch-export';
 import { GENERATED } from './pytorch-export-graphs';
+import { ALL_GRAPHS, fixtureGraph } from '../helpers/graph-files';
 
-const DIR = fileURLToPath(new URL('../../graphs/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-const graph = (f: string): GraphDoc => (readGraph(DIR + f) as { doc: GraphDoc }).doc;
+// the examples and the test-only graphs alike
+const FILES = ALL_GRAPHS;
+const graph = (f: string): GraphDoc => (readGraph(f) as { doc: GraphDoc }).doc;
+const CLASSIFIER = fixtureGraph('name-classifier');
 const training = { losses: [{ loss: 'CrossEntropyLoss', output: 'probs' }], optimizer: { type: 'AdamW' }, schedule: { type: 'LinearLR', warmup: { total_iters: 2 } }, clip_grad_norm: { max_norm: 1 }, clip_grad_value: { clip_value: 2 } };
 const ALL: [string, GraphDoc][] = [
   ...FILES.map((f): [string, GraphDoc] => [f, graph(f)]),
-  ['name-classifier with training', docOf({ ...graph('name-classifier.json'), training })],
+  ['name-classifier with training', docOf({ ...graph(CLASSIFIER), training })],
   ...GENERATED.map(([n, raw]): [string, GraphDoc] => [n, docOf(raw)]),
 ];
 const py = (doc: GraphDoc) => exportPyTorch(doc).files.filter((f) => f.path.endsWith('.py')) as { path: string; data: string }[];
@@ -59,7 +60,7 @@ describe('the generated Python', () => {
   });
 
   it('never inlines weights: no trained value appears, and the code is as long for a 100x larger layer', () => {
-    const doc = graph('name-classifier.json');
+    const doc = graph(CLASSIFIER);
     const program = compile(doc).program!;
     const code = py(doc).map((f) => f.data).join('\n');
     const values = Object.keys(program.weightRefs).flatMap((k) => Array.from(program.initializers[k].data.slice(0, 20)));
@@ -74,7 +75,7 @@ describe('the generated Python', () => {
   });
 
   it('model.py names every weight as the graph does, and writes its settings as arguments', () => {
-    const code = py(graph('name-classifier.json'))[0].data;
+    const code = py(graph(CLASSIFIER))[0].data;
     expect(code).toMatch(/self\.embed = nn\.Embedding\(33, 16, padding_idx=0\)/);
     expect(code).toMatch(/self\.encoder = nn\.GRU\(16, 32, bidirectional=True, batch_first=True\)/);
     expect(code).toMatch(/self\.classify = nn\.Linear\(64, 8\)/);
@@ -132,7 +133,7 @@ describe('seqgraph export --format pytorch', () => {
   }
   it('writes model.py, the weights, vocab.json, samples.json and README.md into the folder', async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'sg-pt-cli-')), 'pkg');
-    const r = await cli(['export', DIR + 'name-classifier.json', '--format', 'pytorch', '-o', out]);
+    const r = await cli(['export', CLASSIFIER, '--format', 'pytorch', '-o', out]);
     expect(r.code, r.err).toBe(0);
     for (const f of ['model.py', 'weights.safetensors', 'vocab.json', 'samples.json', 'README.md']) expect(existsSync(path.join(out, f)), f).toBe(true);
     expect(r.err).toMatch(/no train\.py: the graph has no training section/);
@@ -143,7 +144,7 @@ describe('seqgraph export --format pytorch', () => {
   it('--weights-format pt writes a torch.save zip; the training section\'s data (a CSV beside the graph) is prepared for train.py', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sg-pt-cli-'));
     const file = path.join(dir, 'g.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(DIR + 'name-classifier.json', 'utf8')), training: { ...training, data: { source: { file: 'names.csv' }, inputs: { name: 'name' }, targets: { probs: 'language' } } } }));
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(CLASSIFIER, 'utf8')), training: { ...training, data: { source: { file: 'names.csv' }, inputs: { name: 'name' }, targets: { probs: 'language' } } } }));
     const csv = path.join(dir, 'names.csv');
     writeFileSync(csv, 'name,language\n' + Array.from({ length: 20 }, (_, i) => `${'nakamura'.slice(0, 3 + (i % 5))},${['Arabic', 'English', 'French', 'German', 'Italian', 'Japanese', 'Russian', 'Spanish'][i % 8]}`).join('\n'));
     const r = await cli(['export', file, '--format', 'pytorch', '--weights-format', 'pt', '-o', path.join(dir, 'pkg')]);
@@ -155,7 +156,7 @@ describe('seqgraph export --format pytorch', () => {
     expect(existsSync(path.join(dir, 'pkg/train.py'))).toBe(true);
   });
   it('refuses an unknown format and says what it takes', async () => {
-    const r = await cli(['export', DIR + 'name-classifier.json', '--format', 'keras', '-o', '/tmp/x']);
+    const r = await cli(['export', CLASSIFIER, '--format', 'keras', '-o', '/tmp/x']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/--format takes onnx or pytorch, not "keras"/);
   });

@@ -28,7 +28,7 @@ const graph = (f: string): GraphDoc => {
 const cases: [string, GraphDoc, PyTorchExportOptions?][] = [
   ...FILES.map((f): [string, GraphDoc] => [f, graph(f)]),
   // the weights as a torch.save zip (src/pytorch/torch-save.ts), read by torch.load
-  ['g2p-attention.json, weights.pt', graph('g2p-attention.json'), { weights: 'pt' }],
+  ['g2p-attention.json, weights.pt', graph('tests/fixtures/graphs/g2p-attention.json'), { weights: 'pt' }],
   ...GENERATED.map(([name, raw]): [string, GraphDoc] => [name, docOf(raw)]),
 ];
 

@@ -32,7 +32,7 @@ describe('int64 feeds that do not fit are refused, naming the input and position
   for (const v of [4294967300, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2]) {
     it(String(v), async () => {
       const f = file(`feeds-${v}.json`, `{"name":{"dtype":"int64","shape":[1,3],"data":[4,5,${v}]}}`);
-      const r = await cli('run', 'graphs/name-classifier.json', '--input', f);
+      const r = await cli('run', 'tests/fixtures/graphs/name-classifier.json', '--input', f);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(new RegExp(`"name": ${v} at \\[0, 2\\] does not fit`));
       expect(r.out).toBe('');
@@ -99,10 +99,10 @@ describe('a run that would need too much memory is refused before it starts, wit
     expect(performance.now() - t0).toBeLessThan(10_000);
   });
   it('--max-memory sets the limit', async () => {
-    const r = await cli('run', 'graphs/name-classifier.json', '--max-memory', '0.000001');
+    const r = await cli('run', 'tests/fixtures/graphs/name-classifier.json', '--max-memory', '0.000001');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/more than the 0\.00 GiB allowed/);
-    expect((await cli('run', 'graphs/name-classifier.json', '--max-memory', '1')).code).toBe(0);
+    expect((await cli('run', 'tests/fixtures/graphs/name-classifier.json', '--max-memory', '1')).code).toBe(0);
   });
 });
 
@@ -110,7 +110,7 @@ describe('output files are written whole or not at all', () => {
   const leftovers = (d: string) => readdirSync(d).filter((f) => f.includes('.tmp'));
   it('a --trace in a missing folder: no output file, nothing run', async () => {
     const out = path.join(dir, 'atomic-out.json');
-    const r = await cli('run', 'graphs/name-classifier.json', '--output', out, '--trace', path.join(dir, 'no', 'such', 'trace.json'));
+    const r = await cli('run', 'tests/fixtures/graphs/name-classifier.json', '--output', out, '--trace', path.join(dir, 'no', 'such', 'trace.json'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no such folder/);
     expect(existsSync(out)).toBe(false);
@@ -128,7 +128,7 @@ describe('output files are written whole or not at all', () => {
     }) as typeof fs.writeSync);
     let err = '';
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    const code = await main(['run', 'graphs/g2p-attention.json', '--output', out, '--trace', trace]);
+    const code = await main(['run', 'tests/fixtures/graphs/g2p-attention.json', '--output', out, '--trace', trace]);
     vi.restoreAllMocks();
     expect(code).toBe(1);
     expect(err).toMatch(/no space left on device/);
@@ -140,7 +140,7 @@ describe('output files are written whole or not at all', () => {
   it('a run that succeeds writes both files whole', async () => {
     const out = path.join(dir, 'ok-out.json');
     const trace = path.join(dir, 'ok-trace.json');
-    const r = await cli('run', 'graphs/g2p-attention.json', '--output', out, '--trace', trace);
+    const r = await cli('run', 'tests/fixtures/graphs/g2p-attention.json', '--output', out, '--trace', trace);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).phonemes.dtype).toBe('int64');
     expect(JSON.parse(readFileSync(trace, 'utf8')).format).toBe('seqgraph-trace');
@@ -164,7 +164,7 @@ describe('results are streamed in chunks, never one string', () => {
     }
   });
   it('outputs and traces stream to the same text as JSON.stringify, in bounded chunks', () => {
-    const r = parseGraphText(readFileSync('graphs/g2p-attention.json', 'utf8'));
+    const r = parseGraphText(readFileSync('tests/fixtures/graphs/g2p-attention.json', 'utf8'));
     if (!r.ok) throw new Error('load');
     const p = compile(r.doc).program!;
     const res = execute(p, sampleFeeds(p, r.doc.samples[1].inputs), { trace: true });

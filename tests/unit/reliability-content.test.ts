@@ -12,7 +12,7 @@ import type { Diagnostic } from '../../src/doc/diagnostics';
 
 const json = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 const regressor = () => json('tests/fixtures/graphs/time-series-regressor.json');
-const classifier = () => json('graphs/name-classifier.json');
+const classifier = () => json('tests/fixtures/graphs/name-classifier.json');
 const show = (ds: Diagnostic[]) => ds.map((d) => `${d.path}: ${d.message}`).join('\n');
 
 /** every error `validate` reports (load, then compile as validate does) */
@@ -116,7 +116,7 @@ describe('a node with part of its weights creates the rest, for every node type'
     expect(c.diagnostics.some((d) => /lacks bias; they were initialised fresh/.test(d.message))).toBe(true);
   });
   it('every weight of every node in every example, dropped one at a time', () => {
-    const files = ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'graphs/g2p-attention.json', 'tests/fixtures/graphs/time-series-regressor.json', 'tests/fixtures/graphs/vector-to-text-decoder.json', 'tests/fixtures/graphs/sentiment-pooled.json', 'tests/fixtures/graphs/vector-to-sequence.json'];
+    const files = ['tests/fixtures/graphs/name-classifier.json', 'tests/fixtures/graphs/pos-tagger.json', 'tests/fixtures/graphs/g2p-attention.json', 'tests/fixtures/graphs/time-series-regressor.json', 'tests/fixtures/graphs/vector-to-text-decoder.json', 'tests/fixtures/graphs/sentiment-pooled.json', 'tests/fixtures/graphs/vector-to-sequence.json'];
     // attention rules with weights and an RNN, which no example has
     const synthetic = ['general', 'additive', 'concat', 'multi_head'].map((score) => ({
       format: 'seqgraph', version: 2, name: `att-${score}`,

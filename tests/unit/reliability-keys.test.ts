@@ -12,7 +12,7 @@ import type { Diagnostic } from '../../src/doc/diagnostics';
 
 const read = (f: string) => readFileSync(f, 'utf8');
 const regressor = () => JSON.parse(read('tests/fixtures/graphs/time-series-regressor.json'));
-const classifier = () => JSON.parse(read('graphs/name-classifier.json'));
+const classifier = () => JSON.parse(read('tests/fixtures/graphs/name-classifier.json'));
 
 /** every error the loader and compiler report for a file's text */
 function errors(text: string): Diagnostic[] {

@@ -97,7 +97,7 @@ describe('unknown keys in the training section are errors that name the key and 
 describe('names that collide with Object members train like any other name', () => {
   /** the name classifier on two classes, its Input named `inp`, its Output `out` */
   function classifier(inp: string, out: string) {
-    const raw = JSON.parse(read('graphs/name-classifier.json'));
+    const raw = JSON.parse(read('tests/fixtures/graphs/name-classifier.json'));
     for (const n of raw.nodes) {
       if (n.type === 'Input') n.name = inp;
       if (n.type === 'Output') {

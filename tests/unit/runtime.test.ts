@@ -22,7 +22,7 @@ const program = (file: string, edit?: (g: any) => void) => {
 };
 
 describeEachBackend('ragged batches (padding mask)', () => {
-  for (const file of ['graphs/name-classifier.json', 'graphs/pos-tagger.json', 'tests/fixtures/graphs/sentiment-pooled.json']) {
+  for (const file of ['tests/fixtures/graphs/name-classifier.json', 'tests/fixtures/graphs/pos-tagger.json', 'tests/fixtures/graphs/sentiment-pooled.json']) {
     it(`${file}: each row of a padded batch equals that row run alone`, () => {
       const p = program(file);
       const info = p.inputs[0].info as TokenInputInfo;
@@ -54,7 +54,7 @@ describeEachBackend('ragged batches (padding mask)', () => {
 });
 
 describeEachBackend('run-time errors name what and where', () => {
-  const p = program('graphs/name-classifier.json');
+  const p = program('tests/fixtures/graphs/name-classifier.json');
   const run = (feeds: Record<string, ReturnType<typeof intTensor>>) => {
     try {
       execute(p, feeds);

@@ -1,4 +1,4 @@
-// The training worker's job without a worker: prepare a built-in data set for a gallery graph,
+// The training worker's job without a worker: prepare a built-in data set for a graph,
 // the one-click fit of the output to the data's labels, and the Train tab's settings edits.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -8,15 +8,16 @@ import { TrainJob, prepare } from '../../src/app/train-job';
 import type { TrainResponse } from '../../src/app/train-protocol';
 import { fitOutputToLabels, labelMismatches, lossesFor } from '../../src/app/store/train-settings';
 
-function gallery(name: string): GraphDoc {
-  const r = checkGraph(JSON.parse(readFileSync(`graphs/${name}.json`, 'utf8')));
-  if (!r.ok) throw new Error(`graphs/${name}.json does not load`);
+// the 8-language name classifier (a test fixture): its output must be fitted to names-gender's 2 labels
+function fixture(name: string): GraphDoc {
+  const r = checkGraph(JSON.parse(readFileSync(`tests/fixtures/graphs/${name}.json`, 'utf8')));
+  if (!r.ok) throw new Error(`tests/fixtures/graphs/${name}.json does not load`);
   return r.doc;
 }
 
 /** the name classifier with a 2-class output, as the "Fit" button makes it */
 function namesGenderDoc(): GraphDoc {
-  const doc = gallery('name-classifier');
+  const doc = fixture('name-classifier');
   const fit = fitOutputToLabels(doc, 'probs', ['female', 'male']);
   if (!fit) throw new Error('no fit');
   return fit.doc;
@@ -24,7 +25,7 @@ function namesGenderDoc(): GraphDoc {
 
 describe('train job: prepare', () => {
   it('an output with the wrong number of classes is named, and the fix is offered and works', async () => {
-    const doc = gallery('name-classifier');
+    const doc = fixture('name-classifier');
     const units = doc.nodes.find((n) => n.id === 'dense')!.params.units as number;
     const posts: TrainResponse[] = [];
     const job = new TrainJob((m) => posts.push(m), (fn) => queueMicrotask(fn));

@@ -7,7 +7,7 @@ import { compile } from '../../src/compiler/compile';
 import type { GraphDoc } from '../../src/doc/schema';
 import { recurrentGraph, recurrentSpec } from '../helpers/train-models';
 
-const classifier = JSON.parse(readFileSync('graphs/name-classifier.json', 'utf8')) as GraphDoc;
+const classifier = JSON.parse(readFileSync('tests/fixtures/graphs/name-classifier.json', 'utf8')) as GraphDoc;
 const ce = { loss: 'CrossEntropyLoss', output: 'probs' };
 
 function problems(training: unknown, doc: unknown = classifier): string[] {

@@ -1,5 +1,6 @@
-// The trained example graphs, run with our own runtime: graphs/name-classifier.json holds weights
-// trained by scripts/train-name-classifier.ts on the surnames in scripts/names-data.ts.
+// The name-classifier test graph, run with our own runtime: tests/fixtures/graphs/name-classifier.json
+// holds weights fitted by scripts/train-name-classifier.ts (TensorFlow.js, outside `seqgraph train`,
+// hence a test fixture, not a gallery example) on the surnames in scripts/names-data.ts.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parseGraphText } from '../../src/doc/load';
@@ -9,8 +10,8 @@ import { encodeBatch } from '../../src/runtime/tokenize';
 import type { TokenInputInfo } from '../../src/ir/program';
 import { LABELS, TRAIN, TEST, type Example } from '../../scripts/names-data';
 
-describe('graphs/name-classifier.json (trained weights)', () => {
-  const loaded = parseGraphText(readFileSync('graphs/name-classifier.json', 'utf8'));
+describe('tests/fixtures/graphs/name-classifier.json (trained weights)', () => {
+  const loaded = parseGraphText(readFileSync('tests/fixtures/graphs/name-classifier.json', 'utf8'));
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
   const compiled = compile(loaded.doc);
   const program = compiled.program!;

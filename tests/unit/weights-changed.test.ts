@@ -37,12 +37,12 @@ const params = (type: string, set: Record<string, unknown>): Edit => (g) => {
 };
 
 const CASES: [string, string, Edit?][] = [
-  ['name classifier (bi GRU, Dense)', 'graphs/name-classifier.json'],
-  ['bi GRU, linear_before_reset off, hard_sigmoid', 'graphs/name-classifier.json', params('GRU', { linear_before_reset: false, recurrent_activation: 'hard_sigmoid' })],
-  ['2-layer LSTM tagger with dropout (inactive at inference)', 'graphs/pos-tagger.json', params('LSTM', { dropout: 0.3 })],
+  ['name classifier (bi GRU, Dense)', 'tests/fixtures/graphs/name-classifier.json'],
+  ['bi GRU, linear_before_reset off, hard_sigmoid', 'tests/fixtures/graphs/name-classifier.json', params('GRU', { linear_before_reset: false, recurrent_activation: 'hard_sigmoid' })],
+  ['2-layer LSTM tagger with dropout (inactive at inference)', 'tests/fixtures/graphs/pos-tagger.json', params('LSTM', { dropout: 0.3 })],
   // big enough for the SIMD gemm on the Dense layer's prepared weights (M·K·N ≥ 8192)
   ['time series (GRU, a wide Dense on every step)', 'tests/fixtures/graphs/time-series-regressor.json', (g) => { params('GRU', { hidden_size: 64 })(g); params('Dense', { units: 48 })(g); }],
-  ['G2P decoder with additive attention', 'graphs/g2p-attention.json'],
+  ['G2P decoder with additive attention', 'tests/fixtures/graphs/g2p-attention.json'],
   ['vector-to-text LSTM decoder', 'tests/fixtures/graphs/vector-to-text-decoder.json'],
 ];
 
@@ -98,7 +98,7 @@ for (const backend of ['simd', 'ts'] as const) {
 
 describe('weights replaced rather than written in place', () => {
   it('a new tensor object for a weight is noticed without markWeightsChanged', () => {
-    const { fresh, feeds } = load('graphs/name-classifier.json');
+    const { fresh, feeds } = load('tests/fixtures/graphs/name-classifier.json');
     const p = fresh();
     outputsOf(p, feeds);
     outputsOf(p, feeds);
@@ -112,7 +112,7 @@ describe('weights replaced rather than written in place', () => {
   });
 
   it('markWeightsChanged refuses a name that is not a weight', () => {
-    const { fresh } = load('graphs/name-classifier.json');
+    const { fresh } = load('tests/fixtures/graphs/name-classifier.json');
     expect(() => markWeightsChanged(fresh(), ['no such weight'])).toThrow(/not a weight/);
   });
 });

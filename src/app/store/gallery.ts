@@ -1,4 +1,6 @@
-// The example graphs: every graphs/*.json, so a new file there simply appears in the gallery.
+// The example graphs: every graphs/*.json, so a new file there simply appears in the gallery. Only
+// trained examples live there (tests/unit/trained-graphs.test.ts holds it); test-only graphs are in
+// tests/fixtures/graphs/.
 // The listing (names, descriptions, node summaries) is small and known up front (computed at build
 // time by build/gallery-plugin.ts); each graph's JSON, weights included, is its own lazy chunk,
 // fetched when it is opened. Each is checked by the same loader as a file a person opens.
@@ -27,5 +29,8 @@ export async function loadGalleryEntry(e: GalleryEntry): Promise<GalleryLoad> {
   return checkGraph(structuredClone(raw));
 }
 
-/** The graph the editor opens with when nothing was saved: the name classifier if present. */
-export const DEFAULT_GALLERY_ID = 'name-classifier';
+/**
+ * The graph the editor opens with when nothing was saved: the name-gender classifier (a small
+ * bidirectional GRU trained by `seqgraph train`, so a first run gives real predictions), if present.
+ */
+export const DEFAULT_GALLERY_ID = 'name-gender';
