@@ -52,3 +52,37 @@ describe('trained example graphs: the stored test metric is what `seqgraph evalu
     }, 120_000);
   }
 });
+
+// Issue 11: graphs/ (and so the gallery) holds only trained examples, each with the command that
+// made it, its seed and its test metric, in the file and in the README's table. Untrained graphs
+// belong in tests/fixtures/graphs/.
+const EXAMPLES = readdirSync('graphs').filter((f) => f.endsWith('.json')).sort();
+
+describe('graphs/ holds only trained examples', () => {
+  it.each(EXAMPLES)('%s has a trained record: command, seed, test metric', (f) => {
+    const doc = JSON.parse(readFileSync(`graphs/${f}`, 'utf8'));
+    const t = doc.trained;
+    expect(t, `graphs/${f} has no "trained" record: train it with \`seqgraph train\` or move it to tests/fixtures/graphs/`).toBeDefined();
+    expect(t.command).toMatch(new RegExp(`^seqgraph train graphs/${f.replace('.', '\\.')} `));
+    expect(Number.isInteger(t.seed)).toBe(true);
+    expect(typeof t.test?.metric).toBe('string');
+    expect(Number.isFinite(t.test.value)).toBe(true);
+    expect(t.test.rows).toBeGreaterThan(0);
+  });
+
+  it("the README's table lists exactly these, each with its command, seed and test metric", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### Trained examples'));
+    const rows = section.split('\n').filter((l) => /^\| `[^`]+\.json` \|/.test(l)).map((l) => l.split(' | '));
+    expect(rows.map((r) => r[0].slice(3, -1)).sort()).toEqual(EXAMPLES);
+    for (const [file, , command, seed, metric] of rows) {
+      const f = file.slice(3, -1);
+      const t = JSON.parse(readFileSync(`graphs/${f}`, 'utf8')).trained;
+      expect(command, f).toContain(`npx seqgraph train graphs/${f} `);
+      expect(Number(seed), f).toBe(t.seed);
+      // as the table writes it: rates in percent with one decimal, errors and losses to 3 decimals
+      const shown = ['accuracy', 'per'].includes(t.test.metric) ? `${(100 * t.test.value).toFixed(1)}%` : t.test.value.toFixed(3);
+      expect(metric, f).toContain(shown);
+    }
+  });
+});
