@@ -6,6 +6,7 @@
 // them by hand would (the MGU as nn.GRU's layout with two gate blocks f, h̃; weight_peephole_l0).
 import { defineNode, type NodeDef, type ParamSpec, type PortValue } from './node-def';
 import { features } from './shapes';
+import { activationAttrs } from './recurrent-acts';
 import { floatTensor, type Dim } from '../runtime/tensor';
 
 export type Cell = 'RNN' | 'LSTM' | 'GRU' | 'MGU';
@@ -20,9 +21,10 @@ export interface RecurrentParams {
   merge_mode: 'concat' | 'sum' | 'mul' | 'ave';
   bias: boolean;
   dropout: number;
-  nonlinearity?: 'tanh' | 'relu';
-  activation?: 'tanh' | 'relu';
-  recurrent_activation?: 'sigmoid' | 'hard_sigmoid';
+  /** RNN; LSTM, GRU, MGU: activation, recurrent_activation; their alpha/beta, LSTM output_activation, clip, input_forget: recurrent-acts.ts */
+  nonlinearity?: string;
+  activation?: string;
+  recurrent_activation?: string;
   linear_before_reset?: boolean;
   /** GRU: how z mixes old state and candidate */
   update_gate?: 'pytorch' | 'paper';
@@ -160,10 +162,9 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
         const attrs: Record<string, string | number | boolean> = {
           hidden_size: H,
           direction: p.bidirectional ? 'bidirectional' : p.reverse ? 'reverse' : 'forward',
-          activation: (cell === 'RNN' ? p.nonlinearity : p.activation) ?? 'tanh',
+          ...activationAttrs(cell, p),
           layer: l,
         };
-        if (cell !== 'RNN') attrs.recurrent_activation = p.recurrent_activation ?? 'sigmoid';
         if (cell === 'GRU') {
           attrs.linear_before_reset = p.linear_before_reset ?? true;
           attrs.update_gate = p.update_gate ?? 'pytorch';
