@@ -47,15 +47,17 @@ function commonParams(): Record<string, ParamSpec> {
 }
 
 const CELL_DOC: Record<Cell, string> = {
-  RNN: 'Elman RNN, as nn.RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu.',
+  RNN: 'Elman RNN, as nn.RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu, or any of ONNX\'s activations (with alpha/beta); clip clamps the pre-activation to [−clip, clip] (ONNX).',
   LSTM:
     'LSTM, as nn.LSTM: i,f,o = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); g = tanh(…); c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙tanh(c_t). ' +
     'activation replaces tanh, recurrent_activation replaces σ (hard_sigmoid = max(0, min(1, 0.2x + 0.5))). ' +
-    'peephole adds p_i⊙c_{t-1} inside i, p_f⊙c_{t-1} inside f and p_o⊙c_t inside o (ONNX LSTM\'s P; weight_peephole_l0 [3H], i, f, o).',
+    'peephole adds p_i⊙c_{t-1} inside i, p_f⊙c_{t-1} inside f and p_o⊙c_t inside o (ONNX LSTM\'s P; weight_peephole_l0 [3H], i, f, o). ' +
+    'ONNX\'s other activations (with alpha/beta) in each role, output_activation for h = o⊙act(c), clip (gate pre-activations clamped to [−clip, clip]) and input_forget (f = 1 − i) as ONNX\'s LSTM.',
   GRU:
     'GRU, as nn.GRU: r,z = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); n = tanh(W_in x_t + b_in + r⊙(W_hn h_{t-1} + b_hn)); h_t = (1−z)⊙n + z⊙h_{t-1}. ' +
     'linear_before_reset off applies r before the product instead, n = tanh(W_in x_t + b_in + W_hn (r⊙h_{t-1}) + b_hn), as the original paper and ONNX\'s default. ' +
-    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Chung et al. (2014), Wikipedia and many tutorials write it.',
+    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Chung et al. (2014), Wikipedia and many tutorials write it. ' +
+    'ONNX\'s other activations (with alpha/beta) for the gates and the candidate, and clip (pre-activations clamped to [−clip, clip]) as ONNX\'s GRU.',
   MGU:
     'Minimal gated unit (Zhou et al. 2016), one gate: f = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf); h̃ = tanh(W_ih̃ x_t + b_ih̃ + W_hh̃ (f⊙h_{t-1}) + b_hh̃); h_t = (1−f)⊙h_{t-1} + f⊙h̃. ' +
     'Weights as nn.GRU lays them out, with two blocks: weight_ih_l0 [2H, I] and weight_hh_l0 [2H, H] rows f then h̃, bias_ih_l0 / bias_hh_l0 [2H]; ' +
