@@ -176,8 +176,11 @@ export const ONNX_ACTIVATION = `
 def onnx_activation(name, alpha=None, beta=None, clip=None):
     """ONNX's RNN activation \`name\` (snake_case) with its alpha/beta (None: ONNX's default); with
     clip, its input is first clamped to [-clip, clip], as ONNX's clip does to every gate."""
-    a = {"hard_sigmoid": 0.2, "affine": 1.0, "leaky_relu": 0.01, "thresholded_relu": 1.0, "scaled_tanh": 1.0, "elu": 1.0}.get(name, 0.0) if alpha is None else alpha
-    b = {"hard_sigmoid": 0.5, "affine": 0.0, "scaled_tanh": 1.0}.get(name, 0.0) if beta is None else beta
+    alphas = {"hard_sigmoid": 0.2, "affine": 1.0, "leaky_relu": 0.01, "thresholded_relu": 1.0,
+              "scaled_tanh": 1.0, "elu": 1.0}
+    betas = {"hard_sigmoid": 0.5, "affine": 0.0, "scaled_tanh": 1.0}
+    a = alphas.get(name, 0.0) if alpha is None else alpha
+    b = betas.get(name, 0.0) if beta is None else beta
     fns = {
         "tanh": torch.tanh,
         "relu": torch.relu,
