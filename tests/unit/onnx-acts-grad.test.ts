@@ -12,6 +12,10 @@ import { compile } from '../../src/compiler/compile';
 import { ACTIVATIONS } from '../../src/runtime/kernels/activations';
 import { floatTensor, intTensor, type Tensor } from '../../src/runtime/tensor';
 import { describeFailures, gradcheck } from '../helpers/gradcheck';
+import { BACKENDS } from '../helpers/backends';
+import { setKernelBackend } from '../../src/runtime/kernels/wasm/runtime';
+import { backward, forwardTrain } from '../../src/runtime/train';
+import { exportOnnx } from '../../src/onnx/export';
 
 const rng = new Rng(20261202);
 const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
@@ -76,4 +80,50 @@ describe('gradcheck: ONNX activations with alpha/beta, clip, input_forget', () =
       });
     });
   }
+});
+
+describe('training such a layer in float32 on either kernel backend', () => {
+  it('the SIMD backend routes it to the TS loops: the same gradients as the TS backend', () => {
+    for (const cell of ['RNN', 'LSTM', 'GRU'] as const) {
+      const c = graph(cell, 5, 'elu');
+      const grads = BACKENDS.map((backend) => {
+        setKernelBackend(backend);
+        try {
+          const f = forwardTrain(c.program, c.feeds, { seed: 1 });
+          const seeds = new Map(c.program.outputs.map((o) => [o.value, Float32Array.from(f.values.get(o.value)!.data, (_, i) => Math.sin(i))]));
+          return backward(f.tape, seeds).grads;
+        } finally {
+          setKernelBackend('auto');
+        }
+      });
+      expect([...grads[1].keys()].sort()).toEqual([...grads[0].keys()].sort());
+      for (const [k, g] of grads[0]) expect(Math.max(...g.map((v, i) => Math.abs(v - grads[1].get(k)![i]))), `${cell} ${k}`).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('bad params and exports name the node and the param', () => {
+  const raw = (params: Record<string, unknown>, type = 'LSTM') => ({
+    format: 'seqgraph', version: 2, name: 'bad', seed: 1, samples: [],
+    nodes: [
+      { id: 'in', type: 'Input', name: 'x', position: at, params: { kind: 'sequence', features: 2 } },
+      { id: 'rnn', type, name: 'enc', position: at, params: { hidden_size: 2, ...params } },
+      { id: 'out', type: 'Output', name: 'y', position: at, params: {} },
+    ],
+    edges: [{ id: 'e0', source: { node: 'in', port: 'sequence' }, target: { node: 'rnn', port: 'input' } }, { id: 'e1', source: { node: 'rnn', port: 'output' }, target: { node: 'out', port: 'value' } }],
+  });
+  it('an unknown activation, a negative clip', () => {
+    const r = checkGraph(raw({ activation: 'gelu', clip: -1 }));
+    if (r.ok) throw new Error('accepted');
+    const text = r.diagnostics.map((d) => d.message).join('\n');
+    expect(text).toMatch(/enc \(LSTM\): activation must be one of tanh, relu, sigmoid, hard_sigmoid, affine/);
+    expect(text).toMatch(/enc \(LSTM\): clip must be at least 0/);
+    expect(r.diagnostics.map((d) => [d.node, d.param])).toEqual([['rnn', 'activation'], ['rnn', 'clip']]);
+  });
+  it('ONNX export of a paper-update GRU needs a gate activation with g(−a) = 1 − g(a)', () => {
+    const r = checkGraph(raw({ update_gate: 'paper', recurrent_activation: 'softsign' }, 'GRU'));
+    if (!r.ok) throw new Error('refused');
+    const c = compile(r.doc);
+    expect(() => exportOnnx(c.program!)).toThrow(/GRU.*update_gate 'paper' exports as ONNX's GRU with z negated.*not softsign/);
+  });
 });
