@@ -198,7 +198,8 @@ export const RECURRENT_KERNEL: KernelEntry = { prepare, forward: forwardWith(tsL
 export const RECURRENT_KERNEL_SIMD: Partial<KernelEntry> = {
   prepare(op, weight, prev) {
     const layer = prepare(op, weight, prev);
-    if (layer.wihT instanceof Float32Array) prepareSimdLayer(layer as PreparedLayer);
+    // a general layer (ONNX's other activations, clip, input_forget) never runs the SIMD loop: nothing to pack
+    if (layer.wihT instanceof Float32Array && !layer.spec.general) prepareSimdLayer(layer as PreparedLayer);
     return layer;
   },
   forward: forwardWith(simdLoop),
