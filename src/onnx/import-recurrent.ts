@@ -7,8 +7,9 @@
 // list: the nodes' nonlinearity / recurrent_activation / activation / output_activation and their
 // _alpha / _beta; a name outside the list, or directions with different activations, is refused
 // naming the node), clip (the nodes' `clip`), input_forget (the LSTM's `input_forget`),
-// peepholes P (the LSTM's `peephole` param; see mapPeepholes), sequence_lens (the lengths of the Input the sequence comes from) and initial
-// states (zeros, or the final states of another node or a State input).
+// peepholes P (the LSTM's `peephole` param; see mapPeepholes), sequence_lens (the lengths of the
+// Input the sequence comes from) and initial states (zeros, or the final states of another node or
+// a State input).
 //
 // Stacked layers: PyTorch writes one ONNX op per layer, each reading the previous one's output.
 // Such an op becomes the next layer of the same node (num_layers + 1) when it is configured
