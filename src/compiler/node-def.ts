@@ -37,7 +37,7 @@ interface ParamBase {
 }
 export type ParamSpec =
   | (ParamBase & { kind: 'int'; default: number | null; min?: number; max?: number; nullable?: boolean })
-  | (ParamBase & { kind: 'float'; default: number; min?: number; max?: number })
+  | (ParamBase & { kind: 'float'; default: number | null; min?: number; max?: number; nullable?: boolean })
   | (ParamBase & { kind: 'bool'; default: boolean })
   | (ParamBase & { kind: 'enum'; options: readonly string[]; default: string })
   | (ParamBase & { kind: 'string'; default: string })

@@ -15,7 +15,7 @@ function paramSchema(spec: ParamSpec): z.ZodType {
       let s = z.number({ error: 'must be a number' }).finite();
       if (spec.min !== undefined) s = s.min(spec.min, `must be at least ${spec.min}`);
       if (spec.max !== undefined) s = s.max(spec.max, `must be at most ${spec.max}`);
-      return s;
+      return spec.nullable ? s.nullable() : s;
     }
     case 'bool':
       return z.boolean({ error: 'must be true or false' });

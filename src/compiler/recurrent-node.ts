@@ -6,6 +6,7 @@
 // them by hand would (the MGU as nn.GRU's layout with two gate blocks f, h̃; weight_peephole_l0).
 import { defineNode, type NodeDef, type ParamSpec, type PortValue } from './node-def';
 import { features } from './shapes';
+import { activationAttrs } from './recurrent-acts';
 import { floatTensor, type Dim } from '../runtime/tensor';
 
 export type Cell = 'RNN' | 'LSTM' | 'GRU' | 'MGU';
@@ -20,9 +21,10 @@ export interface RecurrentParams {
   merge_mode: 'concat' | 'sum' | 'mul' | 'ave';
   bias: boolean;
   dropout: number;
-  nonlinearity?: 'tanh' | 'relu';
-  activation?: 'tanh' | 'relu';
-  recurrent_activation?: 'sigmoid' | 'hard_sigmoid';
+  /** RNN; LSTM, GRU, MGU: activation, recurrent_activation; their alpha/beta, LSTM output_activation, clip, input_forget: recurrent-acts.ts */
+  nonlinearity?: string;
+  activation?: string;
+  recurrent_activation?: string;
   linear_before_reset?: boolean;
   /** GRU: how z mixes old state and candidate */
   update_gate?: 'pytorch' | 'paper';
@@ -45,15 +47,17 @@ function commonParams(): Record<string, ParamSpec> {
 }
 
 const CELL_DOC: Record<Cell, string> = {
-  RNN: 'Elman RNN, as nn.RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu.',
+  RNN: 'Elman RNN, as nn.RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu, or any of ONNX\'s activations (with alpha/beta); clip clamps the pre-activation to [−clip, clip] (ONNX).',
   LSTM:
     'LSTM, as nn.LSTM: i,f,o = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); g = tanh(…); c_t = f⊙c_{t-1} + i⊙g; h_t = o⊙tanh(c_t). ' +
     'activation replaces tanh, recurrent_activation replaces σ (hard_sigmoid = max(0, min(1, 0.2x + 0.5))). ' +
-    'peephole adds p_i⊙c_{t-1} inside i, p_f⊙c_{t-1} inside f and p_o⊙c_t inside o (ONNX LSTM\'s P; weight_peephole_l0 [3H], i, f, o).',
+    'peephole adds p_i⊙c_{t-1} inside i, p_f⊙c_{t-1} inside f and p_o⊙c_t inside o (ONNX LSTM\'s P; weight_peephole_l0 [3H], i, f, o). ' +
+    'ONNX\'s other activations (with alpha/beta) in each role, output_activation for h = o⊙act(c), clip (gate pre-activations clamped to [−clip, clip]) and input_forget (f = 1 − i) as ONNX\'s LSTM.',
   GRU:
     'GRU, as nn.GRU: r,z = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*); n = tanh(W_in x_t + b_in + r⊙(W_hn h_{t-1} + b_hn)); h_t = (1−z)⊙n + z⊙h_{t-1}. ' +
     'linear_before_reset off applies r before the product instead, n = tanh(W_in x_t + b_in + W_hn (r⊙h_{t-1}) + b_hn), as the original paper and ONNX\'s default. ' +
-    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Chung et al. (2014), Wikipedia and many tutorials write it.',
+    'update_gate paper: h_t = z⊙n + (1−z)⊙h_{t-1}, as Chung et al. (2014), Wikipedia and many tutorials write it. ' +
+    'ONNX\'s other activations (with alpha/beta) for the gates and the candidate, and clip (pre-activations clamped to [−clip, clip]) as ONNX\'s GRU.',
   MGU:
     'Minimal gated unit (Zhou et al. 2016), one gate: f = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf); h̃ = tanh(W_ih̃ x_t + b_ih̃ + W_hh̃ (f⊙h_{t-1}) + b_hh̃); h_t = (1−f)⊙h_{t-1} + f⊙h̃. ' +
     'Weights as nn.GRU lays them out, with two blocks: weight_ih_l0 [2H, I] and weight_hh_l0 [2H, H] rows f then h̃, bias_ih_l0 / bias_hh_l0 [2H]; ' +
@@ -160,10 +164,9 @@ export function recurrentNode(cell: Cell, extra: Record<string, ParamSpec>): Nod
         const attrs: Record<string, string | number | boolean> = {
           hidden_size: H,
           direction: p.bidirectional ? 'bidirectional' : p.reverse ? 'reverse' : 'forward',
-          activation: (cell === 'RNN' ? p.nonlinearity : p.activation) ?? 'tanh',
+          ...activationAttrs(cell, p),
           layer: l,
         };
-        if (cell !== 'RNN') attrs.recurrent_activation = p.recurrent_activation ?? 'sigmoid';
         if (cell === 'GRU') {
           attrs.linear_before_reset = p.linear_before_reset ?? true;
           attrs.update_gate = p.update_gate ?? 'pytorch';

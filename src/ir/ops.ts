@@ -46,8 +46,18 @@ const rec = (cell: string): OpSpec => ({
   attrs: {
     hidden_size: { kind: 'int', required: true },
     direction: { kind: 'string', required: true }, // forward | reverse | bidirectional
-    activation: { kind: 'string' }, // tanh | relu
-    recurrent_activation: { kind: 'string' }, // sigmoid | hard_sigmoid
+    // activations by role (runtime/kernels/activations.ts: ONNX's list, snake_case), each with its
+    // optional alpha/beta (absent: ONNX's default): activation = the candidate (LSTM g, GRU h̃, the
+    // RNN's one), recurrent_activation = the gates, output_activation = the LSTM's h (absent: activation)
+    activation: { kind: 'string' },
+    activation_alpha: { kind: 'float' },
+    activation_beta: { kind: 'float' },
+    recurrent_activation: { kind: 'string' },
+    recurrent_activation_alpha: { kind: 'float' },
+    recurrent_activation_beta: { kind: 'float' },
+    ...(cell === 'LSTM' ? { output_activation: { kind: 'string' as const }, output_activation_alpha: { kind: 'float' as const }, output_activation_beta: { kind: 'float' as const } } : {}),
+    clip: { kind: 'float' }, // ONNX's clip: gate pre-activations clamped to [-clip, clip]; absent: none
+    ...(cell === 'LSTM' ? { input_forget: { kind: 'bool' as const } } : {}), // f = 1 - i
     ...(cell === 'GRU' ? { linear_before_reset: { kind: 'bool' as const }, update_gate: { kind: 'string' as const } } : {}), // update_gate: pytorch (default) | paper
     layer: { kind: 'int' }, // which layer of the node, for the trace
   },

@@ -21,11 +21,14 @@
 //   sequence_lens and both directions as they are. tests/unit/onnx-cells.test.ts checks each
 //   variant in onnxruntime against the runtime.
 // - LSTM peepholes: ONNX's P [D, 3H], reordered from the node's i, f, o to ONNX's i, o, f.
+// ONNX's other activations with their alpha/beta, clip and input_forget are ONNX's own attributes
+// (runtime/kernels/activations.ts has the same semantics), written as they are.
 import { OPS } from '../ir/ops';
 import type { Op, Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import { ExportError, type GraphBuilder } from './export-builder';
 import { attr, DataType, floatTensorProto, type AttributeProto } from './proto';
+import { ACT_PARAMS, actFn, generalOf, ONNX_NAME } from '../runtime/kernels/activations';
 
 type Cell = 'RNN' | 'LSTM' | 'GRU' | 'MGU';
 type OnnxCell = 'RNN' | 'LSTM' | 'GRU';
@@ -40,8 +43,6 @@ const ORDER: Record<OnnxCell, number[]> = {
 const IR_GATES: Record<Cell, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
 /** peepholes: ONNX's P block k = the node's block (i, f, o) PEEP_ORDER[k] */
 const PEEP_ORDER = [0, 2, 1];
-
-const ACT: Record<string, string> = { tanh: 'Tanh', relu: 'Relu', sigmoid: 'Sigmoid', hard_sigmoid: 'HardSigmoid' };
 
 export interface EmitContext {
   b: GraphBuilder;
@@ -129,17 +130,26 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
     P = b.addInitializer(floatTensorProto(b.fresh(`${base}_P`), [D, 3 * H], stackReordered(parts, PEEP_ORDER, H)));
   } else if (pIn[1] !== '') throw error(op, 'P_reverse is given without P');
 
-  // --- attributes
-  const act = activationName(ctx, op, 'activation', 'tanh');
-  const rec = cell === 'RNN' ? '' : activationName(ctx, op, 'recurrent_activation', 'sigmoid');
-  const perDir = onnxCell === 'LSTM' ? [rec, act, act] : onnxCell === 'GRU' ? [rec, act] : [act];
-  const activations = Array.from({ length: D }, () => perDir).flat();
-  const attrs: AttributeProto[] = [attr.int('hidden_size', H), attr.string('direction', direction), attr.strings('activations', activations)];
-  // alpha/beta are consumed, in order, by the activations that take them (here HardSigmoid only)
-  const hard = activations.filter((a) => a === 'HardSigmoid').length;
-  if (hard > 0) {
-    attrs.push(attr.floats('activation_alpha', Array(hard).fill(0.2)), attr.floats('activation_beta', Array(hard).fill(0.5)));
+  // --- attributes: activations per direction (f, g, h order), the alpha/beta of those that take
+  // them, in that order, always written out (onnxruntime's defaults for some differ from the ops');
+  // clip and input_forget where set
+  const gen = generalOf(cell, op.attrs, `${cell} '${op.node}'`);
+  if (gen && cell === 'GRU' && updateGate === 'paper' && !(gen.f.name === 'sigmoid' || (gen.f.name === 'hard_sigmoid' && gen.f.beta === 0.5))) {
+    throw error(op, `update_gate 'paper' exports as ONNX's GRU with z negated, which needs g(−a) = 1 − g(a): recurrent_activation sigmoid, or hard_sigmoid with beta 0.5, not ${gen.f.name}`);
   }
+  const fn = (role: string, dflt: string) => actFn(String(op.attrs[role] ?? dflt), num(op.attrs[`${role}_alpha`]), num(op.attrs[`${role}_beta`]), `${cell} '${op.node}' ${role}`);
+  const act = fn('activation', 'tanh');
+  const rec = fn('recurrent_activation', 'sigmoid');
+  const out = op.attrs.output_activation !== undefined ? fn('output_activation', 'tanh') : act;
+  const perDir = onnxCell === 'LSTM' ? [rec, act, out] : onnxCell === 'GRU' ? [rec, act] : [act];
+  const activations = Array.from({ length: D }, () => perDir).flat();
+  const attrs: AttributeProto[] = [attr.int('hidden_size', H), attr.string('direction', direction), attr.strings('activations', activations.map((a) => ONNX_NAME[a.name]))];
+  const alphas = activations.filter((a) => ACT_PARAMS[a.name].alpha !== undefined).map((a) => a.alpha);
+  const betas = activations.filter((a) => ACT_PARAMS[a.name].beta !== undefined).map((a) => a.beta);
+  if (alphas.length > 0) attrs.push(attr.floats('activation_alpha', alphas));
+  if (betas.length > 0) attrs.push(attr.floats('activation_beta', betas));
+  if (gen && gen.clip !== Infinity) attrs.push(attr.float('clip', gen.clip));
+  if (gen?.inputForget) attrs.push(attr.int('input_forget', 1));
   if (cell === 'GRU') {
     const lbr = op.attrs.linear_before_reset;
     if (lbr !== undefined && typeof lbr !== 'boolean' && lbr !== 0 && lbr !== 1) throw error(op, `linear_before_reset must be a bool, got ${String(lbr)}`);
@@ -170,12 +180,7 @@ export function emitRecurrent(ctx: EmitContext, op: Op): void {
   }
 }
 
-function activationName(ctx: EmitContext, op: Op, key: string, dflt: string): string {
-  const a = op.attrs[key] ?? dflt;
-  const name = typeof a === 'string' ? ACT[a] : undefined;
-  if (!name) throw ctx.error(op, `${key} '${String(a)}' has no ONNX equivalent (tanh, relu, sigmoid, hard_sigmoid)`);
-  return name;
-}
+const num = (v: unknown) => (typeof v === 'number' ? v : null);
 
 /** rows [f; n] of an MGU weight (2 blocks of H rows) as a GRU's [r; z; n] = [f; −f; n] */
 function mguAsGru(t: Tensor, H: number): Tensor {

@@ -347,6 +347,7 @@ function exampleSample(b: DocBuilder): GraphDoc['samples'] {
     if (n.type !== 'Input') continue;
     const p = n.params;
     if (p.kind === 'state' && p.cell) return []; // a sample cannot give <name>_c
+    if (p.kind === 'sequence' && p.lengths) return []; // nor <name>_lengths (a float sequence fed with ONNX sequence_lens)
 
     const F = (p.features as number) ?? 1;
     const row = (k: number) => Array.from({ length: F }, (_, j) => Math.round(Math.sin(1 + k * 0.9 + j * 0.37) * 100) / 100);

@@ -3,11 +3,13 @@
 // z,r,h to PyTorch's i,f,g,o and r,z,n; B split into b_ih and b_hh).
 //
 // Every attribute is read: direction (forward / reverse / bidirectional), layout 0 (time-major)
-// and 1 (batch-first), linear_before_reset, activations with their alpha/beta (those seqgraph's
-// cells have are mapped; any other is refused naming the node and the activation), clip and
-// input_forget (refused: the cells have neither), peepholes P (the LSTM's `peephole` param; see
-// mapPeepholes), sequence_lens (the lengths of the Input the sequence comes from) and initial
-// states (zeros, or the final states of another node or a State input).
+// and 1 (batch-first), linear_before_reset, activations with their alpha/beta (every one of ONNX's
+// list: the nodes' nonlinearity / recurrent_activation / activation / output_activation and their
+// _alpha / _beta; a name outside the list, or directions with different activations, is refused
+// naming the node), clip (the nodes' `clip`), input_forget (the LSTM's `input_forget`),
+// peepholes P (the LSTM's `peephole` param; see mapPeepholes), sequence_lens (the lengths of the
+// Input the sequence comes from) and initial states (zeros, or the final states of another node or
+// a State input).
 //
 // Stacked layers: PyTorch writes one ONNX op per layer, each reading the previous one's output.
 // Such an op becomes the next layer of the same node (num_layers + 1) when it is configured
@@ -17,14 +19,15 @@ import * as A from './import-array';
 import { axisIs, type Atom, type Layout } from './import-layout';
 import type { HCtx, Handler, ImportState, RecInfo } from './import-ctx';
 import { describe, type PortSV, type StateSV, type SV } from './import-values';
+import { ACTIVATIONS, ACT_PARAMS, ONNX_NAME } from '../runtime/kernels/activations';
 
 type Cell = 'RNN' | 'LSTM' | 'GRU';
 const GATES: Record<Cell, number> = { RNN: 1, LSTM: 4, GRU: 3 };
 /** PyTorch gate block j is ONNX block FROM_ONNX[j] (LSTM ONNX i,o,f,c -> i,f,g,o; GRU z,r,h -> r,z,n) */
 const FROM_ONNX: Record<Cell, number[]> = { RNN: [0], LSTM: [0, 2, 3, 1], GRU: [1, 0, 2] };
 const DEFAULT_ACTS: Record<Cell, string[]> = { RNN: ['Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'] };
-const ALPHA: Record<string, number> = { Affine: 1, LeakyRelu: 0.01, ThresholdedRelu: 1, ScaledTanh: 1, HardSigmoid: 0.2, Elu: 1 };
-const BETA: Record<string, number> = { Affine: 0, ScaledTanh: 1, HardSigmoid: 0.5 };
+/** an ONNX activation name as the nodes spell it (onnxruntime reads the names case-insensitively) */
+const snake = (name: string) => ACTIVATIONS.find((n) => ONNX_NAME[n].toLowerCase() === name.toLowerCase());
 
 interface Act {
   name: string;
@@ -39,29 +42,53 @@ function readActivations(c: HCtx, cell: Cell, D: number): Act[][] | string {
   if (names.length !== per * D) return `it lists ${names.length} activations; a ${D === 2 ? 'bidirectional ' : ''}${cell} needs ${per * D}`;
   const alphas = [...((c.attr('activation_alpha') as number[] | undefined) ?? [])];
   const betas = [...((c.attr('activation_beta') as number[] | undefined) ?? [])];
-  const acts = names.map((name) => ({
-    name,
-    ...(name in ALPHA ? { alpha: alphas.length ? alphas.shift()! : ALPHA[name] } : {}),
-    ...(name in BETA ? { beta: betas.length ? betas.shift()! : BETA[name] } : {}),
-  }));
+  const acts = names.map((name) => {
+    const d = ACT_PARAMS[snake(name) ?? 'tanh'];
+    return {
+      name,
+      ...(d.alpha !== undefined ? { alpha: alphas.length ? alphas.shift()! : d.alpha } : {}),
+      ...(d.beta !== undefined ? { beta: betas.length ? betas.shift()! : d.beta } : {}),
+    };
+  });
   return Array.from({ length: D }, (_, d) => acts.slice(d * per, (d + 1) * per));
 }
 
-const close = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) < 1e-6;
+/** shortest decimal that is the same float32 (attributes are float32: 0.2 is read as 0.200000003) */
+function f32Decimal(x: number): number {
+  for (let p = 1; p <= 17; p++) {
+    const v = Number(x.toPrecision(p));
+    if (Math.fround(v) === Math.fround(x)) return v;
+  }
+  return x;
+}
+const actText = (a: Act) => `${a.name}${a.alpha !== undefined ? `(alpha=${f32Decimal(a.alpha)}${a.beta !== undefined ? `, beta=${f32Decimal(a.beta)}` : ''})` : ''}`;
 
-/** seqgraph's gate function for an ONNX activation, or null */
-function gateFn(a: Act): string | null {
-  if (a.name === 'Sigmoid') return 'sigmoid';
-  if (a.name === 'HardSigmoid' && close(a.alpha, 0.2) && close(a.beta, 0.5)) return 'hard_sigmoid';
-  return null;
+/**
+ * One ONNX activation as the node's params for a role (`nonlinearity`, `activation`, ...): the
+ * snake_case name, and its alpha / beta where they differ from ONNX's defaults; or why not.
+ */
+function actParams(a: Act, role: string): Record<string, unknown> | string {
+  const name = snake(a.name);
+  if (!name) return `its activation ${actText(a)} is not one of ONNX's (${ACTIVATIONS.map((n) => ONNX_NAME[n]).join(', ')})`;
+  const out: Record<string, unknown> = { [role]: name };
+  for (const w of ['alpha', 'beta'] as const) {
+    const dflt = ACT_PARAMS[name][w], v = a[w];
+    if (dflt !== undefined && v !== undefined && Math.fround(v) !== Math.fround(dflt)) out[`${role}_${w}`] = f32Decimal(v);
+  }
+  return out;
 }
-function candidateFn(a: Act): string | null {
-  if (a.name === 'Tanh' || (a.name === 'ScaledTanh' && close(a.alpha, 1) && close(a.beta, 1))) return 'tanh';
-  if (a.name === 'Relu') return 'relu';
-  return null;
+
+/** a direction's activations (f, g, h as ONNX lists them) as the node's params */
+function activationsAsParams(cell: Cell, a: Act[]): Record<string, unknown> | string {
+  const parts = cell === 'RNN' ? [actParams(a[0], 'nonlinearity')] : [actParams(a[0], 'recurrent_activation'), actParams(a[1], 'activation')];
+  if (cell === 'LSTM') {
+    const g = actParams(a[1], 'output_activation'), h = actParams(a[2], 'output_activation');
+    // h is the output activation; the same as g (PyTorch, Keras) is the node's default 'same'
+    if (typeof h === 'string' || JSON.stringify(g) !== JSON.stringify(h)) parts.push(h);
+  }
+  const bad = parts.find((p) => typeof p === 'string');
+  return bad ?? Object.assign({}, ...parts);
 }
-const num = (x: number) => Number(x.toPrecision(6)); // float32 attributes read back as 0.30000001…
-const actText = (a: Act) => `${a.name}${a.alpha !== undefined ? `(alpha=${num(a.alpha)}${a.beta !== undefined ? `, beta=${num(a.beta)}` : ''})` : ''}`;
 
 /**
  * Peephole weights P [D, 3H], blocks in ONNX's order i, o, f -> the LSTM's `peephole` param and
@@ -113,24 +140,21 @@ const recurrentH: Handler = (c) => {
   if (Wa.shape.join() !== [D, G * H, I].join()) return `its W has shape [${Wa.shape.join(', ')}]; [${D}, ${G * H}, ${I}] is needed`;
   if (Ra.shape.join() !== [D, G * H, H].join()) return `its R has shape [${Ra.shape.join(', ')}]; [${D}, ${G * H}, ${H}] is needed`;
   if (Bv && (Bv.k !== 'const' || Bv.a.shape.join() !== [D, 2 * G * H].join())) return `its B is ${describe(Bv)}; a constant [${D}, ${2 * G * H}] is needed`;
-  if (c.attr('clip') !== undefined) return `it clips its cell at ${c.float('clip', 0)} (attribute clip); seqgraph's ${cell} does not clip`;
-  if (cell === 'LSTM' && c.int('input_forget', 0) !== 0) return 'it couples the input and forget gates (input_forget=1); seqgraph\'s LSTM does not';
+  const clip = c.attr('clip') as number | undefined;
+  if (clip !== undefined && !(clip > 0)) return `its clip is ${clip}; ONNX's clip is a positive threshold`;
   const peep = cell === 'LSTM' ? mapPeepholes(P, D, H) : null;
   if (typeof peep === 'string') return peep;
   const acts = readActivations(c, cell, D);
   if (typeof acts === 'string') return acts;
   const params: Record<string, unknown> = { hidden_size: H, num_layers: 1, bidirectional: D === 2, ...(dir === 'reverse' ? { reverse: true } : {}), bias: !!Bv };
-  for (const [d, a] of acts.entries()) {
-    const rec = cell === 'RNN' ? null : gateFn(a[0]);
-    const cand = candidateFn(a[cell === 'RNN' ? 0 : 1]);
-    if (cell !== 'RNN' && !rec) return `its gate activation ${actText(a[0])} (direction ${d}) is not one seqgraph's ${cell} has (Sigmoid, or HardSigmoid with alpha 0.2, beta 0.5)`;
-    const bad = !cand ? a[cell === 'RNN' ? 0 : 1] : cell === 'LSTM' && candidateFn(a[2]) !== cand ? a[2] : null;
-    if (bad) return `its activation ${actText(bad)} (direction ${d}) is not one seqgraph's ${cell} has (Tanh or Relu${cell === 'LSTM' ? ', the same for g and h' : ''})`;
-    const key = cell === 'RNN' ? 'nonlinearity' : 'activation';
-    if (d === 1 && (params[key] !== cand || params.recurrent_activation !== (rec ?? undefined))) return 'its two directions use different activations';
-    params[key] = cand;
-    if (rec) params.recurrent_activation = rec;
-  }
+  // one set of activation params for the node: both directions must agree
+  const actSets = acts.map((a) => activationsAsParams(cell, a));
+  const badAct = actSets.find((x) => typeof x === 'string');
+  if (badAct !== undefined) return badAct as string;
+  if (D === 2 && JSON.stringify(actSets[0]) !== JSON.stringify(actSets[1])) return 'its two directions use different activations (a seqgraph node has one set for both)';
+  Object.assign(params, actSets[0]);
+  if (clip !== undefined) params.clip = f32Decimal(clip);
+  if (cell === 'LSTM' && c.int('input_forget', 0) !== 0) params.input_forget = true;
   if (cell === 'GRU') params.linear_before_reset = c.int('linear_before_reset', 0) === 1;
   if (peep) params.peephole = true;
 

@@ -1,12 +1,15 @@
 // model.py for RNN, LSTM, GRU and MGU nodes: nn.RNN / nn.LSTM / nn.GRU (batch_first, packed
 // sequences for ragged token batches) where PyTorch's module computes what the node does, and the
-// step-by-step ExplicitLSTM / ExplicitGRU (same parameter names) where it does not: hard_sigmoid
-// gates, a relu candidate, GRU with linear_before_reset off or the paper's update gate, LSTM
-// peepholes. The MGU, which PyTorch has no module for, is always written out (class MGU). Merge
+// step-by-step ExplicitLSTM / ExplicitGRU / ExplicitRNN (same parameter names) where it does not:
+// hard_sigmoid gates, a relu candidate, GRU with linear_before_reset off or the paper's update
+// gate, LSTM peepholes, and ONNX's other activations with alpha/beta, clip and input_forget (as
+// onnx_activation callables). The MGU, which PyTorch has no module for, is always written out (class MGU). Merge
 // modes other than concat are applied to the module's concatenated output, as Keras'
 // Bidirectional does.
 import type { ModelGen, NodeView } from './context';
 import { pyNum, pyStr } from './py';
+import { ACT_PARAMS, generalOf, type ActFn, type GeneralCell } from '../runtime/kernels/activations';
+import { activationAttrs } from '../compiler/recurrent-acts';
 
 interface RecParams {
   hidden_size: number;
@@ -24,7 +27,8 @@ interface RecParams {
 }
 
 /** why PyTorch's own module cannot compute this node, or null when it can */
-function explicitReason(type: string, p: RecParams): string | null {
+function explicitReason(type: string, p: RecParams, gen: GeneralCell | undefined): string | null {
+  if (gen) return `ONNX's ${[...new Set([gen.g, ...(type === 'RNN' ? [] : [gen.f]), ...(type === 'LSTM' ? [gen.h] : [])].map((a) => a.name))].join(' / ')}${gen.clip !== Infinity ? `, clip ${gen.clip}` : ''}${gen.inputForget ? ', input_forget' : ''}`;
   if (type === 'RNN') return null;
   const why: string[] = [];
   if ((p.activation ?? 'tanh') !== 'tanh') why.push(`activation ${p.activation}`);
@@ -48,7 +52,9 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
   if (!p.bias) args.push('bias=False');
   if (p.bidirectional) args.push('bidirectional=True');
   if (p.dropout > 0 && p.num_layers > 1) args.push(`dropout=${pyNum(p.dropout, true)}`);
-  const explicit = explicitReason(n.type, p);
+  // ONNX's other activations (alpha/beta), clip, input_forget: the same test the runtime makes
+  const gen = n.type === 'MGU' ? undefined : generalOf(n.type, activationAttrs(n.type as 'RNN', n.params), `${n.type} '${n.name}'`);
+  const explicit = explicitReason(n.type, p, gen);
   const first = n.ops.find((o) => o.op === n.type);
   if (!first) g.fail(n, `lowered without a ${n.type} op`);
   const lengths = g.lengths(n, first.inputs[lstm ? 11 : 10]);
@@ -60,11 +66,20 @@ export function emitRecurrent(g: ModelGen, n: NodeView): void {
   let m: string;
   let call: string;
   if (explicit) {
-    const cls = lstm ? 'ExplicitLSTM' : n.type === 'MGU' ? 'MGU' : 'ExplicitGRU';
+    const cls = lstm ? 'ExplicitLSTM' : n.type === 'MGU' ? 'MGU' : n.type === 'RNN' ? 'ExplicitRNN' : 'ExplicitGRU';
     g.use(cls);
     const act = p.activation ?? 'tanh', ract = p.recurrent_activation ?? 'sigmoid';
-    if (act !== 'tanh') args.push(`activation=${ACT[act]}`);
-    if (ract !== 'sigmoid') {
+    if (gen) {
+      g.use('onnx_activation');
+      const clip = gen.clip !== Infinity ? gen.clip : null;
+      const py = (a: ActFn, c: number | null) => `onnx_activation("${a.name}"${ACT_PARAMS[a.name].alpha !== undefined ? `, alpha=${pyNum(a.alpha, true)}` : ''}${ACT_PARAMS[a.name].beta !== undefined ? `, beta=${pyNum(a.beta, true)}` : ''}${c !== null ? `, clip=${pyNum(c, true)}` : ''})`;
+      args.push(`activation=${py(gen.g, clip)}`);
+      if (n.type !== 'RNN') args.push(`recurrent_activation=${py(gen.f, clip)}`);
+      // the LSTM's h reads c unclipped: its own callable whenever it differs from g's
+      if (lstm && (clip !== null || gen.h !== gen.g)) args.push(`output_activation=${py(gen.h, null)}`);
+      if (gen.inputForget) args.push('input_forget=True');
+    } else if (act !== 'tanh') args.push(`activation=${ACT[act]}`);
+    if (!gen && ract !== 'sigmoid') {
       args.push(`recurrent_activation=${ACT[ract]}`);
       if (ract === 'hard_sigmoid') g.use('hard_sigmoid');
     }

@@ -29,28 +29,29 @@ function model(cell: keyof typeof G, attrs: AttributeProto[], D = 1, weightsAsIn
 const recurrentParams = (bytes: Uint8Array) => importOnnx(bytes, { file: 'm.onnx' }).doc.nodes.find((x) => ['LSTM', 'GRU', 'RNN'].includes(x.type))!.params;
 
 describe('recurrent attributes', () => {
-  it('activations seqgraph has are mapped, alpha/beta forms included', () => {
+  it('every ONNX activation is mapped with its alpha/beta (issue 12); the defaults leave the params empty', () => {
     expect(recurrentParams(model('LSTM', [attr.strings('activations', ['HardSigmoid', 'ScaledTanh', 'ScaledTanh']), attr.floats('activation_alpha', [0.2, 1, 1]), attr.floats('activation_beta', [0.5, 1, 1])]))).toMatchObject({
-      recurrent_activation: 'hard_sigmoid', activation: 'tanh',
+      recurrent_activation: 'hard_sigmoid', activation: 'scaled_tanh',
     });
     expect(recurrentParams(model('GRU', [attr.strings('activations', ['Sigmoid', 'Relu'])]))).toMatchObject({ recurrent_activation: 'sigmoid', activation: 'relu', linear_before_reset: false });
     expect(recurrentParams(model('RNN', [attr.strings('activations', ['Relu', 'Relu']), attr.string('direction', 'bidirectional')], 2))).toMatchObject({ nonlinearity: 'relu', bidirectional: true });
+    // alpha/beta are consumed in order by the activations that take them; float32 0.3 reads back as 0.3
+    const p = recurrentParams(model('LSTM', [attr.strings('activations', ['HardSigmoid', 'LeakyRelu', 'Elu']), attr.floats('activation_alpha', [0.3, 0.1, 0.7]), attr.floats('activation_beta', [0.4])]));
+    expect(p).toMatchObject({ recurrent_activation: 'hard_sigmoid', recurrent_activation_alpha: 0.3, recurrent_activation_beta: 0.4, activation: 'leaky_relu', activation_alpha: 0.1, output_activation: 'elu', output_activation_alpha: 0.7 });
+    expect(recurrentParams(model('GRU', [attr.strings('activations', ['HardSigmoid', 'Softsign']), attr.floats('activation_alpha', [0.3])]))).toMatchObject({ recurrent_activation_alpha: 0.3, activation: 'softsign' });
   });
 
-  it('other activations are refused, naming the node and the activation', () => {
-    expect(() => importOnnx(model('LSTM', [attr.strings('activations', ['Sigmoid', 'LeakyRelu', 'LeakyRelu'])]), { file: 'm.onnx' })).toThrow(
-      /LSTM 'rnn_layer\/op' \(inputs: X, W, R\): its activation LeakyRelu\(alpha=0\.01\) \(direction 0\) is not one seqgraph's LSTM has \(Tanh or Relu, the same for g and h\)/,
+  it('activations outside ONNX\'s list, and directions that differ, are refused naming the node', () => {
+    expect(() => importOnnx(model('LSTM', [attr.strings('activations', ['Sigmoid', 'Gelu', 'Tanh'])]), { file: 'm.onnx' })).toThrow(
+      /LSTM 'rnn_layer\/op' \(inputs: X, W, R\): its activation Gelu is not one of ONNX's \(Tanh, Relu, Sigmoid, HardSigmoid, Affine/,
     );
-    expect(() => importOnnx(model('GRU', [attr.strings('activations', ['HardSigmoid', 'Tanh']), attr.floats('activation_alpha', [0.3])]), { file: 'm.onnx' })).toThrow(
-      /GRU 'rnn_layer\/op' .*its gate activation HardSigmoid\(alpha=0\.3, beta=0\.5\) \(direction 0\) is not one seqgraph's GRU has/,
-    );
-    expect(() => importOnnx(model('LSTM', [attr.strings('activations', ['Sigmoid', 'Tanh', 'Relu'])]), { file: 'm.onnx' })).toThrow(/its activation Relu \(direction 0\) is not one .*the same for g and h/);
     expect(() => importOnnx(model('RNN', [attr.strings('activations', ['Relu', 'Tanh']), attr.string('direction', 'bidirectional')], 2), { file: 'm.onnx' })).toThrow(/its two directions use different activations/);
   });
 
-  it('clip and input_forget are refused', () => {
-    expect(() => importOnnx(model('LSTM', [attr.float('clip', 3)]), { file: 'm.onnx' })).toThrow(/LSTM 'rnn_layer\/op' .*it clips its cell at 3 \(attribute clip\); seqgraph's LSTM does not clip/);
-    expect(() => importOnnx(model('LSTM', [attr.int('input_forget', 1)]), { file: 'm.onnx' })).toThrow(/couples the input and forget gates \(input_forget=1\)/);
+  it('clip and input_forget are mapped; a clip that is not positive is refused', () => {
+    expect(recurrentParams(model('LSTM', [attr.float('clip', 3), attr.int('input_forget', 1)]))).toMatchObject({ clip: 3, input_forget: true });
+    expect(recurrentParams(model('GRU', [attr.float('clip', 0.7)]))).toMatchObject({ clip: 0.7 });
+    expect(() => importOnnx(model('RNN', [attr.float('clip', 0)]), { file: 'm.onnx' })).toThrow(/RNN 'rnn_layer\/op' .*its clip is 0; ONNX's clip is a positive threshold/);
   });
 
   it('weights fed as graph inputs must be bound as constants', () => {

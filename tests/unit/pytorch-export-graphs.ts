@@ -46,6 +46,12 @@ function recurrent(): G[] {
     three('gru-update-gate-paper-reset-after', 'GRU', { hidden_size: 4, update_gate: 'paper', linear_before_reset: false, recurrent_activation: 'hard_sigmoid' }, 64),
     three('lstm-peephole-2-layers-bi', 'LSTM', { hidden_size: 3, num_layers: 2, bidirectional: true, peephole: true }, 65),
     three('lstm-peephole-hard-sigmoid-no-bias', 'LSTM', { hidden_size: 4, peephole: true, recurrent_activation: 'hard_sigmoid', bias: false }, 66),
+    // ONNX's other activations with alpha/beta, clip, input_forget (issue 12): ExplicitRNN / LSTM / GRU with onnx_activation
+    three('rnn-onnx-elu-clip-2-layers-bi', 'RNN', { hidden_size: 3, num_layers: 2, bidirectional: true, nonlinearity: 'elu', nonlinearity_alpha: 0.6, clip: 1.1 }, 71),
+    three('lstm-onnx-input-forget-clip-peephole-bi', 'LSTM', { hidden_size: 3, bidirectional: true, recurrent_activation: 'hard_sigmoid', recurrent_activation_alpha: 0.3, recurrent_activation_beta: 0.4, activation: 'softsign', output_activation: 'leaky_relu', output_activation_alpha: 0.2, clip: 0.9, input_forget: true, peephole: true }, 72),
+    three('lstm-onnx-scaled-tanh-clip', 'LSTM', { hidden_size: 4, activation: 'scaled_tanh', activation_alpha: 1.3, activation_beta: 0.7, clip: 1.5 }, 73),
+    three('gru-onnx-affine-softplus-paper-clip-2-layers', 'GRU', { hidden_size: 3, num_layers: 2, linear_before_reset: false, recurrent_activation: 'affine', recurrent_activation_alpha: 0.3, recurrent_activation_beta: 0.5, activation: 'softplus', clip: 2 }, 74),
+    three('gru-onnx-thresholded-relu-softsign-bi', 'GRU', { hidden_size: 3, bidirectional: true, activation: 'thresholded_relu', activation_alpha: 0.1, recurrent_activation: 'softsign' }, 75),
     [
       'lstm-peephole-initial-state-from-mgu-float-sequence',
       graphDoc(

@@ -151,7 +151,7 @@ export function ParamField({ nodeId, def, name, spec, params, compilerProblems }
           type="text"
           inputMode={spec.kind === 'int' ? 'numeric' : spec.kind === 'float' ? 'decimal' : 'text'}
           value={draft}
-          placeholder={spec.kind === 'int' && spec.nullable ? 'empty = automatic' : undefined}
+          placeholder={(spec.kind === 'int' || spec.kind === 'float') && spec.nullable ? 'empty = automatic' : undefined}
           spellCheck={false}
           onChange={(e) => onText(e.target.value)}
           onKeyDown={(e) => {

@@ -49,7 +49,7 @@ export function parseParam(spec: ParamSpec, text: string): ParamParse {
     }
     case 'float': {
       const t = text.trim();
-      if (t === '') return { ok: false, message: 'needs a value' };
+      if (t === '') return spec.nullable ? { ok: true, value: null } : { ok: false, message: 'needs a value' };
       const v = Number(t);
       return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, message: `“${t}” is not a number` };
     }

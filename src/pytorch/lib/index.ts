@@ -13,7 +13,7 @@ export interface Helper {
 export type HelperName =
   | 'step_mask' | 'token_lengths' | 'mask_steps' | 'last_step' | 'mean_over_steps' | 'max_over_steps'
   | 'merge_directions' | 'state_to_vector' | 'hard_sigmoid' | 'run_rnn' | 'masked_softmax'
-  | 'multi_head_attention' | 'ExplicitRecurrent' | 'ExplicitLSTM' | 'ExplicitGRU' | 'MGU' | 'ScoreAttention'
+  | 'multi_head_attention' | 'ExplicitRecurrent' | 'ExplicitLSTM' | 'ExplicitGRU' | 'ExplicitRNN' | 'onnx_activation' | 'MGU' | 'ScoreAttention'
   | 'DotAttention' | 'GeneralAttention' | 'AdditiveAttention' | 'ConcatAttention';
 
 /** in file order: functions before the classes that call them */
@@ -33,6 +33,8 @@ export const HELPERS: Record<HelperName, Helper> = {
   ExplicitRecurrent: { code: R.EXPLICIT_RECURRENT, needs: [] },
   ExplicitLSTM: { code: R.EXPLICIT_LSTM, needs: ['ExplicitRecurrent'] },
   ExplicitGRU: { code: R.EXPLICIT_GRU, needs: ['ExplicitRecurrent'] },
+  ExplicitRNN: { code: R.EXPLICIT_RNN, needs: ['ExplicitRecurrent'] },
+  onnx_activation: { code: R.ONNX_ACTIVATION, needs: [] },
   MGU: { code: R.MGU, needs: ['ExplicitRecurrent'] },
   ScoreAttention: { code: A.SCORE_ATTENTION, needs: ['masked_softmax', 'step_mask'] },
   DotAttention: { code: A.DOT_ATTENTION, needs: ['ScoreAttention'] },

@@ -99,9 +99,13 @@ class ExplicitLSTM(ExplicitRecurrent):
 
     gates = 4
 
-    def __init__(self, *args, peephole=False, **kwargs):
+    def __init__(self, *args, peephole=False, output_activation=None, input_forget=False, **kwargs):
         extra = {"weight_peephole": 3} if peephole else None  # [3H]: i, f, o
         super().__init__(*args, extra_weights=extra, **kwargs)
+        # the activation of c in h = o*act(c) (ONNX's h; default: activation, as nn.LSTM)
+        self.output_activation = output_activation
+        # ONNX's input_forget: f = 1 - i (the f rows of the weights are unused)
+        self.input_forget = input_forget
 
     def cell(self, x, h, c, w_hh, b_hh, peephole=None):
         i, f, g, o = (x + F.linear(h, w_hh, b_hh)).chunk(4, dim=1)
@@ -109,10 +113,12 @@ class ExplicitLSTM(ExplicitRecurrent):
         if peephole is not None:
             p_i, p_f, p_o = peephole.chunk(3)
             i, f = i + p_i * c, f + p_f * c
-        c = ra(f) * c + ra(i) * self.activation(g)
+        i = ra(i)
+        f = 1 - i if self.input_forget else ra(f)
+        c = f * c + i * self.activation(g)
         if peephole is not None:
             o = o + p_o * c
-        return ra(o) * self.activation(c), c
+        return ra(o) * (self.output_activation or self.activation)(c), c
 
     def final_state(self, h, c):
         return h, c
@@ -150,6 +156,48 @@ class ExplicitGRU(ExplicitRecurrent):
         if self.update_gate == "paper":
             return z * n + (1 - z) * h, c
         return (1 - z) * n + z * h, c
+`;
+
+export const EXPLICIT_RNN = `
+class ExplicitRNN(ExplicitRecurrent):
+    """nn.RNN with any activation: h = a(W_ih x + b_ih + W_hh h + b_hh)."""
+
+    gates = 1
+
+    def cell(self, x, h, c, w_hh, b_hh):
+        return self.activation(x + F.linear(h, w_hh, b_hh)), c
+`;
+
+/**
+ * ONNX's activations with alpha/beta and its clip, as Python callables the Explicit* classes take
+ * (runtime/kernels/activations.ts states the same maths).
+ */
+export const ONNX_ACTIVATION = `
+def onnx_activation(name, alpha=None, beta=None, clip=None):
+    """ONNX's RNN activation \`name\` (snake_case) with its alpha/beta (None: ONNX's default); with
+    clip, its input is first clamped to [-clip, clip], as ONNX's clip does to every gate."""
+    alphas = {"hard_sigmoid": 0.2, "affine": 1.0, "leaky_relu": 0.01, "thresholded_relu": 1.0,
+              "scaled_tanh": 1.0, "elu": 1.0}
+    betas = {"hard_sigmoid": 0.5, "affine": 0.0, "scaled_tanh": 1.0}
+    a = alphas.get(name, 0.0) if alpha is None else alpha
+    b = betas.get(name, 0.0) if beta is None else beta
+    fns = {
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "hard_sigmoid": lambda x: torch.clamp(a * x + b, min=0.0, max=1.0),
+        "affine": lambda x: a * x + b,
+        "leaky_relu": lambda x: torch.where(x >= 0, x, a * x),
+        "thresholded_relu": lambda x: torch.where(x > a, x, torch.zeros_like(x)),
+        "scaled_tanh": lambda x: a * torch.tanh(b * x),
+        "elu": lambda x: torch.where(x >= 0, x, a * (torch.exp(x) - 1)),
+        "softsign": lambda x: x / (1 + torch.abs(x)),
+        "softplus": F.softplus,
+    }
+    fn = fns[name]
+    if clip is None:
+        return fn
+    return lambda x: fn(torch.clamp(x, -clip, clip))
 `;
 
 export const MGU = `

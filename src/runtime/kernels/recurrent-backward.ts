@@ -18,12 +18,16 @@
 // - Ragged batches follow the forward's scheme: rows sorted longest first, so the rows still
 //   running at processing step s are a prefix; a row's padded steps are never visited, get no
 //   gradient, and its carry starts from d(h_n) at its last real step (packed-sequence semantics).
-// - Derivatives come from cells.ts (taken from saved activation outputs).
+// - Derivatives come from cells.ts (taken from saved activation outputs); a general layer's
+//   (ONNX's other activations, clip, input_forget) from its saved pre-activations, in
+//   recurrent-general-backward.ts, inside this same outer loop.
 import type { FArr } from '../tensor';
 import { allocLike } from '../tensor';
 import { dact, dract, actCode, ractCode, act, GATE_COUNT } from './cells';
 import { gemmNT, gemmTN, gemmTS, sumRows } from './gemm';
 import { sortedRows, Workspace, type LayerSpec, type LayerTrace } from './recurrent';
+import type { GeneralCell } from './activations';
+import { backGeneral } from './recurrent-general-backward';
 
 export interface BpttArgs {
   spec: Omit<LayerSpec, 'inputSize' | 'hiddenSize'>;
@@ -50,7 +54,7 @@ export interface BpttResult {
   dc0?: FArr;
 }
 
-interface Loop {
+export interface Loop {
   B: number; T: number; H: number; GH: number; DH: number; yOff: number;
   perm: Int32Array; len: Int32Array; reverse: boolean;
   saved: LayerTrace<FArr>; hp: FArr; cp: FArr; hhn: FArr;
@@ -61,6 +65,8 @@ interface Loop {
   p: FArr | null;
   /** GRU: h' = z n + (1 − z) h (the paper) rather than (1 − z) n + z h */
   paperUpdate: boolean;
+  /** a general layer (ONNX activations, clip, input_forget): recurrent-general-backward.ts */
+  gen: GeneralCell | null;
 }
 
 export function bpttLayer(p: BpttArgs): BpttResult {
@@ -116,10 +122,11 @@ export function bpttLayer(p: BpttArgs): BpttResult {
       dgs: ws.f32('bp.dgs', B * GH), drh: ws.f32('bp.drh', B * H), dns: ws.f32('bp.dns', B * H),
       w_hh: w.w_hh, a: actCode(spec.activation), ra: ractCode(spec.recurrentActivation),
       tdh: gt?.dh ?? null, tdc: gt?.dc ?? null,
-      p: peep ? w.p! : null, paperUpdate: spec.cell === 'GRU' && spec.updateGate === 'paper',
+      p: peep ? w.p! : null, paperUpdate: spec.cell === 'GRU' && spec.updateGate === 'paper', gen: spec.general ?? null,
     };
     if (peep && (!w.p || w.p.length !== 3 * H)) throw new Error(`bptt: a peephole LSTM needs p [${3 * H}] per direction`);
-    if (lstm) backLSTM(lp);
+    if (lp.gen !== null) backGeneral(spec.cell, lbrGru, lp);
+    else if (lstm) backLSTM(lp);
     else if (lbrGru) backGRU(lp);
     else if (paperGru) backGRUPaper(lp);
     else if (mgu) backMGU(lp);
@@ -165,7 +172,7 @@ export function bpttLayer(p: BpttArgs): BpttResult {
 }
 
 /** rows (a prefix of perm) still running at processing step s: len > s */
-function grow(perm: Int32Array, len: Int32Array, B: number, nA: number, s: number): number {
+export function grow(perm: Int32Array, len: Int32Array, B: number, nA: number, s: number): number {
   while (nA < B && len[perm[nA]] > s) nA++;
   return nA;
 }

@@ -8,6 +8,7 @@
 import type { Op } from '../../ir/program';
 import { fdata, floatOf, type FArr, type Tensor } from '../tensor';
 import { GATE_COUNT, type CellKind } from './cells';
+import { generalOf } from './activations';
 import { prepareLayer, refreshLayer, runLayerTS, sortedRows, type DirectionWeights, type LayerResult, type LayerSpec, type PreparedLayer } from './recurrent';
 import { bpttLayer, type BpttResult } from './recurrent-backward';
 import { prepareSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
@@ -26,6 +27,7 @@ export function specOf(op: Op, I: number): LayerSpec {
   const ug = op.attrs.update_gate;
   if (ug !== undefined && ug !== 'pytorch' && ug !== 'paper') throw new Error(`${op.op}: update_gate must be 'pytorch' or 'paper', got ${String(ug)}`);
   const slots = recurrentSlots(op);
+  const general = generalOf(op.op, op.attrs, `${op.op} '${op.node}'`);
   return {
     cell: op.op as CellKind,
     inputSize: I,
@@ -38,6 +40,8 @@ export function specOf(op: Op, I: number): LayerSpec {
     ...(op.op === 'GRU' ? { updateGate: (ug as 'pytorch' | 'paper' | undefined) ?? 'pytorch' } : {}),
     // as ONNX's LSTM: peepholes are on when P is given
     ...(slots.p >= 0 && (op.inputs[slots.p] ?? '') !== '' ? { peephole: true } : {}),
+    // ONNX's other activations, clip, input_forget: the general loops (recurrent-general.ts)
+    ...(general ? { general } : {}),
   };
 }
 
@@ -78,7 +82,8 @@ const tsLoop: Loop = (layer, x, B, T, o) => runLayerTS(layer, x, B, T, { h0: o.h
 
 /** the SIMD time loop where it can run (float32, wasm memory available), else the TS one */
 const simdLoop: Loop = (layer, x, B, T, o) => {
-  if (x instanceof Float32Array && layer.wihT instanceof Float32Array) {
+  // the SIMD kernels have only the PyTorch cells' activations: a general layer takes the TS loop
+  if (x instanceof Float32Array && layer.wihT instanceof Float32Array && !layer.spec.general) {
     const { perm, len, ragged } = sortedRows(o.cx.ws, B, T, o.lengths);
     // training: activations stay in wasm for the SIMD backward where it has kernels for the
     // variant; otherwise (MGU, update_gate 'paper', peepholes) they come out as the JS trace the
@@ -193,7 +198,8 @@ export const RECURRENT_KERNEL: KernelEntry = { prepare, forward: forwardWith(tsL
 export const RECURRENT_KERNEL_SIMD: Partial<KernelEntry> = {
   prepare(op, weight, prev) {
     const layer = prepare(op, weight, prev);
-    if (layer.wihT instanceof Float32Array) prepareSimdLayer(layer as PreparedLayer);
+    // a general layer (ONNX's other activations, clip, input_forget) never runs the SIMD loop: nothing to pack
+    if (layer.wihT instanceof Float32Array && !layer.spec.general) prepareSimdLayer(layer as PreparedLayer);
     return layer;
   },
   forward: forwardWith(simdLoop),

@@ -20,6 +20,8 @@
 //   runLayer() is the stand-alone entry that follows setKernelBackend(), and the tests compare both.
 // - Arrays are Float32Array in every ordinary run; the float64 gradient check passes Float64Arrays
 //   (weights, x and workspace alike), and every result is allocated like x.
+// - A layer with ONNX's other activations, a clip or input_forget (spec.general) runs the general
+//   loops of recurrent-general.ts on the same prepared weights and workspace.
 // - Weights change (an optimiser step): refreshLayer() re-derives the layout in place, SIMD
 //   packing included, so nothing that was prepared goes stale and nothing grows.
 import type { FArr } from '../tensor';
@@ -28,6 +30,8 @@ import { gemmTS, packTransposed } from './gemm';
 import { act, actCode as toActCode, ract, ractCode as toRactCode, GATE_COUNT, CELL_GATES, type CellKind, type Activation, type RecurrentActivation, type UpdateGate } from './cells';
 import { kernelBackend, type KernelBackend } from './wasm/runtime';
 import { refreshSimdLayer, runLayerSimd } from './wasm/recurrent-simd';
+import type { GeneralCell } from './activations';
+import { runGeneral } from './recurrent-general';
 
 export type { CellKind, Activation, RecurrentActivation, UpdateGate };
 
@@ -51,6 +55,11 @@ export interface LayerSpec {
   updateGate?: UpdateGate;
   /** LSTM: peephole connections, weights p [3H] per direction (cells.ts) */
   peephole?: boolean;
+  /**
+   * ONNX's activations with alpha/beta, clip, input_forget (activations.ts): present, the layer runs
+   * the general loops (recurrent-general.ts) and `activation` / `recurrentActivation` are unused
+   */
+  general?: GeneralCell;
 }
 
 /** Weights re-laid out once for the fast loops. Fields other than `spec` are internal. */
@@ -78,6 +87,8 @@ export interface LayerTrace<A extends FArr = Float32Array> {
   h: A;
   c?: A;
   gates: Record<string, A>;
+  /** a general layer's gate pre-activations (before the clip), by gate name: what its backward differentiates at */
+  pre?: Record<string, A>;
 }
 export interface LayerResult<A extends FArr = Float32Array> {
   y: A;
@@ -226,7 +237,8 @@ export function sortedRows(ws: Workspace, B: number, T: number, lengths: Int32Ar
 
 /** One layer on the kernels setKernelBackend() chose (or `backend`): the stand-alone entry point. */
 export function runLayer<A extends FArr>(layer: PreparedLayer<A>, x: A, B: number, T: number, opts: RunLayerOptions<A> & { backend?: KernelBackend } = {}): LayerResult<A> {
-  if ((opts.backend ?? kernelBackend()) === 'simd' && x instanceof Float32Array) {
+  // the SIMD kernels have only the PyTorch cells' activations: a general layer runs the TS loops
+  if ((opts.backend ?? kernelBackend()) === 'simd' && x instanceof Float32Array && !layer.spec.general) {
     checkInputs(layer, x, B, T, opts);
     const { perm, len, ragged } = sortedRows(opts.workspace ?? new Workspace(), B, T, opts.lengths);
     const r = runLayerSimd({ layer: layer as PreparedLayer, x, B, T, perm, len, ragged, h0: opts.h0 as Float32Array | undefined, c0: opts.c0 as Float32Array | undefined, trace: opts.trace === true });
@@ -281,6 +293,8 @@ export function runLayerTS<A extends FArr>(layer: PreparedLayer<A>, x: A, B: num
       for (const g of GATE_NAMES[spec.cell]) gates[g] = alloc(B * T * H);
       tr = { h: alloc(B * T * H), gates };
       if (isLSTM) tr.c = alloc(B * T * H);
+      // RNN: its gate 'a' is already the pre-activation
+      if (spec.general && spec.cell !== 'RNN') tr.pre = Object.fromEntries(GATE_NAMES[spec.cell].map((g) => [g, alloc(B * T * H)]));
       traces.push(tr);
     }
     // Initial state, in permuted row order.
@@ -295,9 +309,10 @@ export function runLayerTS<A extends FArr>(layer: PreparedLayer<A>, x: A, B: num
       xp, xOff: d * GH, DGH, y, yOff: d * H, DH, T, B, H, G,
       hs, cs, hh, rh, zb, hn, perm, len, reverse: d === 1 || (D === 1 && spec.reverse === true),
       whhT: layer.whhT[d], bh: layer.bh[d], whnT: layer.whnT[d] ?? null, peep: layer.peep[d] ?? null,
-      paperUpdate: spec.updateGate === 'paper', actCode, ractCode, tr: tr ?? null,
+      paperUpdate: spec.updateGate === 'paper', actCode, ractCode, tr: tr ?? null, gen: spec.general ?? null,
     };
-    if (isLSTM) timeLoopLSTM(args);
+    if (args.gen !== null) runGeneral(spec, args);
+    else if (isLSTM) timeLoopLSTM(args);
     else if (spec.cell === 'GRU') {
       if (spec.linearBeforeReset) timeLoopGRU(args); else timeLoopGRUPaper(args);
     } else if (spec.cell === 'MGU') timeLoopMGU(args);
@@ -326,7 +341,7 @@ function insertionSortByLengthDesc(perm: Int32Array, len: Int32Array, B: number)
   }
 }
 
-interface StepArgs {
+export interface StepArgs {
   xp: FArr; xOff: number; DGH: number;
   y: FArr; yOff: number; DH: number;
   T: number; B: number; H: number; G: number;
@@ -338,6 +353,8 @@ interface StepArgs {
   /** GRU update gate as the paper writes it: h' = z n + (1 − z) h */
   paperUpdate: boolean;
   actCode: number; ractCode: number; tr: LayerTrace<FArr> | null;
+  /** a general layer's activations, clip, input_forget (recurrent-general.ts), else null */
+  gen: GeneralCell | null;
 }
 
 /** Number of rows (a prefix of perm) still running at step s. */
