@@ -10,6 +10,7 @@ import { BUILTIN_NAMES, type BuiltinName, type DataSpecInput } from '../data/spe
 import type { Prepared, TrainRequest, TrainResponse, TrainSource } from './train-protocol';
 import { TrainLoop } from './train-loop';
 import { gradientJob } from './grad-job';
+import { RunKeeper, type CheckpointSink } from './train-keep';
 
 export type Post = (msg: TrainResponse, transfer?: Transferable[]) => void;
 /** runs fn soon, after pending messages (a worker: a MessageChannel hop; a test: a microtask) */
@@ -96,6 +97,8 @@ export class TrainJob {
   constructor(
     private readonly post: Post,
     private readonly later: Yield,
+    /** where a run's checkpoints go (the worker: IndexedDB); none: they are not kept */
+    private readonly sink: CheckpointSink | null = null,
   ) {}
 
   async handle(req: TrainRequest): Promise<void> {
@@ -108,7 +111,8 @@ export class TrainJob {
           this.loop?.stop();
           const program = compileOrThrow(req.doc);
           const table = await loadTable(req.source);
-          this.loop = new TrainLoop(program, table, req, this.post, this.later);
+          const keeper = req.keep && this.sink ? new RunKeeper(this.sink, req.keep, req.source) : null;
+          this.loop = new TrainLoop(program, table, req, this.post, this.later, keeper);
           this.loop.run();
           return;
         }

@@ -11,6 +11,7 @@ import { withoutDecoderTargets } from '../train/inference-doc';
 import { compile } from '../compiler/compile';
 import type { CheckpointMsg, Evaluation, StartRequest } from './train-protocol';
 import { errorMessage, JobError, prepareOrThrow, type Post, type Yield } from './train-job';
+import type { RunKeeper } from './train-keep';
 
 /** node id -> weight name -> tensor, from the program's (trained) initializers */
 export function programWeights(program: Program): NonNullable<GraphDoc['weights']> {
@@ -30,6 +31,7 @@ export class TrainLoop {
   private readonly checkpointEvery: number;
   private lastCheckpointAt = -Infinity;
   private step = 0;
+  private totalSteps = 0;
   private epoch = 0;
   private readonly epochs: number;
   private scheduled = false;
@@ -40,6 +42,8 @@ export class TrainLoop {
     req: StartRequest,
     private readonly post: Post,
     private readonly later: Yield,
+    /** writes checkpoints (IndexedDB, from the worker); none: checkpoints are not kept */
+    private readonly keeper: RunKeeper | null = null,
   ) {
     const parsed = TrainingSchema.safeParse(req.training);
     if (!parsed.success) throw new JobError('train', parsed.error.issues.map((i) => `training.${i.path.join('.')}: ${i.message}`).join('\n'));
@@ -99,6 +103,7 @@ export class TrainLoop {
     }
     if (r.kind === 'step') {
       this.step = r.totalSteps;
+      this.totalSteps = r.stepsPerEpoch * this.epochs;
       this.epoch = r.epoch;
       this.post({
         type: 'step',
@@ -115,9 +120,9 @@ export class TrainLoop {
         stepsPerSecond: r.stepsPerSecond,
         etaSeconds: r.etaSeconds,
       });
-      // every checkpointEvery steps, but at most once a second: a checkpoint is cloned to the
-      // page and written to IndexedDB on the main thread, and a small model makes 100+ steps a
-      // second; a reload still loses at most about a second of training
+      // every checkpointEvery steps, but at most once a second: encoding the weights and the
+      // optimiser state takes this thread's time, and a small model makes 100+ steps a second;
+      // a reload still loses at most about a second of training
       const now = Date.now();
       if (r.totalSteps % this.checkpointEvery === 0 && now - this.lastCheckpointAt >= 1000) {
         this.lastCheckpointAt = now;
@@ -136,8 +141,19 @@ export class TrainLoop {
     this.schedule();
   }
 
+  /**
+   * Keeps a checkpoint: taken now (the session's state and the weights are encoded into copies),
+   * written to IndexedDB from here, and only then named to the page, so the page's "checkpoint at
+   * step N" is one a reload can continue from. Nothing large crosses to the main thread.
+   */
   private postCheckpoint(which: CheckpointMsg['which']): void {
-    this.post({ type: 'checkpoint', which, step: this.step, epoch: this.epoch, state: this.session.checkpoint(), weights: programWeights(this.program) });
+    if (!this.keeper) return;
+    const { step, epoch } = this;
+    const data = { which, step, epoch, state: this.session.checkpoint(), weights: programWeights(this.program), totalSteps: this.totalSteps };
+    this.keeper.save(data).then(
+      async () => this.post({ type: 'checkpoint', which, step, epoch, source: await this.keeper!.source() }),
+      (e: unknown) => this.post({ type: 'checkpoint', which, step, epoch, error: (e as Error)?.message ?? String(e) }),
+    );
   }
 
   private finish(stopped: boolean): void {

@@ -8,6 +8,7 @@ import type { DropReport } from '../data/table';
 import type { PreviewRow } from '../data/preview';
 import type { GraphChange } from '../data/graph-changes';
 import type { TrainingSettingsInput } from '../doc/training';
+import type { StoredSource } from './store/checkpoint-db';
 
 /** Where the examples come from: a built-in set, or the text of a file the person picked. */
 export type TrainSource = { builtin: string } | { file: string; text: string };
@@ -28,8 +29,21 @@ export interface StartRequest {
   training: TrainingSettingsInput;
   /** continue a session saved earlier (a checkpoint from IndexedDB) */
   resume?: unknown;
-  /** how often (in steps) the worker sends a checkpoint to keep */
+  /** how often (in steps) the worker keeps a checkpoint */
   checkpointEvery?: number;
+  /** keep checkpoints (and a file of the person's own) in IndexedDB under this graph's name */
+  keep?: KeepRequest;
+}
+
+/** what the worker needs to write a checkpoint the page can continue from after a reload */
+export interface KeepRequest {
+  /** the graph's name: checkpoints are kept per graph */
+  graph: string;
+  /** the document trained (stored with each checkpoint) */
+  doc: GraphDoc;
+  sourceLabel: string;
+  /** a file larger than this (UTF-8 bytes) is not copied into IndexedDB (default 50 MB) */
+  maxFileBytes?: number;
 }
 
 /** ∂loss/∂h_t of one input (the inspector's gradient view); `targets`: class label per output */
@@ -114,16 +128,17 @@ export interface Evaluation {
   rows?: number;
 }
 
+/** A checkpoint was written to IndexedDB by the worker (or could not be: `error`). */
 export interface CheckpointMsg {
   type: 'checkpoint';
   /** 'best' by validation metric, or the 'last' one */
   which: 'best' | 'last';
   step: number;
   epoch: number;
-  /** the session's checkpoint (plain data, structured-clonable) */
-  state: unknown;
-  /** node id -> weight name -> tensor, as a graph file stores weights */
-  weights: GraphDoc['weights'];
+  /** the data as the checkpoint names it (a file: its hash, and whether its text is kept) */
+  source?: StoredSource;
+  /** why it was not kept (IndexedDB unavailable, storage full) */
+  error?: string;
 }
 
 export interface DoneMsg {

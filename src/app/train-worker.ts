@@ -2,6 +2,7 @@
 // Messages: TrainRequest in, TrainResponse out (train-protocol.ts); the work is train-job.ts.
 import type { TrainRequest, TrainResponse } from './train-protocol';
 import { TrainJob } from './train-job';
+import { clearCheckpoints, saveCheckpoint, saveFile } from './store/checkpoint-db';
 
 const scope = self as unknown as { onmessage: ((ev: MessageEvent<TrainRequest>) => void) | null; postMessage(msg: TrainResponse, transfer?: Transferable[]): void };
 
@@ -14,5 +15,6 @@ const later = (fn: () => void) => {
   channel.port2.postMessage(0);
 };
 
-const job = new TrainJob((msg, transfer) => scope.postMessage(msg, transfer ?? []), later);
+// checkpoints are written to IndexedDB from here, not from the page (see train-keep.ts)
+const job = new TrainJob((msg, transfer) => scope.postMessage(msg, transfer ?? []), later, { saveCheckpoint, saveFile, clearCheckpoints });
 scope.onmessage = (ev) => void job.handle(ev.data);

@@ -6,6 +6,8 @@ import { checkGraph } from '../../src/doc/load';
 import type { GraphDoc } from '../../src/doc/schema';
 import { TrainJob, prepare } from '../../src/app/train-job';
 import type { TrainResponse } from '../../src/app/train-protocol';
+import type { CheckpointSink } from '../../src/app/train-keep';
+import type { KeptFile, StoredCheckpoint } from '../../src/app/store/checkpoint-db';
 import { fitOutputToLabels, labelMismatches, lossesFor } from '../../src/app/store/train-settings';
 
 // the 8-language name classifier (a test fixture): its output must be fitted to names-gender's 2 labels
@@ -80,6 +82,22 @@ describe('train job: prepare', () => {
   });
 });
 
+/** IndexedDB's part in the worker, in memory: what the worker kept, in order */
+function memorySink(): CheckpointSink & { checkpoints: StoredCheckpoint[]; files: KeptFile[]; cleared: string[] } {
+  const m = {
+    checkpoints: [] as StoredCheckpoint[],
+    files: [] as KeptFile[],
+    cleared: [] as string[],
+    saveCheckpoint: async (c: StoredCheckpoint) => void m.checkpoints.push(structuredClone(c)),
+    saveFile: async (f: KeptFile) => void m.files.push(f),
+    clearCheckpoints: async (g: string) => void m.cleared.push(g),
+  };
+  return m;
+}
+
+/** lets the keeper's promises (hash, writes) settle */
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
 describe('train job: the loop in the worker', () => {
   it('steps the shared session, pauses between steps, resumes at the next step, stops with test results and weights', async () => {
     const doc = namesGenderDoc();
@@ -88,16 +106,21 @@ describe('train job: the loop in the worker', () => {
     const posts: TrainResponse[] = [];
     // a yield the test controls: steps run only when the test lets them
     const queue: (() => void)[] = [];
-    const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
+    const sink = memorySink();
+    const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn), sink);
     const turn = (n: number) => {
       for (let i = 0; i < n && queue.length; i++) queue.shift()!();
     };
-    await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 4 });
+    await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 4, keep: { graph: 'g', doc, sourceLabel: 'Names' } });
     turn(5);
+    await settle();
     const steps = () => posts.filter((m) => m.type === 'step') as Extract<TrainResponse, { type: 'step' }>[];
     expect(steps().map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
     expect(steps()[0].totalSteps).toBe(steps()[0].stepsPerEpoch * 2);
-    expect(posts.some((m) => m.type === 'checkpoint' && m.step === 4)).toBe(true);
+    // the worker kept the checkpoint itself and then named only its step to the page
+    expect(sink.cleared).toEqual(['g']);
+    expect(sink.checkpoints.map((c) => [c.which, c.step, c.graph, c.totalSteps])).toEqual([['last', 4, 'g', steps()[0].totalSteps]]);
+    expect(posts.find((m) => m.type === 'checkpoint')).toEqual({ type: 'checkpoint', which: 'last', step: 4, epoch: 0, source: { builtin: 'names-gender' } });
     await job.handle({ type: 'pause' });
     turn(10); // nothing runs while paused
     expect(steps()).toHaveLength(5);
@@ -131,15 +154,17 @@ describe('train job: the loop in the worker', () => {
     const run = async (resume?: unknown) => {
       const posts: TrainResponse[] = [];
       const queue: (() => void)[] = [];
-      const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
-      await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 3, resume });
+      const sink = memorySink();
+      const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn), sink);
+      await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training, checkpointEvery: 3, resume, keep: { graph: 'g', doc, sourceLabel: 'Names' } });
       for (let i = 0; i < 6 && queue.length; i++) queue.shift()!();
-      return posts;
+      await settle();
+      return { posts, sink };
     };
-    const a = await run();
-    const ck = a.find((m) => m.type === 'checkpoint' && m.step === 3);
-    if (ck?.type !== 'checkpoint') throw new Error('no checkpoint at step 3');
-    const b = await run(structuredClone(ck.state));
+    const { posts: a, sink } = await run();
+    const ck = sink.checkpoints.find((c) => c.step === 3);
+    if (!ck) throw new Error('no checkpoint at step 3');
+    const { posts: b } = await run(structuredClone(ck.state));
     const stepA = a.find((m) => m.type === 'step' && m.step === 4);
     const stepB = b.find((m) => m.type === 'step');
     expect(stepB).toMatchObject({ step: 4 });

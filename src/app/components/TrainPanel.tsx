@@ -2,10 +2,11 @@
 // bar, live curves, and the results on the test split. Training runs in a Web Worker
 // (../train-worker.ts) so the canvas stays responsive; checkpoints go to IndexedDB.
 import { observer } from 'mobx-react-lite';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useWidth } from '../inspector/use-width';
-import { clearCheckpoints, loadCheckpoint, type StoredCheckpoint } from '../store/checkpoint-db';
-import { interruptedRun, markProgress } from '../store/train-progress';
+import { loadCheckpoint, loadFile, sha256Hex, type StoredCheckpoint, type StoredFileSource } from '../store/checkpoint-db';
+import type { TrainSource } from '../train-protocol';
+import { interruptedRun, markProgress, markRunning } from '../store/train-progress';
 import { TrainCharts } from './TrainCharts';
 import { TrainData } from './TrainData';
 import { TrainResults } from './TrainResults';
@@ -20,22 +21,23 @@ function fmtTime(s: number): string {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
-export function startTraining(app: AppState, resume?: StoredCheckpoint): void {
-  const doc = resume?.doc ?? app.graph.doc;
+/** Starts a run, or continues one from a checkpoint with its data (`source`: the file's text, for a file). */
+export function startTraining(app: AppState, resume?: { ck: StoredCheckpoint; source: TrainSource }): void {
+  const doc = resume?.ck.doc ?? app.graph.doc;
   const key = doc.name || 'untitled';
-  void clearCheckpoints(key).then(() => undefined);
-  if (resume) app.train.setSource(resume.source, resume.sourceLabel);
+  // the worker clears this graph's old checkpoints before it keeps the new run's
+  if (resume) app.train.setSource(resume.source, resume.ck.sourceLabel);
   app.train.begin(doc, key, (m) => {
     markProgress(key, m.step, true);
     app.adoptTrained(m);
-  }, resume);
+  }, resume?.ck);
 }
 
 const Progress = observer(function Progress() {
   const { train } = useApp();
   const p = train.progress;
   useEffect(() => {
-    if (p && train.runDoc) markProgress(train.runDoc.name || 'untitled', p.step, false);
+    if (p && train.runDoc) markRunning(train.runDoc.name || 'untitled', p.step);
   }, [p, train.runDoc]);
   if (!p && train.status !== 'starting') return null;
   const frac = p ? Math.min(1, p.step / Math.max(1, p.totalSteps)) : 0;
@@ -55,6 +57,12 @@ const Progress = observer(function Progress() {
           <span className="sg-muted">
             loss <b data-testid="train-loss">{p.loss.toFixed(4)}</b>
             {train.lastCheckpointStep !== null && <> · checkpoint at step {train.lastCheckpointStep}</>}
+            {train.checkpointError && (
+              <span className="sg-train-warn" data-testid="train-checkpoint-error">
+                {' '}
+                · checkpoints are not kept ({train.checkpointError}): a reload loses this run
+              </span>
+            )}
           </span>
         </div>
       )}
@@ -108,34 +116,105 @@ const TrainError = observer(function TrainError() {
   );
 });
 
-/** After a reload mid-training: what was lost and the offer to continue from the checkpoint. */
+const size = (bytes: number) => (bytes < 1048576 ? `${Math.max(1, Math.round(bytes / 1024))} kB` : `${(bytes / 1048576).toFixed(bytes < 10 * 1048576 ? 1 : 0)} MB`);
+
+type Found = { c: StoredCheckpoint; reached: number; source: TrainSource | null; missing?: StoredFileSource };
+
+/** The data a checkpoint trained on: a built-in's name, or the file kept with it (null: pick it again). */
+async function checkpointData(c: StoredCheckpoint): Promise<Pick<Found, 'source' | 'missing'>> {
+  const s = c.source;
+  if ('builtin' in s) return { source: { builtin: s.builtin } };
+  // a checkpoint from before files were kept stored the text itself
+  const legacy = s as unknown as { file: string; text?: string };
+  if (typeof legacy.text === 'string') return { source: { file: legacy.file, text: legacy.text } };
+  const f = s.kept ? await loadFile(c.graph) : undefined;
+  if (f && f.sha256 === s.sha256) return { source: { file: f.file, text: f.text } };
+  return { source: null, missing: s };
+}
+
+/**
+ * After a reload mid-training: what was lost and the offer to continue from the checkpoint. A run
+ * on a file of the person's own continues with the copy kept in IndexedDB; a file too large to keep
+ * is picked again, and must be the same file (its SHA-256 is checked).
+ */
 function Interrupted({ app }: { app: AppState }) {
-  const [ck, setCk] = useState<{ c: StoredCheckpoint; reached: number } | null>(null);
+  const [ck, setCk] = useState<Found | null>(null);
+  const [pickError, setPickError] = useState('');
+  const fileRef = useRef<HTMLInputElement>(null);
   const name = app.graph.doc.name || 'untitled';
   useEffect(() => {
     const run = interruptedRun(name);
     if (!run || app.train.running) return;
-    void loadCheckpoint(name, 'last').then((c) => c && setCk({ c, reached: Math.max(run.step, c.step) }));
+    let live = true;
+    void loadCheckpoint(name, 'last').then(async (c) => {
+      if (!c) return;
+      const data = await checkpointData(c);
+      if (live) setCk({ c, reached: Math.max(run.step, c.step), ...data });
+    });
+    return () => {
+      live = false;
+    };
   }, [name, app]);
   if (!ck || app.train.running) return null;
   const lost = ck.reached - ck.c.step;
+  const go = (source: TrainSource) => {
+    setCk(null);
+    startTraining(app, { ck: ck.c, source });
+  };
+  const picked = async (f: File) => {
+    const want = ck.missing!;
+    const text = await f.text();
+    const got = await sha256Hex(text);
+    if (got !== want.sha256) {
+      setPickError(`“${f.name}” is not the file this run trained on: its content differs (SHA-256 ${got.slice(0, 12)}…, the run's ${want.sha256.slice(0, 12)}…). Pick “${want.file}” as it was.`);
+      return;
+    }
+    setPickError('');
+    go({ file: want.file, text });
+  };
+  const missing = ck.missing;
   return (
     <div className="sg-train-interrupted" role="alert" data-testid="train-interrupted">
       <p>
         Training of “{name}” on {ck.c.sourceLabel} was interrupted at step {ck.reached}. The last checkpoint is at step {ck.c.step} (epoch {ck.c.epoch + 1}): continuing from it loses{' '}
         <b data-testid="train-lost-steps">{lost}</b> step{lost === 1 ? '' : 's'}.
       </p>
-      <button
-        type="button"
-        className="sg-button is-primary"
-        data-testid="train-continue"
-        onClick={() => {
-          setCk(null);
-          startTraining(app, ck.c);
-        }}
-      >
-        Continue from step {ck.c.step}
-      </button>{' '}
+      {missing && (
+        <p data-testid="train-file-missing">
+          {missing.kept
+            ? `The copy of “${missing.file}” kept with the checkpoint is gone (the browser's storage was cleared): pick the file again to continue; it must be the same file.`
+            : missing.limit !== undefined
+              ? `“${missing.file}” (${size(missing.bytes)}) is too large to keep in the browser (over ${size(missing.limit)}): pick it again to continue; it must be the same file.`
+              : `“${missing.file}” (${size(missing.bytes)}) could not be kept (the browser's storage had no room): pick it again to continue; it must be the same file.`}
+        </p>
+      )}
+      {pickError && (
+        <p className="sg-train-warn" data-testid="train-pick-error">
+          {pickError}
+        </p>
+      )}
+      {ck.source ? (
+        <button type="button" className="sg-button is-primary" data-testid="train-continue" onClick={() => go(ck.source!)}>
+          Continue from step {ck.c.step}
+        </button>
+      ) : (
+        <>
+          <button type="button" className="sg-button is-primary" data-testid="train-continue-pick" onClick={() => fileRef.current?.click()}>
+            Pick “{missing!.file}” and continue from step {ck.c.step}
+          </button>
+          <input
+            ref={fileRef}
+            type="file"
+            hidden
+            data-testid="train-continue-file"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void picked(f);
+            }}
+          />
+        </>
+      )}{' '}
       <button
         type="button"
         className="sg-button"

@@ -7,7 +7,7 @@ import { action, makeObservable, observable, observableRef, runInAction } from '
 import type { GraphDoc, SampleValue } from '../../doc/schema';
 import type { GradTrace } from '../../runtime/grad-trace';
 import type { CheckpointMsg, DoneMsg, EpochMsg, Evaluation, Prepared, StepMsg, TrainRequest, TrainResponse, TrainSource } from '../train-protocol';
-import { saveCheckpoint, type StoredCheckpoint } from './checkpoint-db';
+import type { StoredCheckpoint } from './checkpoint-db';
 
 export type TrainStatus = 'idle' | 'preparing' | 'ready' | 'starting' | 'running' | 'paused' | 'done' | 'stopped' | 'failed';
 
@@ -52,6 +52,8 @@ export class TrainStore {
   bestStep: number | null = null;
   /** the last checkpoint kept (IndexedDB), for "steps lost since" */
   lastCheckpointStep: number | null = null;
+  /** why the last checkpoint could not be kept (the worker writes them), or null */
+  checkpointError: string | null = null;
   /** the run's document (the graph trained), to put the weights back into */
   runDoc: GraphDoc | null = null;
   /** the inspector's ∂loss/∂h_t for the last run's input */
@@ -61,9 +63,10 @@ export class TrainStore {
   private gradSeq = 0;
   private worker: Worker | null = null;
   private onDone: ((m: DoneMsg) => void) | null = null;
+  /** files larger than this are not kept for a reload (undefined: checkpoint-db's 50 MB); tests lower it */
+  maxFileBytes: number | undefined = undefined;
   /** the app puts a prepared mapping into the graph's training section */
   onPrepared: ((p: Prepared) => void) | null = null;
-  private graphKey = '';
 
   constructor() {
     makeObservable(this, {
@@ -79,6 +82,7 @@ export class TrainStore {
       version: observable,
       bestStep: observable,
       lastCheckpointStep: observable,
+      checkpointError: observable,
       runDoc: observableRef,
       grads: observableRef,
       gradTargets: observableRef,
@@ -139,14 +143,17 @@ export class TrainStore {
     this.lastEpoch = null;
     this.bestStep = null;
     this.lastCheckpointStep = resume?.step ?? null;
+    this.checkpointError = null;
     this.pendingSteps = [];
     this.steps = new StepSeries();
     this.epochs = new EpochSeries();
     this.version++;
     this.runDoc = doc;
     this.onDone = onDone;
-    this.graphKey = graphKey;
-    this.send({ type: 'start', doc: plain(doc), source: this.source, training: plain(doc.training) as never, checkpointEvery: 25, ...(resume ? { resume: resume.state } : {}) });
+    const sent = plain(doc);
+    // the worker keeps the checkpoints itself (train-keep.ts): the page gets only their steps
+    const keep = { graph: graphKey, doc: sent, sourceLabel: this.sourceLabel, ...(this.maxFileBytes !== undefined ? { maxFileBytes: this.maxFileBytes } : {}) };
+    this.send({ type: 'start', doc: sent, source: this.source, training: plain(doc.training) as never, checkpointEvery: 25, keep, ...(resume ? { resume: resume.state } : {}) });
   }
 
   /** ∂loss/∂h_t for `inputs` on `doc` (the trace it goes with is `forTrace`, to know when it is stale) */
@@ -280,22 +287,12 @@ export class TrainStore {
   }
 
   private keep(m: CheckpointMsg): void {
-    if (!this.runDoc || !this.source) return;
-    const rec: StoredCheckpoint = {
-      graph: this.graphKey,
-      which: m.which,
-      step: m.step,
-      epoch: m.epoch,
-      savedAt: Date.now(),
-      state: m.state,
-      weights: m.weights,
-      doc: plain(this.runDoc),
-      source: this.source,
-      sourceLabel: this.sourceLabel,
-      totalSteps: this.progress?.totalSteps ?? 0,
-    };
-    this.lastCheckpointStep = m.which === 'last' ? m.step : this.lastCheckpointStep;
-    void saveCheckpoint(rec).catch(() => undefined);
+    if (m.error) {
+      this.checkpointError = m.error;
+      return;
+    }
+    this.checkpointError = null;
+    if (m.which === 'last') this.lastCheckpointStep = m.step;
   }
 }
 
