@@ -24,7 +24,7 @@ const steps = (page: Page) => page.evaluate(() => (window as unknown as { seqgra
 
 async function trainOnFile(page: Page, csv: string, maxFileBytes?: number): Promise<number> {
   await openEditor(page);
-  await openGalleryGraph(page, 'name-classifier', false);
+  await openGalleryGraph(page, 'name-gender', false);
   await page.getByTestId('tab-train').click();
   if (maxFileBytes !== undefined) await page.evaluate((n) => ((window as unknown as { seqgraph: { train: { maxFileBytes: number } } }).seqgraph.train.maxFileBytes = n), maxFileBytes);
   await page.getByTestId('train-file-input').setInputFiles({ name: 'my-names.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
