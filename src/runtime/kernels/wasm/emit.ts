@@ -154,7 +154,11 @@ export class ModuleBuilder {
     this.funcs.push(f);
     return f;
   }
-  bytes(): Uint8Array {
+  /**
+   * The module's bytes. With `sharedMaxPages` the imported memory is a shared one (threads:
+   * every worker instantiates the same module on the same Memory), which must declare a maximum.
+   */
+  bytes(sharedMaxPages?: number): Uint8Array {
     const sigs: string[] = [];
     const sigOf = (f: Func) => {
       const key = `${f.params.join(',')}:${f.result ?? ''}`;
@@ -168,7 +172,8 @@ export class ModuleBuilder {
       const params = p ? p.split(',').map(Number) : [];
       return [0x60, ...uleb(params.length), ...params, ...(r ? [1, Number(r)] : [0])];
     });
-    const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 1]]; // memory, min 1 page, no max
+    const limits = sharedMaxPages === undefined ? [0x00, 1] : [0x03, 1, ...uleb(sharedMaxPages)]; // min 1 page; shared: + max
+    const imports = [[...name('env'), ...name('memory'), 0x02, ...limits]];
     const exported = this.funcs.filter((f) => f.exportName !== null);
     const code = this.funcs.map((f) => {
       // locals as runs of equal types

@@ -25,6 +25,10 @@ type K = (...args: number[]) => void;
 
 export interface SimdRuntime {
   memory: WebAssembly.Memory;
+  /** the Memory is shared (worker threads can join it) */
+  shared: boolean;
+  /** the compiled module (a worker instantiates the same one on the same Memory) */
+  module: WebAssembly.Module;
   /** every exported kernel by name (gemm, lstm_tanh_sigmoid, gru_rz_sigmoid, map_tanh, ...) */
   k: Record<string, K>;
   alloc(bytes: number): number;
@@ -41,16 +45,35 @@ export class SimdMemoryError extends Error {}
 const ALIGN = 64;
 const PAGE = 65536;
 
-export function simdModuleBytes(): Uint8Array {
+/** 4 GiB, wasm32's whole address space: a shared Memory must declare a maximum up front */
+export const SHARED_MAX_PAGES = 65536;
+
+/** the kernels' module; `shared`: it imports a shared Memory (see newMemory) */
+export function simdModuleBytes(shared = false): Uint8Array {
   const m = new ModuleBuilder();
   emitGemm(m);
   emitGates(m);
   emitGemmTN(m);
   emitGateBackward(m);
-  return m.bytes();
+  return m.bytes(shared ? SHARED_MAX_PAGES : undefined);
 }
 
-function makeRuntime(memory: WebAssembly.Memory, inst: WebAssembly.Instance): SimdRuntime {
+/**
+ * The kernels' Memory: shared wherever the realm can have one (Node; a cross-origin-isolated
+ * page or its Workers), so worker threads (threads.ts) can later run kernels on the same packed
+ * weights and scratch without copying; a plain one elsewhere. A shared Memory never detaches its
+ * buffer on grow (views just stop short of the new end), so f32()'s re-take rule covers both.
+ */
+function newMemory(): { memory: WebAssembly.Memory; shared: boolean } {
+  if (typeof SharedArrayBuffer === 'function' && (typeof crossOriginIsolated === 'undefined' || crossOriginIsolated)) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true }), shared: true };
+    } catch { /* e.g. a 32-bit host that cannot reserve the maximum: fall through */ }
+  }
+  return { memory: new WebAssembly.Memory({ initial: 16 }), shared: false };
+}
+
+function makeRuntime(memory: WebAssembly.Memory, shared: boolean, module: WebAssembly.Module, inst: WebAssembly.Instance): SimdRuntime {
   const k = inst.exports as unknown as Record<string, K>;
   // free blocks sorted by address; sizes of live blocks by address
   const free: { ptr: number; size: number }[] = [];
@@ -116,6 +139,8 @@ function makeRuntime(memory: WebAssembly.Memory, inst: WebAssembly.Instance): Si
 
   return {
     memory,
+    shared,
+    module,
     k,
     alloc,
     free: release,
@@ -152,9 +177,9 @@ export function simdRuntime(): SimdRuntime | null {
     return null;
   }
   try {
-    const memory = new WebAssembly.Memory({ initial: 16 });
-    const mod = new WebAssembly.Module(simdModuleBytes() as BufferSource);
-    runtime = makeRuntime(memory, new WebAssembly.Instance(mod, { env: { memory } }));
+    const { memory, shared } = newMemory();
+    const mod = new WebAssembly.Module(simdModuleBytes(shared) as BufferSource);
+    runtime = makeRuntime(memory, shared, mod, new WebAssembly.Instance(mod, { env: { memory } }));
     state = 'ready';
   } catch {
     // e.g. a browser main thread refusing a synchronous compile: do it asynchronously
@@ -173,10 +198,10 @@ export function initSimd(): Promise<boolean> {
     return Promise.resolve(false);
   }
   state = 'pending';
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  pending = WebAssembly.instantiate(simdModuleBytes() as BufferSource, { env: { memory } })
-    .then(({ instance }) => {
-      runtime = makeRuntime(memory, instance);
+  const { memory, shared } = newMemory();
+  pending = WebAssembly.instantiate(simdModuleBytes(shared) as BufferSource, { env: { memory } })
+    .then(({ module, instance }) => {
+      runtime = makeRuntime(memory, shared, module, instance);
       state = 'ready';
       return true;
     })
