@@ -22,6 +22,9 @@ import { sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 import { now, trainProfile } from '../../profile';
 import { isLive, type SimdSaved } from './saved';
+import { callLists, runCallLists, splitRanges, threadCount, threadTuning } from './threads';
+
+type Emit = (kernel: string, ...args: number[]) => void;
 
 export interface SimdBpttArgs {
   layer: PreparedLayer;
@@ -123,10 +126,26 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdBpttArgs): BpttResult {
   const pTDH = a.gradTrace ? sc.get('b.tdh', R * HB) : 0, pTDC = a.gradTrace && lstm ? sc.get('b.tdc', R * HB) : 0;
   const pDW = sc.get('b.dw', GHp * Math.max(Ip, Hp) * 4), pDB = sc.get('b.db', GB), pDBh = sc.get('b.dbh', GB);
   const pDX = a.needX ? sc.get('b.dx', R * IB) : 0;
-  const pWK = sc.get('b.tnw', tnWorkBytes(GHp, Math.max(Ip, Hp)));
+  // gemm_tn's work block: one per thread
+  const nt = threadCount();
+  const pWK = Array.from({ length: nt }, (_, t) => sc.get(t === 0 ? 'b.tnw' : `b.tnw${t}`, tnWorkBytes(GHp, Math.max(Ip, Hp))));
   const f = rt.f32(), k = rt.k;
-  const lstmK = k[`lstm_bwd_${a_}_${ra}`], gruK = k[`gru_bwd_${a_}_${ra}`], znK = k[`gru_bwd_zn_${a_}_${ra}`];
-  const rK = k[`gru_bwd_r_${ra}`], rnnK = k[`rnn_bwd_${a_}`];
+  const lstmK = `lstm_bwd_${a_}_${ra}`, gruK = `gru_bwd_${a_}_${ra}`, znK = `gru_bwd_zn_${a_}_${ra}`;
+  const rK = `gru_bwd_r_${ra}`, rnnK = `rnn_bwd_${a_}`;
+  /**
+   * Run emitBand over n items: on the calling thread, or split in contiguous bands over the
+   * threads in use (weighted by w) when the work (flops) is worth a message.
+   */
+  const inParallel = (n: number, min: number, w: ((i: number) => number) | undefined, emitBand: (i0: number, i1: number, emit: Emit, t: number) => void, flops: number) => {
+    const cuts = nt > 1 && flops >= threadTuning.minFlops ? splitRanges(n, nt, min, w) : [0, n];
+    if (cuts.length <= 2) {
+      emitBand(0, n, (name, ...args) => k[name](...args), 0);
+      return;
+    }
+    const lists = callLists(cuts.length - 1);
+    lists.forEach((l, t) => emitBand(cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args), t));
+    runCallLists(lists);
+  };
 
   const res: BpttResult = { dirs: [] };
   if (a.needX) res.dx = new Float32Array(B * T * I);
@@ -168,51 +187,61 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdBpttArgs): BpttResult {
 
     let t1 = now();
     prof.bpttSetup += t1 - t0;
-    for (let s = T - 1; s >= 0; s--) {
-      const q0 = off[s], nA = off[s + 1] - q0;
-      if (nA === 0) continue;
-      const trq = tr + q0 * HB, dg = pDG + q0 * GB, hp = pHP + q0 * HB;
-      const dy = dY ? pDY + q0 * HB : 0, tdh = pTDH !== 0 ? pTDH + q0 * HB : 0;
-      if (lstm) {
-        const cprev = s === 0 ? pC0 : tr + 4 * trs + off[s - 1] * HB;
-        lstmK(trq, trs, cprev, pDH, pDC, dy, dg, tdh, pTDC !== 0 ? pTDC + q0 * HB : 0, nA, Hp);
-        k.gemm(dg, GB, nA, GHp, whh, Hp, 0, pDH, HB, 0);
-      } else if (lbr) {
-        gruK(trq, trs, hp, pDH, dy, dg, pDGh + q0 * GB, tdh, nA, Hp);
-        k.gemm(pDGh + q0 * GB, GB, nA, GHp, whh, Hp, 0, pDH, HB, 1);
-      } else if (paper) {
-        znK(trq, trs, hp, pDH, dy, dg, tdh, nA, Hp);
-        k.gemm(dg + 2 * HB, GB, nA, Hp, bw.whn[d], Hp, 0, pDRH, HB, 0);
-        rK(trq, hp, pDRH, pDH, dg, nA, Hp);
-        k.gemm(dg, GB, nA, 2 * Hp, whh, Hp, 0, pDH, HB, 1);
-      } else {
-        rnnK(trq, trs, pDH, dy, dg, tdh, nA, Hp);
-        k.gemm(dg, GB, nA, Hp, whh, Hp, 0, pDH, HB, 0);
+    // the time loop: rows never read each other's gradients, so threads split the batch by rows
+    const loop = (r0: number, r1: number, emit: Emit) => {
+      for (let s = T - 1; s >= 0; s--) {
+        const q0 = off[s], nA = Math.min(off[s + 1] - q0, r1);
+        if (nA <= r0) continue;
+        const n = nA - r0, q = q0 + r0;
+        const trq = tr + q * HB, dg = pDG + q * GB, hp = pHP + q * HB, dh = pDH + r0 * HB;
+        const dy = dY ? pDY + q * HB : 0, tdh = pTDH !== 0 ? pTDH + q * HB : 0;
+        if (lstm) {
+          const cprev = s === 0 ? pC0 + r0 * HB : tr + 4 * trs + (off[s - 1] + r0) * HB;
+          emit(lstmK, trq, trs, cprev, dh, pDC + r0 * HB, dy, dg, tdh, pTDC !== 0 ? pTDC + q * HB : 0, n, Hp);
+          emit('gemm', dg, GB, n, GHp, whh, Hp, 0, dh, HB, 0);
+        } else if (lbr) {
+          emit(gruK, trq, trs, hp, dh, dy, dg, pDGh + q * GB, tdh, n, Hp);
+          emit('gemm', pDGh + q * GB, GB, n, GHp, whh, Hp, 0, dh, HB, 1);
+        } else if (paper) {
+          emit(znK, trq, trs, hp, dh, dy, dg, tdh, n, Hp);
+          emit('gemm', dg + 2 * HB, GB, n, Hp, bw.whn[d], Hp, 0, pDRH + r0 * HB, HB, 0);
+          emit(rK, trq, hp, pDRH + r0 * HB, dh, dg, n, Hp);
+          emit('gemm', dg, GB, n, 2 * Hp, whh, Hp, 0, dh, HB, 1);
+        } else {
+          emit(rnnK, trq, trs, dh, dy, dg, tdh, n, Hp);
+          emit('gemm', dg, GB, n, Hp, whh, Hp, 0, dh, HB, 0);
+        }
       }
-    }
+    };
+    inParallel(B, 1, (i) => len[perm[i]], loop, 2 * P * GHp * Hp);
 
     t0 = now();
     prof.bpttLoop += t0 - t1;
     // the input side: one product each over every row of every step
     const GH = G * H;
     const dw_ih = new Float32Array(GH * I), dw_hh = new Float32Array(GH * H), db_ih = new Float32Array(GH), db_hh = new Float32Array(GH);
-    k.gemm_tn(pDG, GB, pX, IB, P, GHp, Ip, pDW, IB, 0, pWK);
+    // the input side: one product each over every row of every step; threads take bands of
+    // the gradients' rows (gemm_tn, colsum: C's rows / columns) — each element is the same sum
+    const bandsOf = (m: number, width: number, emitBand: (m0: number, m1: number, t: number, emit: Emit) => void, flops: number) =>
+      inParallel(Math.ceil(m / width), 1, undefined, (c0, c1, emit, t) => emitBand(c0 * width, Math.min(m, c1 * width), t, emit), flops);
+    bandsOf(GHp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDG + m0 * 4, GB, pX, IB, P, m1 - m0, Ip, pDW + m0 * IB, IB, 0, pWK[t]), 2 * P * GHp * Ip);
     unpadRows(f, pDW, G, H, Hp, I, Ip, dw_ih);
     if (paper) {
-      k.gemm_tn(pDG, GB, pHP, HB, P, 2 * Hp, Hp, pDW, HB, 0, pWK);
-      k.gemm_tn(pDG + 2 * HB, GB, tr + 4 * trs, HB, P, Hp, Hp, pDW + 2 * Hp * HB, HB, 0, pWK);
-    } else k.gemm_tn(pDGh, GB, pHP, HB, P, GHp, Hp, pDW, HB, 0, pWK);
+      bandsOf(2 * Hp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDG + m0 * 4, GB, pHP, HB, P, m1 - m0, Hp, pDW + m0 * HB, HB, 0, pWK[t]), 4 * P * Hp * Hp);
+      bandsOf(Hp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDG + 2 * HB + m0 * 4, GB, tr + 4 * trs, HB, P, m1 - m0, Hp, pDW + (2 * Hp + m0) * HB, HB, 0, pWK[t]), 2 * P * Hp * Hp);
+    } else bandsOf(GHp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDGh + m0 * 4, GB, pHP, HB, P, m1 - m0, Hp, pDW + m0 * HB, HB, 0, pWK[t]), 2 * P * GHp * Hp);
     unpadRows(f, pDW, G, H, Hp, H, Hp, dw_hh);
-    k.colsum(pDG, GB, P, GHp, pDB, 0);
+    bandsOf(GHp, 8, (m0, m1, _t, emit) => emit('colsum', pDG + m0 * 4, GB, P, m1 - m0, pDB + m0 * 4, 0), 0);
     unpadRows(f, pDB, G, H, Hp, 1, 1, db_ih);
     if (lbr) {
-      k.colsum(pDGh, GB, P, GHp, pDBh, 0);
+      bandsOf(GHp, 8, (m0, m1, _t, emit) => emit('colsum', pDGh + m0 * 4, GB, P, m1 - m0, pDBh + m0 * 4, 0), 0);
       unpadRows(f, pDBh, G, H, Hp, 1, 1, db_hh);
     } else db_hh.set(db_ih);
     res.dirs.push({ dw_ih, dw_hh, db_ih, db_hh });
 
     if (res.dx) {
-      k.gemm(pDG, GB, P, GHp, bw.wih[d], Ip, 0, pDX, IB, 0);
+      // dX = dG · W_ih: bands of rows
+      inParallel(P, 4, undefined, (q0, q1, emit) => emit('gemm', pDG + q0 * GB, GB, q1 - q0, GHp, bw.wih[d], Ip, 0, pDX + q0 * IB, IB, 0), 2 * P * GHp * Ip);
       scatter(f, pDX, Ip, I, res.dx, I, 0, d, d > 0);
     }
     const gt = a.gradTrace?.[d];

@@ -24,6 +24,7 @@ import type { LayerResult, LayerTrace, PreparedLayer } from '../recurrent';
 import { packBias, packPanels, registry, sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 import { claimArena, packedRows, traceFromArena, TRACE_NAMES, type Arena, type SimdSaved } from './saved';
+import { callLists, runCallLists, splitRanges, threadCount, threadTuning } from './threads';
 
 /** Packed weights of one layer in wasm memory (byte addresses). */
 export interface SimdLayer {
@@ -141,42 +142,35 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   const { spec, D, G, H, I } = layer;
   const { Hp, nRec } = sl;
   const GHp = G * Hp, ldxp = D * GHp, DHp = D * Hp, BT = B * T, HB = Hp * 4;
-  // split: two kernels around a second gemm (GRU lbr=false, MGU); xn: the candidate's offset in a projected row
-  const isLSTM = spec.cell === 'LSTM', split = sl.kernel2 !== '', xn = (G - 1) * HB;
+  const isLSTM = spec.cell === 'LSTM', split = sl.kernel2 !== '';
   const S = SLOTS[spec.cell];
   // training keeps the activations in the arena, rows in packed order (see saved.ts); a plain
   // trace uses scratch, rows in [B, T] order
   const save = a.save === true ? packedRows(B, T, perm, len) : null;
   const rowsT = save ? save.P : BT;
 
-  // all allocations first: growing memory detaches earlier views
+  // all allocations first: growing memory detaches earlier views. h and c have a block per
+  // direction, so threads can run both directions of their rows without waiting for each other.
   const sc = sharedScratch(rt);
   const pX = sc.get('x', BT * I * 4), pXP = sc.get('xp', BT * ldxp * 4), pY = sc.get('y', BT * DHp * 4);
-  const pH = sc.get('h', B * HB), pC = sc.get('c', B * HB), pHH = sc.get('hh', B * nRec * 4);
+  const pH = sc.get('h', D * B * HB), pC = sc.get('c', D * B * HB), pHH = sc.get('hh', B * nRec * 4);
   const pRH = split ? sc.get('rh', B * HB) : 0, pZ = split ? sc.get('z', B * HB) : 0, pHN = split ? sc.get('hn', B * HB) : 0;
   // sized for B·T rows, not the P rows this batch runs: batches of one shape then never regrow it
   const arena = save ? claimArena(rt, sl, layer, Math.max(1, D * S * BT * HB)) : null;
   const pTR = arena ? arena.ptr : trace ? sc.get('trace', D * S * rowsT * HB) : 0;
   const f = rt.f32();
-  const k = rt.k, gemm = k.gemm, gate = k[sl.kernel], gate2 = split ? k[sl.kernel2] : null;
   const keep = pTR !== 0;
 
   f.set(x, pX >> 2);
-  gemm(pX, I * 4, BT, I, sl.wih, ldxp, sl.bx, pXP, ldxp * 4);
   // steps past a row's length are never written: they must read as 0 (outputs and trace)
   if (ragged) {
     f.fill(0, pY >> 2, (pY >> 2) + BT * DHp);
     if (keep && !save) f.fill(0, pTR >> 2, (pTR >> 2) + D * S * rowsT * Hp);
   }
-
-  const hN = new Float32Array(D * B * H);
-  const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
-  const trs = rowsT * HB;
+  // initial state in sorted row order; padded lanes must be 0 (they multiply zero weights)
   for (let d = 0; d < D; d++) {
-    const reverse = d === 1 || (D === 1 && layer.spec.reverse === true);
-    // initial state in sorted row order; padded lanes must be 0 (they multiply zero weights)
     for (let i = 0; i < B; i++) {
-      const src = (d * B + perm[i]) * H, hRow = (pH >> 2) + i * Hp, cRow = (pC >> 2) + i * Hp;
+      const src = (d * B + perm[i]) * H, hRow = (pH >> 2) + (d * B + i) * Hp, cRow = (pC >> 2) + (d * B + i) * Hp;
       if (h0 !== undefined) f.set(h0.subarray(src, src + H), hRow); else f.fill(0, hRow, hRow + H);
       f.fill(0, hRow + H, hRow + Hp);
       if (isLSTM) {
@@ -184,50 +178,112 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
         f.fill(0, cRow + H, cRow + Hp);
       }
     }
-    const trD = keep ? pTR + d * S * trs : 0;
-    const xOff = d * GHp * 4, yOff = d * HB, peep = sl.peep[d] ?? 0;
-    let nA = B;
-    for (let s = 0; s < T; s++) {
-      while (nA > 0 && len[perm[nA - 1]] <= s) nA--;
-      if (nA === 0) break;
-      const q0 = save ? save.off[s] : 0;
-      gemm(pH, HB, nA, Hp, sl.whh[d], nRec, sl.bh[d], pHH, nRec * 4);
-      if (split) {
-        for (let r = 0; r < nA; r++) {
-          const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
-          gate(pXP + bt * ldxp * 4 + xOff, pHH + r * nRec * 4, pH + r * HB, pRH + r * HB, pZ + r * HB,
-            keep ? trD + (save ? q0 + r : bt) * HB : 0, trs, Hp);
-        }
-        gemm(pRH, HB, nA, Hp, sl.whn[d], Hp, 0, pHN, HB);
-        for (let r = 0; r < nA; r++) {
-          const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
-          gate2!(pXP + bt * ldxp * 4 + xOff + xn, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt * DHp * 4 + yOff,
-            keep ? trD + (save ? q0 + r : bt) * HB : 0, trs, Hp);
-        }
-      } else {
-        for (let r = 0; r < nA; r++) {
-          const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
-          const xp = pXP + bt * ldxp * 4 + xOff, hh = pHH + r * nRec * 4, y = pY + bt * DHp * 4 + yOff;
-          const tr = keep ? trD + (save ? q0 + r : bt) * HB : 0;
-          if (isLSTM) gate(xp, hh, pC + r * HB, pH + r * HB, y, tr, trs, Hp, peep);
-          else gate(xp, hh, pH + r * HB, y, tr, trs, Hp);
-        }
-      }
-    }
-    // final state (rows stop updating after their last step)
+  }
+
+  const plan: Plan = { sl, layer, B, T, perm, len, ragged, save, pX, pXP, pY, pH, pC, pHH, pRH, pZ, pHN, pTR: keep ? pTR : 0, trs: rowsT * HB };
+  const nt = threadCount();
+  // threads split the batch by rows, balanced by length; each part must be worth a message
+  const cuts = nt > 1 ? splitRanges(B, nt, 1, (i) => len[perm[i]]) : [0, B];
+  if (cuts.length > 2 && layerFlops(layer, Hp, B, T) >= threadTuning.minFlops) {
+    const lists = callLists(cuts.length - 1);
+    lists.forEach((l, t) => layerCalls(plan, cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args)));
+    runCallLists(lists);
+  } else {
+    const k = rt.k;
+    layerCalls(plan, 0, B, (name, ...args) => k[name](...args));
+  }
+
+  const f2 = rt.f32();
+  const hN = new Float32Array(D * B * H);
+  const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
+  // final state (rows stop updating after their last step)
+  for (let d = 0; d < D; d++) {
     for (let i = 0; i < B; i++) {
-      const dst = (d * B + perm[i]) * H, hRow = (pH >> 2) + i * Hp;
-      hN.set(f.subarray(hRow, hRow + H), dst);
-      if (cN !== undefined) cN.set(f.subarray((pC >> 2) + i * Hp, (pC >> 2) + i * Hp + H), dst);
+      const dst = (d * B + perm[i]) * H, hRow = (pH >> 2) + (d * B + i) * Hp, cRow = (pC >> 2) + (d * B + i) * Hp;
+      hN.set(f2.subarray(hRow, hRow + H), dst);
+      if (cN !== undefined) cN.set(f2.subarray(cRow, cRow + H), dst);
     }
   }
 
-  const res: LayerResult & { simdSaved?: SimdSaved } = { y: unpad(f, pY >> 2, BT * D, H, Hp), hN };
+  const res: LayerResult & { simdSaved?: SimdSaved } = { y: unpad(f2, pY >> 2, BT * D, H, Hp), hN };
   if (cN !== undefined) res.cN = cN;
-  if (save) res.simdSaved = { ...save, arena: arena!, gen: arena!.gen, B, T, S, trs, h0, c0, result: res, consumed: false };
+  if (save) res.simdSaved = { ...save, arena: arena!, gen: arena!.gen, B, T, S, trs: plan.trs, h0, c0, result: res, consumed: false };
   if (save) arena!.owner = res.simdSaved!;
-  if (trace) res.trace = save ? traceFromArena(f, layer, Hp, res.simdSaved!) : traceFromScratch(f, layer, pTR, BT, S);
+  if (trace) res.trace = save ? traceFromArena(f2, layer, Hp, res.simdSaved!) : traceFromScratch(f2, layer, pTR, BT, S);
   return res;
+}
+
+function layerFlops(layer: PreparedLayer, Hp: number, B: number, T: number): number {
+  return 2 * B * T * layer.D * layer.G * Hp * (layer.I + Hp);
+}
+
+/** one layer run's addresses in wasm memory and its row order */
+interface Plan {
+  sl: SimdLayer; layer: PreparedLayer; B: number; T: number;
+  perm: Int32Array; len: Int32Array; ragged: boolean; save: ReturnType<typeof packedRows> | null;
+  pX: number; pXP: number; pY: number; pH: number; pC: number; pHH: number; pRH: number; pZ: number; pHN: number;
+  /** trace / saved-activation arrays (0 = none) and the stride between them */
+  pTR: number; trs: number;
+}
+
+type Emit = (kernel: string, ...args: number[]) => void;
+
+/**
+ * The kernel calls that run sorted rows [r0, r1) of a layer, both directions: their input
+ * projection, then per step one gemm over their running rows and one gate-kernel call per row.
+ * Rows never read each other's state, so disjoint row ranges can run on different threads; the
+ * single-threaded run is the range [0, B).
+ */
+function layerCalls(p: Plan, r0: number, r1: number, emit: Emit): void {
+  const { sl, layer, B, T, perm, len, save, pX, pXP, pY, pHH, pRH, pZ, pHN, pTR, trs } = p;
+  const { spec, D, G, I } = layer;
+  const { Hp, nRec } = sl;
+  const GHp = G * Hp, ldxp = D * GHp, DHp = D * Hp, HB = Hp * 4;
+  const isLSTM = spec.cell === 'LSTM', split = sl.kernel2 !== '', xn = (G - 1) * HB;
+  const S = SLOTS[spec.cell], keep = pTR !== 0;
+  // the projection of every timestep and direction: one gemm over the range's rows when they
+  // are consecutive in x (always, without lengths), else one per row over its own steps
+  let consecutive = true;
+  for (let r = r0; r < r1; r++) if (perm[r] !== perm[r0] + (r - r0) || len[perm[r]] !== T) consecutive = false;
+  if (consecutive) {
+    const b0 = perm[r0];
+    emit('gemm', pX + b0 * T * I * 4, I * 4, (r1 - r0) * T, I, sl.wih, ldxp, sl.bx, pXP + b0 * T * ldxp * 4, ldxp * 4, 0);
+  } else {
+    for (let r = r0; r < r1; r++) {
+      const b = perm[r];
+      if (len[b] > 0) emit('gemm', pX + b * T * I * 4, I * 4, len[b], I, sl.wih, ldxp, sl.bx, pXP + b * T * ldxp * 4, ldxp * 4, 0);
+    }
+  }
+  for (let d = 0; d < D; d++) {
+    const reverse = d === 1 || (D === 1 && spec.reverse === true);
+    const pH = p.pH + d * B * HB, pC = p.pC + d * B * HB;
+    const trD = keep ? pTR + d * S * trs : 0;
+    const xOff = d * GHp * 4, yOff = d * HB, peep = sl.peep[d] ?? 0;
+    let nA = r1;
+    for (let s = 0; s < T; s++) {
+      while (nA > r0 && len[perm[nA - 1]] <= s) nA--;
+      if (nA === r0) break;
+      const q0 = save ? save.off[s] : 0;
+      const bt = (r: number) => { const b = perm[r]; return b * T + (reverse ? len[b] - 1 - s : s); };
+      const tr = (r: number) => (keep ? trD + (save ? q0 + r : bt(r)) * HB : 0);
+      emit('gemm', pH + r0 * HB, HB, nA - r0, Hp, sl.whh[d], nRec, sl.bh[d], pHH + r0 * nRec * 4, nRec * 4, 0);
+      if (split) {
+        for (let r = r0; r < nA; r++) {
+          emit(sl.kernel, pXP + bt(r) * ldxp * 4 + xOff, pHH + r * nRec * 4, pH + r * HB, pRH + r * HB, pZ + r * HB, tr(r), trs, Hp);
+        }
+        emit('gemm', pRH + r0 * HB, HB, nA - r0, Hp, sl.whn[d], Hp, 0, pHN + r0 * HB, HB, 0);
+        for (let r = r0; r < nA; r++) {
+          emit(sl.kernel2, pXP + bt(r) * ldxp * 4 + xOff + xn, pHN + r * HB, pH + r * HB, pZ + r * HB, pY + bt(r) * DHp * 4 + yOff, tr(r), trs, Hp);
+        }
+      } else {
+        for (let r = r0; r < nA; r++) {
+          const xp = pXP + bt(r) * ldxp * 4 + xOff, hh = pHH + r * nRec * 4, y = pY + bt(r) * DHp * 4 + yOff;
+          if (isLSTM) emit(sl.kernel, xp, hh, pC + r * HB, pH + r * HB, y, tr(r), trs, Hp, peep);
+          else emit(sl.kernel, xp, hh, pH + r * HB, y, tr(r), trs, Hp);
+        }
+      }
+    }
+  }
 }
 
 /** the trace arrays out of bt-ordered scratch, every array of the layer in one allocation */

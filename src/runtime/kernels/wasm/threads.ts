@@ -1,41 +1,308 @@
-// Worker threads for the SIMD kernels (work in progress: the API is fixed, the pool lands next).
+// Worker threads for the SIMD kernels: a pool of workers that instantiate the same kernel module
+// on the same shared WebAssembly.Memory, and run lists of kernel calls that the calling thread
+// prepared.
 //
-// API (the bench and the app code against it):
-// - threadsSupported(): SharedArrayBuffer + Atomics + a shared kernel Memory in this realm
-// - initThreads(n?): start n-1 workers on the kernels' shared Memory; resolves the threads usable
-//   (1 = single-threaded fallback; threadsNote() says why)
-// - setThreads(n): use up to n threads from now on (1 = off); threadCount(): threads in use
-// - stopThreads(): terminate the workers
+// API: threadsSupported(); initThreads(n) starts n-1 workers and resolves the threads usable
+// (1 = the single-threaded fallback, threadsNote() says why); setThreads(n) uses up to n from now
+// on (1 = off); threadCount(); stopThreads(). Kernels ask `threadCount()` and hand work to
+// runCallLists().
+//
+// Why it is laid out this way:
+// - The work crosses as CALL LISTS, not as layer logic: a list is an Int32Array of kernel calls
+//   (export index, argument count, the i32 arguments: byte addresses and sizes), so a worker is a
+//   ~30-line interpreter and every decision (which rows, which pointers) stays in one place, the
+//   code that also runs the single-threaded path. The same kernel on the same element computes the
+//   same sum in the same order whichever thread runs it, so threaded results are bit-identical.
+// - Work is split so threads never wait on each other inside a run: a recurrent layer splits by
+//   batch rows (each row's recurrence is independent), a product by output rows or columns. One
+//   postMessage per worker per split, one join at the end (Atomics on a shared counter).
+// - The joining thread blocks with Atomics.wait where the realm allows it (Node, Workers) and
+//   spins on Atomics.load on a page's main thread (which may not block); lists are sized to be
+//   milliseconds of work, so the spin is short.
+// - The worker's source is a string (the interpreter's own toString()), started with `eval` in
+//   Node's worker_threads and from a Blob URL in browsers: no worker file, no bundler config, and
+//   it loads the same under Vite dev, the build, vitest and tsx.
 import { simdRuntime } from './runtime';
 
-let note: string | null = null;
-let started = 1;
-let using = 1;
+type Fn = (...a: number[]) => void;
 
+/** Run a call list: [fn, argc, ...args] repeated. Self-contained: it is also the worker's code. */
+function runList(fns: Fn[], l: Int32Array): void {
+  let i = 0;
+  const n = l.length;
+  while (i < n) {
+    const f = fns[l[i]], c = l[i + 1], a = i + 2;
+    switch (c) {
+      case 6: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5]); break;
+      case 7: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6]); break;
+      case 8: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7]); break;
+      case 9: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8]); break;
+      case 10: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8], l[a + 9]); break;
+      case 11: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8], l[a + 9], l[a + 10]); break;
+      default: f(...Array.from(l.subarray(a, a + c)));
+    }
+    i = a + c;
+  }
+}
+
+/** The worker: instantiate on `init`, then run each list and count it done (ctl[0]); errors set ctl[1]. */
+function workerMain(port: { post: (m: unknown) => void; on: (h: (m: any) => void) => void }): void {
+  let fns: Fn[] = [];
+  let ctl: Int32Array;
+  port.on((m) => {
+    if (m.init) {
+      const inst = new WebAssembly.Instance(m.module, { env: { memory: m.memory } });
+      fns = m.names.map((n: string) => (inst.exports as Record<string, Fn>)[n]);
+      ctl = new Int32Array(m.ctl);
+      port.post({ ready: true });
+      return;
+    }
+    try {
+      runList(fns, m.list);
+    } catch (e) {
+      Atomics.store(ctl, 1, 1);
+      port.post({ error: String((e as Error)?.message ?? e) });
+    }
+    Atomics.add(ctl, 0, 1);
+    Atomics.notify(ctl, 0);
+  });
+}
+
+function workerSource(node: boolean): string {
+  const port = node
+    ? `{ post: (m) => require('node:worker_threads').parentPort.postMessage(m), on: (h) => require('node:worker_threads').parentPort.on('message', h) }`
+    : `{ post: (m) => self.postMessage(m), on: (h) => { self.onmessage = (e) => h(e.data); } }`;
+  return `'use strict';\nconst runList = ${runList.toString()};\n(${workerMain.toString()})(${port});\n`;
+}
+
+interface PoolWorker { post(m: unknown, transfer?: Transferable[]): void; stop(): void; ready?(): void }
+
+interface Pool {
+  workers: PoolWorker[];
+  ctl: Int32Array;
+  /** lists finished so far (ctl[0] counts up forever) */
+  done: number;
+  names: string[];
+  index: Map<string, number>;
+  fns: Fn[];
+  lastError: string | null;
+}
+
+/**
+ * Below `minFlops` (2 x multiply-adds of the products) work stays on the calling thread: a
+ * message round trip to a worker costs ~0.05 ms, about 1-2 MFLOP of kernel time. Tests set it to
+ * 0 to thread every size.
+ */
+export const threadTuning = { minFlops: 4e6 };
+
+/** lists handed to workers so far (tests check that the workers really ran part of the work) */
+export const threadStats = { posted: 0 };
+
+let pool: Pool | null = null;
+let using = 1;
+let note: string | null = null;
+let starting: Promise<number> | null = null;
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+/** a page's main thread may not block (Atomics.wait throws there) */
+const canBlock = typeof window === 'undefined';
+
+/** true where a pool can start: the kernels' Memory is shared and Atomics exist */
 export function threadsSupported(): boolean {
   const rt = simdRuntime();
   return rt !== null && rt.shared && typeof Atomics === 'object';
 }
 
+/** why threads are off (null when on, or never asked for) */
 export function threadsNote(): string | null {
   return note;
 }
 
-export async function initThreads(n?: number): Promise<number> {
-  void n;
-  note = 'worker threads are not built yet';
-  return started;
+function whyUnsupported(): string {
+  if (simdRuntime() === null) return 'WebAssembly SIMD is not available here';
+  if (typeof crossOriginIsolated !== 'undefined' && !crossOriginIsolated) {
+    return 'the page is not cross-origin isolated (it needs the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), so there is no shared memory for worker threads';
+  }
+  return 'shared WebAssembly memory is not available here';
 }
 
+/** the number of CPU cores this realm reports (1 when unknown) */
+export function hardwareThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  return 1;
+}
+
+async function spawn(node: boolean, onMessage: (m: any) => void): Promise<PoolWorker> {
+  if (node) {
+    const spec = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
+    const w = new Worker(workerSource(true), { eval: true });
+    w.on('message', onMessage);
+    w.on('error', (e: Error) => onMessage({ error: String(e?.message ?? e) }));
+    // once started, an idle pool never keeps a CLI or a test process alive (unref after the
+    // listeners: adding a 'message' listener refs the worker again)
+    return { post: (m, tr) => w.postMessage(m, tr as never), stop: () => void w.terminate(), ready: () => void w.unref() };
+  }
+  const url = URL.createObjectURL(new Blob([workerSource(false)], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  URL.revokeObjectURL(url);
+  w.onmessage = (e) => onMessage(e.data);
+  w.onerror = (e) => onMessage({ error: e.message });
+  return { post: (m, tr) => w.postMessage(m, tr ?? []), stop: () => w.terminate() };
+}
+
+/**
+ * Start a pool of n threads in all (n-1 workers; the caller is the nth). Resolves the number of
+ * threads usable: 1 where threads cannot run here (threadsNote() says why). Calling it again with
+ * another n restarts the pool. Threads are then in use (setThreads(1) turns them off).
+ */
+export function initThreads(n = hardwareThreads()): Promise<number> {
+  n = Math.max(1, Math.floor(n));
+  if (pool && pool.workers.length + 1 === n) return Promise.resolve((using = n));
+  if (starting) return starting.then(() => initThreads(n));
+  starting = (async () => {
+    await stopThreads();
+    if (n === 1) { note = null; return 1; }
+    const rt = simdRuntime();
+    if (!threadsSupported() || rt === null) {
+      note = whyUnsupported();
+      return 1;
+    }
+    const names = Object.keys(rt.k);
+    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    const p: Pool = { workers: [], ctl, done: 0, names, index: new Map(names.map((s, i) => [s, i])), fns: names.map((s) => rt.k[s]), lastError: null };
+    try {
+      const ready: Promise<void>[] = [];
+      for (let i = 1; i < n; i++) {
+        let ok!: () => void, fail!: (e: Error) => void;
+        ready.push(new Promise<void>((res, rej) => { ok = res; fail = rej; }));
+        const w = await spawn(isNode, (m) => {
+          if (m?.ready) ok();
+          else if (m?.error) { p.lastError = m.error; fail(new Error(m.error)); }
+        });
+        p.workers.push(w);
+        w.post({ init: true, module: rt.module, memory: rt.memory, names, ctl: ctl.buffer });
+      }
+      await Promise.all(ready);
+      p.workers.forEach((w) => w.ready?.());
+    } catch (e) {
+      p.workers.forEach((w) => w.stop());
+      note = `worker threads could not start: ${(e as Error).message}`;
+      return 1;
+    }
+    pool = p;
+    note = null;
+    return (using = n);
+  })().finally(() => { starting = null; });
+  return starting;
+}
+
+/** use up to n threads from now on (1 = single-threaded), at most the pool's size */
 export function setThreads(n: number): void {
-  using = Math.max(1, Math.min(n | 0, started));
+  using = Math.max(1, Math.min(Math.floor(n), pool ? pool.workers.length + 1 : 1));
 }
 
+/** threads in use now (1 when there is no pool) */
 export function threadCount(): number {
-  return using;
+  return pool ? using : 1;
 }
 
 export async function stopThreads(): Promise<void> {
-  started = 1;
+  if (pool) pool.workers.forEach((w) => w.stop());
+  pool = null;
   using = 1;
+}
+
+/** Builds one thread's list of kernel calls. */
+export class CallList {
+  private buf = new Int32Array(256);
+  private n = 0;
+  constructor(private readonly index: Map<string, number>) {}
+  call(name: string, ...args: number[]): void {
+    const fi = this.index.get(name);
+    if (fi === undefined) throw new Error(`threads: no kernel named ${name}`);
+    const need = this.n + 2 + args.length;
+    if (need > this.buf.length) {
+      const b = new Int32Array(Math.max(need, this.buf.length * 2));
+      b.set(this.buf.subarray(0, this.n));
+      this.buf = b;
+    }
+    this.buf[this.n++] = fi;
+    this.buf[this.n++] = args.length;
+    for (const x of args) this.buf[this.n++] = x;
+  }
+  get length(): number { return this.n; }
+  done(): Int32Array { return this.buf.slice(0, this.n); }
+}
+
+/** a fresh call list per thread in use (lists[0] runs on the calling thread) */
+export function callLists(threads = threadCount()): CallList[] {
+  const p = pool;
+  if (!p) throw new Error('threads: no pool (initThreads first)');
+  return Array.from({ length: threads }, () => new CallList(p.index));
+}
+
+/** the longest a join waits for workers before it reports them stuck */
+const JOIN_LIMIT_MS = 120_000;
+
+/**
+ * Run lists[i] on thread i (0 = here) and return when all are done. A kernel that traps in a
+ * worker (an out-of-bounds address) is reported here as an Error, as it would be single-threaded.
+ */
+export function runCallLists(lists: CallList[]): void {
+  const p = pool;
+  if (!p) throw new Error('threads: no pool (initThreads first)');
+  if (lists.length - 1 > p.workers.length) throw new Error(`threads: ${lists.length} lists for ${p.workers.length + 1} threads`);
+  Atomics.store(p.ctl, 1, 0);
+  let sent = 0;
+  for (let i = 1; i < lists.length; i++) {
+    if (lists[i].length === 0) continue;
+    const l = lists[i].done();
+    p.workers[i - 1].post({ list: l }, [l.buffer]);
+    sent++;
+    threadStats.posted++;
+  }
+  const target = p.done + sent;
+  let ownError: unknown = null;
+  try {
+    runList(p.fns, lists[0].done());
+  } catch (e) {
+    ownError = e;
+  }
+  const t0 = Date.now();
+  for (;;) {
+    const v = Atomics.load(p.ctl, 0);
+    if (v >= target) break;
+    if (canBlock) Atomics.wait(p.ctl, 0, v, 1000);
+    if (Date.now() - t0 > JOIN_LIMIT_MS) {
+      void stopThreads();
+      note = 'worker threads stopped answering; back to one thread';
+      throw new Error(`threads: workers did not finish in ${JOIN_LIMIT_MS / 1000} s`);
+    }
+  }
+  p.done = target;
+  if (ownError) throw ownError;
+  if (Atomics.load(p.ctl, 1) !== 0) throw new Error(`threads: a kernel failed in a worker${p.lastError ? `: ${p.lastError}` : ''}`);
+}
+
+/**
+ * Split n items (rows) into at most `parts` contiguous ranges of at least `min` items, weighting
+ * item i by w(i) (e.g. a row's length, so ragged batches balance). Returns the range starts plus n.
+ */
+export function splitRanges(n: number, parts: number, min = 1, w?: (i: number) => number): number[] {
+  parts = Math.max(1, Math.min(parts, Math.floor(n / Math.max(1, min))));
+  if (parts <= 1) return [0, n];
+  let total = 0;
+  const wt = (i: number) => (w ? w(i) : 1);
+  for (let i = 0; i < n; i++) total += wt(i);
+  const cuts = [0];
+  let acc = 0, i = 0;
+  for (let p = 1; p < parts; p++) {
+    const goal = (total * p) / parts;
+    while (i < n && acc + wt(i) / 2 < goal) acc += wt(i++);
+    cuts.push(Math.max(cuts[cuts.length - 1], i));
+  }
+  cuts.push(n);
+  return cuts;
 }

@@ -1,0 +1,175 @@
+// Worker threads for the SIMD kernels (threads.ts): results with 2 threads against 1 thread, bit
+// for bit, over random layers of every cell variant, bidirectional, reversed and ragged batches,
+// traces, training's saved activations and BPTT's gradients; the PyTorch fixtures at 1e-5 with
+// threads on; and a check that the workers really ran the work (not the calling thread alone).
+// The size threshold is set to 0 so even the small test layers are split.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/compiler/rng';
+import type { Program } from '../../src/ir/program';
+import { prepareLayer, runLayer, type CellKind, type DirectionWeights, type LayerResult, type LayerSpec } from '../../src/runtime/kernels/recurrent';
+import { setKernelBackend, simdAvailable } from '../../src/runtime/kernels/wasm/runtime';
+import { initThreads, setThreads, splitRanges, stopThreads, threadCount, threadStats, threadTuning } from '../../src/runtime/kernels/wasm/threads';
+import { backward, forwardTrain } from '../../src/runtime/train';
+import { expectClose } from '../helpers/fixtures';
+import { layerProgram, variants, type Variant } from '../helpers/recurrent-programs';
+
+const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
+const minFlops = threadTuning.minFlops;
+
+beforeAll(async () => {
+  setKernelBackend('simd');
+  threadTuning.minFlops = 0;
+  expect(await initThreads(2)).toBe(2);
+});
+afterAll(async () => {
+  threadTuning.minFlops = minFlops;
+  setKernelBackend('auto');
+  await stopThreads();
+});
+
+/** the same call with 1 and with 2 threads; asserts the workers ran lists for the threaded one */
+function both<R>(f: () => R): [R, R] {
+  setThreads(1);
+  const one = f();
+  setThreads(2);
+  expect(threadCount()).toBe(2);
+  const before = threadStats.posted;
+  const two = f();
+  expect(threadStats.posted, 'a worker ran part of the work').toBeGreaterThan(before);
+  setThreads(1);
+  return [one, two];
+}
+
+function sameBits(what: string, a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined): void {
+  expect(b === undefined, `${what}: present in both`).toBe(a === undefined);
+  if (!a || !b) return;
+  expect(b.length, `${what}: length`).toBe(a.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) throw new Error(`${what}: 2 threads differ from 1 at ${i}: ${b[i]} vs ${a[i]}`);
+  }
+}
+
+function sameLayerResult(a: LayerResult, b: LayerResult): void {
+  sameBits('y', a.y, b.y);
+  sameBits('h_n', a.hN, b.hN);
+  sameBits('c_n', a.cN, b.cN);
+  expect(b.trace?.length).toBe(a.trace?.length);
+  a.trace?.forEach((t, d) => {
+    sameBits(`trace[${d}].h`, t.h, b.trace![d].h);
+    sameBits(`trace[${d}].c`, t.c, b.trace![d].c);
+    for (const g of Object.keys(t.gates)) sameBits(`trace[${d}].${g}`, t.gates[g], b.trace![d].gates[g]);
+  });
+}
+
+describe.runIf(simdAvailable())('threads: forward layers, 2 threads = 1 thread bit for bit', () => {
+  const specs: Omit<LayerSpec, 'inputSize' | 'hiddenSize' | 'bidirectional'>[] = [
+    { cell: 'RNN', activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: true },
+    { cell: 'RNN', activation: 'relu', recurrentActivation: 'sigmoid', linearBeforeReset: true },
+    { cell: 'LSTM', activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: true },
+    { cell: 'LSTM', activation: 'tanh', recurrentActivation: 'hard_sigmoid', linearBeforeReset: true, peephole: true },
+    { cell: 'GRU', activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: true },
+    { cell: 'GRU', activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: false },
+    { cell: 'GRU', activation: 'relu', recurrentActivation: 'sigmoid', linearBeforeReset: true, updateGate: 'paper' },
+    { cell: 'MGU', activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: true },
+  ];
+  const rng = new Rng(5);
+  const rand = (n: number, s = 0.5) => Float32Array.from({ length: n }, () => rng.uniform(-s, s));
+  let n = 0;
+  for (const base of specs) {
+    for (const dirs of ['forward', 'reverse', 'bidirectional'] as const) {
+      const i = n++;
+      it(`${base.cell} ${base.activation}${base.peephole ? ' peephole' : ''}${base.cell === 'GRU' ? ` lbr=${base.linearBeforeReset}${base.updateGate ? ' paper' : ''}` : ''} ${dirs}`, () => {
+        // sizes off the SIMD width; B from 2 (one row per thread) to 7 (uneven split)
+        const B = [2, 3, 7][i % 3], T = 3 + (i % 5), I = 5 + (i % 4), H = [5, 12, 16, 9][i % 4], G = G_OF[base.cell];
+        const bi = dirs === 'bidirectional', D = bi ? 2 : 1;
+        const spec = { ...base, inputSize: I, hiddenSize: H, bidirectional: bi, reverse: dirs === 'reverse' } as LayerSpec;
+        const dir = (): DirectionWeights => ({ w_ih: rand(G * H * I), w_hh: rand(G * H * H), b_ih: rand(G * H), b_hh: rand(G * H), ...(base.peephole ? { p: rand(3 * H) } : {}) });
+        const layer = prepareLayer(spec, dir(), bi ? dir() : undefined);
+        const x = rand(B * T * I, 1), h0 = rand(D * B * H), c0 = rand(D * B * H);
+        // ragged: lengths out of order with a zero-length row; and a full batch
+        const lengths = Int32Array.from({ length: B }, (_, b) => (b === 1 ? T : b === 2 ? 0 : 1 + ((b * 3) % T)));
+        for (const opts of [{}, { lengths, h0, c0: base.cell === 'LSTM' ? c0 : undefined, trace: true }, { trace: true }]) {
+          const [a, b] = both(() => runLayer(layer, x, B, T, opts));
+          sameLayerResult(a, b);
+        }
+      });
+    }
+  }
+});
+
+describe.runIf(simdAvailable())('threads: training (saved activations + BPTT), 2 threads = 1 thread bit for bit', () => {
+  const B = 6, T = 7, I = 5, H = 11;
+  const pick = variants().filter((v, i) => i % 2 === 0 || v.cell === 'GRU');
+  for (const v of pick) {
+    for (const bi of [false, true]) {
+      it(`${v.cell} ${v.activation} ${v.ra}${v.cell === 'GRU' ? ` lbr=${v.lbr}` : ''}${bi ? ' bidirectional' : ''}, ragged + initial state, gradient trace`, () => {
+        const p: Program = layerProgram(v as Variant, bi, true, true, new Rng(21), B, T, I, H);
+        const seedRng = new Rng(8);
+        const seeds = p.outputs.map((o, i) => [o.value, Float32Array.from({ length: i === 0 ? B * T * (bi ? 2 : 1) * H : (bi ? 2 : 1) * B * H }, () => seedRng.uniform(-1, 1))] as const);
+        const [a, b] = both(() => {
+          const f = forwardTrain(p, {}, { seed: 0, trace: true });
+          const outs = Object.fromEntries(Object.entries(f.outputs).map(([k, t]) => [k, Float32Array.from(t.data as Float32Array)]));
+          return { outs, res: backward(f.tape, new Map(seeds), { trace: true }) };
+        });
+        for (const k of Object.keys(a.outs)) sameBits(`output ${k}`, a.outs[k], b.outs[k]);
+        expect([...b.res.grads.keys()].sort()).toEqual([...a.res.grads.keys()].sort());
+        for (const [name, g] of a.res.grads) sameBits(`d${name}`, g, b.res.grads.get(name));
+        for (const [name, g] of a.res.inputGrads) sameBits(`input d${name}`, g, b.res.inputGrads.get(name));
+        a.res.gradTrace?.nodes.forEach((nt, i) => nt.layers.forEach((l, k) => {
+          sameBits(`dL/dh ${nt.node} ${k}`, l.dh, b.res.gradTrace!.nodes[i].layers[k].dh);
+          sameBits(`dL/dc ${nt.node} ${k}`, l.dc, b.res.gradTrace!.nodes[i].layers[k].dc);
+        }));
+      });
+    }
+  }
+});
+
+describe.runIf(simdAvailable())('threads: PyTorch fixtures (cells.json) at 1e-5 with 2 threads', () => {
+  interface TJ { shape: number[]; data: number[] }
+  const cells = JSON.parse(readFileSync(new URL('../fixtures/pytorch/cells.json', import.meta.url), 'utf8'));
+  const KIND: Record<string, { cell: CellKind; activation: 'tanh' | 'relu' }> = {
+    rnn_tanh: { cell: 'RNN', activation: 'tanh' }, rnn_relu: { cell: 'RNN', activation: 'relu' },
+    lstm: { cell: 'LSTM', activation: 'tanh' }, gru: { cell: 'GRU', activation: 'tanh' },
+  };
+  const f32 = (t: TJ) => Float32Array.from(t.data);
+  for (const c of cells.cases) {
+    it.runIf(c.batch >= 2)(`cells.json ${c.name}`, () => {
+      setThreads(2);
+      const { cell, activation } = KIND[c.kind];
+      const D = c.bidirectional ? 2 : 1, H = c.hidden_size, B = c.batch, T = c.seq_len, n = D * B * H;
+      const w = c.weights as Record<string, TJ>;
+      const dir = (l: number, sfx: string): DirectionWeights => ({
+        w_ih: f32(w[`weight_ih_l${l}${sfx}`]), w_hh: f32(w[`weight_hh_l${l}${sfx}`]), b_ih: f32(w[`bias_ih_l${l}${sfx}`]), b_hh: f32(w[`bias_hh_l${l}${sfx}`]),
+      });
+      const before = threadStats.posted;
+      let inp: Float32Array = f32(c.x);
+      const hN = new Float32Array(c.num_layers * n), cN = new Float32Array(c.num_layers * n);
+      const h0 = f32(c.h0), c0 = c.c0 ? f32(c.c0) : undefined;
+      for (let l = 0; l < c.num_layers; l++) {
+        const layer = prepareLayer({ cell, activation, recurrentActivation: 'sigmoid', linearBeforeReset: true, inputSize: l === 0 ? c.input_size : D * H, hiddenSize: H, bidirectional: D === 2 }, dir(l, ''), D === 2 ? dir(l, '_reverse') : undefined);
+        const r = runLayer(layer, inp, B, T, { h0: h0.subarray(l * n, (l + 1) * n), c0: c0?.subarray(l * n, (l + 1) * n) });
+        hN.set(r.hN, l * n);
+        if (r.cN) cN.set(r.cN, l * n);
+        inp = r.y;
+      }
+      setThreads(1);
+      expect(threadStats.posted).toBeGreaterThan(before);
+      expectClose(`${c.name} output`, inp, c.output.data, 1e-5);
+      expectClose(`${c.name} h_n`, hN, c.h_n.data, 1e-5);
+      if (c.c_n) expectClose(`${c.name} c_n`, cN, c.c_n.data, 1e-5);
+    });
+  }
+});
+
+describe('splitRanges', () => {
+  it('balances weighted rows into contiguous ranges', () => {
+    expect(splitRanges(10, 2)).toEqual([0, 5, 10]);
+    expect(splitRanges(1, 2)).toEqual([0, 1]);
+    expect(splitRanges(8, 2, 4)).toEqual([0, 4, 8]);
+    expect(splitRanges(6, 4, 4)).toEqual([0, 6]);
+    // rows sorted longest first: the long first row gets a range nearly to itself
+    const len = [10, 2, 2, 2, 2, 2];
+    expect(splitRanges(6, 2, 1, (i) => len[i])).toEqual([0, 1, 6]);
+  });
+});
