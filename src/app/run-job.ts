@@ -49,6 +49,10 @@ export interface RunSuccess {
   inputs: InputEcho[];
   trace?: Trace;
   ms: number;
+  /** kernel threads the run worker had (big layers split their batch over them) */
+  threads?: number;
+  /** why there were no worker threads (e.g. the page is not cross-origin isolated) */
+  threadsNote?: string;
 }
 
 export interface RunFailure {

@@ -3,6 +3,7 @@
 import type { TrainRequest, TrainResponse } from './train-protocol';
 import { TrainJob } from './train-job';
 import { clearCheckpoints, saveCheckpoint, saveFile } from './store/checkpoint-db';
+import { hardwareThreads, initThreads } from '../runtime/kernels/wasm/threads';
 
 const scope = self as unknown as { onmessage: ((ev: MessageEvent<TrainRequest>) => void) | null; postMessage(msg: TrainResponse, transfer?: Transferable[]): void };
 
@@ -17,4 +18,7 @@ const later = (fn: () => void) => {
 
 // checkpoints are written to IndexedDB from here, not from the page (see train-keep.ts)
 const job = new TrainJob((msg, transfer) => scope.postMessage(msg, transfer ?? []), later, { saveCheckpoint, saveFile, clearCheckpoints });
-scope.onmessage = (ev) => void job.handle(ev.data);
+// kernel threads, leaving one core to the page (the canvas must stay responsive while training):
+// none on a 2-core machine; where the page is not cross-origin isolated, none either
+const threads = initThreads(Math.max(1, Math.min(hardwareThreads() - 1, 8)));
+scope.onmessage = (ev) => void threads.then(() => job.handle(ev.data));

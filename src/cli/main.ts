@@ -14,7 +14,9 @@ import { footprintProblem, MAX_RUN_BYTES, runFootprint } from '../runtime/footpr
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import { registerImportCommands } from './import-commands';
-import { registerTrainCommands } from './train';
+import { intArg, registerTrainCommands } from './train';
+import { availableParallelism } from 'node:os';
+import { initThreads, threadsNote } from '../runtime/kernels/wasm/threads';
 import { TrainError } from '../train/plan';
 import { SessionError } from '../train/session';
 
@@ -71,7 +73,15 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('seqgraph')
     .description('Compile, run, inspect and export sequence-model graphs')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .option('--threads <n>', `worker threads for the kernels of run, train, evaluate and generate (default: the ${availableParallelism()} cores here; 1 = none)`, intArg('--threads', 1))
+    // commands that run kernels start the pool first (it costs a few ms per worker)
+    .hook('preAction', async (_root, action) => {
+      if (!['run', 'train', 'evaluate', 'generate'].includes(action.name())) return;
+      const want = (program.opts() as { threads?: number }).threads ?? availableParallelism();
+      const got = await initThreads(want);
+      if (got < want && want > 1) process.stderr.write(`note: running on 1 thread: ${threadsNote() ?? 'worker threads are unavailable'}\n`);
+    });
 
   program
     .command('validate <graph>')

@@ -39,7 +39,7 @@ interface CheckpointFile {
   session: SessionCheckpoint;
 }
 
-const intArg = (what: string, min: number) => (v: string) => {
+export const intArg = (what: string, min: number) => (v: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new CliError(`${what} must be a whole number ≥ ${min} (got "${v}")`);
   return n;

@@ -11,6 +11,8 @@ import { prepareLayer, runLayer, type CellKind, type DirectionWeights, type Laye
 import { setKernelBackend, simdAvailable } from '../../src/runtime/kernels/wasm/runtime';
 import { initThreads, setThreads, splitRanges, stopThreads, threadCount, threadStats, threadTuning } from '../../src/runtime/kernels/wasm/threads';
 import { backward, forwardTrain } from '../../src/runtime/train';
+import { gemmSimd } from '../../src/runtime/kernels/wasm/pack';
+import { linearBackwardSimd } from '../../src/runtime/kernels/wasm/linear-simd';
 import { expectClose } from '../helpers/fixtures';
 import { layerProgram, variants, type Variant } from '../helpers/recurrent-programs';
 
@@ -160,6 +162,24 @@ describe.runIf(simdAvailable())('threads: PyTorch fixtures (cells.json) at 1e-5 
       if (c.c_n) expectClose(`${c.name} c_n`, cN, c.c_n.data, 1e-5);
     });
   }
+});
+
+describe.runIf(simdAvailable())('threads: Dense forward and backward, 2 threads = 1 thread bit for bit', () => {
+  it('gemm (Y = X·W + b) and Linear backward (dX, dW, db) on uneven sizes', () => {
+    const rng = new Rng(9);
+    const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+    for (const [M, K, N] of [[37, 33, 29], [101, 40, 17], [64, 24, 40]]) {
+      const X = rand(M * K), Wt = rand(K * N), b = rand(N), W = rand(N * K), dY = rand(M * N);
+      const [y1, y2] = both(() => {
+        const Y = new Float32Array(M * N);
+        expect(gemmSimd(X, 0, M, K, Wt, N, b, Y, 0)).toBe(true);
+        return Y;
+      });
+      sameBits(`Y ${M}x${K}x${N}`, y1, y2);
+      const [g1, g2] = both(() => linearBackwardSimd(X, W, dY, M, K, N, [true, true, true])!);
+      ['dX', 'dW', 'db'].forEach((n, i) => sameBits(`${n} ${M}x${K}x${N}`, g1[i] as Float32Array, g2[i] as Float32Array));
+    }
+  });
 });
 
 describe('splitRanges', () => {

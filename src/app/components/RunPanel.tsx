@@ -168,6 +168,13 @@ export const RunPanel = observer(function RunPanel() {
             <span>
               {count(result.outputs.length, 'output')} in {result.ms.toFixed(1)} ms
             </span>
+            {result.threads !== undefined && (
+              <span className="sg-muted" data-testid="run-threads" title={result.threadsNote}>
+                {' '}· {result.threadsNote
+                  ? `1 thread (${/cross-origin isolated/.test(result.threadsNote) ? 'the page is not cross-origin isolated' : 'worker threads are unavailable'})`
+                  : count(result.threads, 'thread')}
+              </span>
+            )}
             {result.trace && <span className="sg-muted"> · trace of {count(result.trace.nodes.length, 'recurrent node')} kept for the inspector</span>}
             {stale && <span className="sg-stale"> · the graph changed since; run again</span>}
           </div>

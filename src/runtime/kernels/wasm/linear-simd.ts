@@ -11,6 +11,7 @@ import type { InputGrads, KernelEntry } from '../types';
 import { tnWorkBytes } from './gemm-tn-kernels';
 import { packPanels, sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError } from './runtime';
+import { runSplit, threadCount } from './threads';
 
 /** smallest M·N·K sent to the SIMD kernels (below it the copies cost more than they save) */
 const MIN_WORK = 32768;
@@ -47,23 +48,26 @@ export function linearBackwardSimd(X: FArr, W: FArr, dY: FArr, M: number, K: num
     const sc = sharedScratch(rt);
     const pG = sc.get('l.dy', M * Np * 4), pX = need[1] ? sc.get('l.x', M * Kp * 4) : 0;
     const pW = need[0] ? sc.get('l.w', Np * Kp * 4) : 0, pDX = need[0] ? sc.get('l.dx', M * Kp * 4) : 0;
-    const pDW = need[1] ? sc.get('l.dw', N * Kp * 4) : 0, pWK = need[1] ? sc.get('l.tnw', tnWorkBytes(N, Kp)) : 0;
+    // gemm_tn's work block: one per thread
+    const pDW = need[1] ? sc.get('l.dw', N * Kp * 4) : 0;
+    const pWK = need[1] ? Array.from({ length: threadCount() }, (_, t) => sc.get(t === 0 ? 'l.tnw' : `l.tnw${t}`, tnWorkBytes(N, Kp))) : [];
     const pDB = need[2] ? sc.get('l.db', Np * 4) : 0;
     if (need[0]) packPanels(rt, W, N, K, Np, K, Kp, pW); // W [N, K] as the gemm's [K = N (padded), Kp] panels
     const f = rt.f32(), k = rt.k;
     rowsIn(f, dY, M, N, Np, pG);
     const grads: InputGrads = [];
     if (need[0]) {
-      k.gemm(pG, Np * 4, M, Np, pW, Kp, 0, pDX, Kp * 4, 0);
+      // threads: bands of rows of dX, of rows of dW, of columns of db (disjoint writes, same sums)
+      runSplit(k, M, (m0, m1, emit) => emit('gemm', pG + m0 * Np * 4, Np * 4, m1 - m0, Np, pW, Kp, 0, pDX + m0 * Kp * 4, Kp * 4, 0), { flops: 2 * M * Np * Kp, min: 5 });
       grads[0] = rowsOut(f, pDX, M, K, Kp, new Float32Array(M * K));
     }
     if (need[1]) {
       rowsIn(f, X, M, K, Kp, pX);
-      k.gemm_tn(pG, Np * 4, pX, Kp * 4, M, N, Kp, pDW, Kp * 4, 0, pWK);
+      runSplit(k, N, (n0, n1, emit, t) => emit('gemm_tn', pG + n0 * 4, Np * 4, pX, Kp * 4, M, n1 - n0, Kp, pDW + n0 * Kp * 4, Kp * 4, 0, pWK[t]), { flops: 2 * M * N * Kp, min: 8 });
       grads[1] = rowsOut(f, pDW, N, K, Kp, new Float32Array(N * K));
     }
     if (need[2]) {
-      k.colsum(pG, Np * 4, M, Np, pDB, 0);
+      runSplit(k, Np / 8, (c0, c1, emit) => emit('colsum', pG + c0 * 32, Np * 4, M, (c1 - c0) * 8, pDB + c0 * 32, 0), { flops: M * Np });
       grads[2] = f.slice(pDB >> 2, (pDB >> 2) + N);
     }
     return grads;

@@ -7,6 +7,7 @@
 // Packed weights belong to a JS object (a prepared layer, a weight array) and go back to the
 // allocator when that object is garbage-collected (FinalizationRegistry), so nothing leaks when
 // a program is dropped; scratch is shared (see sharedScratch).
+import { runSplit } from './threads';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 
 // wasm blocks are freed when the JS object owning them is collected
@@ -133,7 +134,9 @@ export function gemmSimd(
     const pb = bias === null ? 0 : biasOf(rt, bias, N, p.Np);
     let f = rt.f32();
     f.set(X.subarray(xOff, xOff + M * K), px >> 2);
-    rt.k.gemm(px, K * 4, M, K, p.w, p.Np, pb, py, p.Np * 4);
+    // threads take bands of rows (each row's product is the same sum whichever thread runs it)
+    runSplit(rt.k, M, (m0, m1, emit) => emit('gemm', px + m0 * K * 4, K * 4, m1 - m0, K, p.w, p.Np, pb, py + m0 * p.Np * 4, p.Np * 4, 0),
+      { flops: 2 * M * K * p.Np, min: 5 });
     f = rt.f32();
     const base = py >> 2;
     if (p.Np === N) Y.set(f.subarray(base, base + M * N), yOff);

@@ -22,9 +22,7 @@ import { sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 import { now, trainProfile } from '../../profile';
 import { isLive, type SimdSaved } from './saved';
-import { callLists, runCallLists, splitRanges, threadCount, threadTuning } from './threads';
-
-type Emit = (kernel: string, ...args: number[]) => void;
+import { runSplit, threadCount, type Emit } from './threads';
 
 export interface SimdBpttArgs {
   layer: PreparedLayer;
@@ -132,20 +130,8 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdBpttArgs): BpttResult {
   const f = rt.f32(), k = rt.k;
   const lstmK = `lstm_bwd_${a_}_${ra}`, gruK = `gru_bwd_${a_}_${ra}`, znK = `gru_bwd_zn_${a_}_${ra}`;
   const rK = `gru_bwd_r_${ra}`, rnnK = `rnn_bwd_${a_}`;
-  /**
-   * Run emitBand over n items: on the calling thread, or split in contiguous bands over the
-   * threads in use (weighted by w) when the work (flops) is worth a message.
-   */
-  const inParallel = (n: number, min: number, w: ((i: number) => number) | undefined, emitBand: (i0: number, i1: number, emit: Emit, t: number) => void, flops: number) => {
-    const cuts = nt > 1 && flops >= threadTuning.minFlops ? splitRanges(n, nt, min, w) : [0, n];
-    if (cuts.length <= 2) {
-      emitBand(0, n, (name, ...args) => k[name](...args), 0);
-      return;
-    }
-    const lists = callLists(cuts.length - 1);
-    lists.forEach((l, t) => emitBand(cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args), t));
-    runCallLists(lists);
-  };
+  const inParallel = (n: number, min: number, weight: ((i: number) => number) | undefined, emitBand: (i0: number, i1: number, emit: Emit, t: number) => void, flops: number) =>
+    runSplit(k, n, emitBand, { flops, min, weight });
 
   const res: BpttResult = { dirs: [] };
   if (a.needX) res.dx = new Float32Array(B * T * I);

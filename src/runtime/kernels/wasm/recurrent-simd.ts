@@ -24,7 +24,7 @@ import type { LayerResult, LayerTrace, PreparedLayer } from '../recurrent';
 import { packBias, packPanels, registry, sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 import { claimArena, packedRows, traceFromArena, TRACE_NAMES, type Arena, type SimdSaved } from './saved';
-import { callLists, runCallLists, splitRanges, threadCount, threadTuning } from './threads';
+import { runSplit, type Emit } from './threads';
 
 /** Packed weights of one layer in wasm memory (byte addresses). */
 export interface SimdLayer {
@@ -181,17 +181,8 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   }
 
   const plan: Plan = { sl, layer, B, T, perm, len, ragged, save, pX, pXP, pY, pH, pC, pHH, pRH, pZ, pHN, pTR: keep ? pTR : 0, trs: rowsT * HB };
-  const nt = threadCount();
-  // threads split the batch by rows, balanced by length; each part must be worth a message
-  const cuts = nt > 1 ? splitRanges(B, nt, 1, (i) => len[perm[i]]) : [0, B];
-  if (cuts.length > 2 && layerFlops(layer, Hp, B, T) >= threadTuning.minFlops) {
-    const lists = callLists(cuts.length - 1);
-    lists.forEach((l, t) => layerCalls(plan, cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args)));
-    runCallLists(lists);
-  } else {
-    const k = rt.k;
-    layerCalls(plan, 0, B, (name, ...args) => k[name](...args));
-  }
+  // threads split the batch by rows, balanced by length
+  runSplit(rt.k, B, (r0, r1, emit) => layerCalls(plan, r0, r1, emit), { flops: layerFlops(layer, Hp, B, T), weight: (i) => len[perm[i]] });
 
   const f2 = rt.f32();
   const hN = new Float32Array(D * B * H);
@@ -225,8 +216,6 @@ interface Plan {
   /** trace / saved-activation arrays (0 = none) and the stride between them */
   pTR: number; trs: number;
 }
-
-type Emit = (kernel: string, ...args: number[]) => void;
 
 /**
  * The kernel calls that run sorted rows [r0, r1) of a layer, both directions: their input

@@ -306,3 +306,28 @@ export function splitRanges(n: number, parts: number, min = 1, w?: (i: number) =
   cuts.push(n);
   return cuts;
 }
+
+/** a kernel call by export name: made directly, or recorded into a thread's call list */
+export type Emit = (kernel: string, ...args: number[]) => void;
+
+/**
+ * Run work over n items (rows, bands of columns) as kernel calls: emitBand(i0, i1, emit, t)
+ * emits the calls for items [i0, i1). On the calling thread when threads are off or the work
+ * (flops) is not worth a message; else split into contiguous ranges of at least `min` items
+ * (weighted by `weight`), one per thread, and joined. Bands must not write the same memory.
+ */
+export function runSplit(
+  k: Record<string, Fn>, n: number,
+  emitBand: (i0: number, i1: number, emit: Emit, thread: number) => void,
+  opts: { flops: number; min?: number; weight?: (i: number) => number },
+): void {
+  const nt = threadCount();
+  const cuts = nt > 1 && opts.flops >= threadTuning.minFlops ? splitRanges(n, nt, opts.min ?? 1, opts.weight) : [0, n];
+  if (cuts.length <= 2) {
+    emitBand(0, n, (name, ...args) => k[name](...args), 0);
+    return;
+  }
+  const lists = callLists(cuts.length - 1);
+  lists.forEach((l, t) => emitBand(cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args), t));
+  runCallLists(lists);
+}
