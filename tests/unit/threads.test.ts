@@ -83,7 +83,9 @@ describe.runIf(simdAvailable())('threads: forward layers, 2 threads = 1 thread b
       const i = n++;
       it(`${base.cell} ${base.activation}${base.peephole ? ' peephole' : ''}${base.cell === 'GRU' ? ` lbr=${base.linearBeforeReset}${base.updateGate ? ' paper' : ''}` : ''} ${dirs}`, () => {
         // sizes off the SIMD width; B from 2 (one row per thread) to 7 (uneven split)
-        const B = [2, 3, 7][i % 3], T = 3 + (i % 5), I = 5 + (i % 4), H = [5, 12, 16, 9][i % 4], G = G_OF[base.cell];
+        // H >= 32 with B < 8: the unit split (threads own slices of the hidden units) where the
+        // cell has it; else (and for small H) the row split
+        const B = [2, 3, 7][i % 3], T = 3 + (i % 5), I = 5 + (i % 4), H = [5, 12, 40, 33][i % 4], G = G_OF[base.cell];
         const bi = dirs === 'bidirectional', D = bi ? 2 : 1;
         const spec = { ...base, inputSize: I, hiddenSize: H, bidirectional: bi, reverse: dirs === 'reverse' } as LayerSpec;
         const dir = (): DirectionWeights => ({ w_ih: rand(G * H * I), w_hh: rand(G * H * H), b_ih: rand(G * H), b_hh: rand(G * H), ...(base.peephole ? { p: rand(3 * H) } : {}) });
@@ -100,12 +102,29 @@ describe.runIf(simdAvailable())('threads: forward layers, 2 threads = 1 thread b
   }
 });
 
+describe.runIf(simdAvailable())('threads: one row (the unit split), 2 threads = 1 thread bit for bit', () => {
+  const rng = new Rng(6);
+  const rand = (n: number, s = 0.5) => Float32Array.from({ length: n }, () => rng.uniform(-s, s));
+  for (const cell of ['LSTM', 'GRU', 'RNN'] as const) {
+    it(`${cell} B=1 H=72, bidirectional, trace`, () => {
+      const B = 1, T = 9, I = 7, H = 72, G = G_OF[cell];
+      const dir = (): DirectionWeights => ({ w_ih: rand(G * H * I), w_hh: rand(G * H * H), b_ih: rand(G * H), b_hh: rand(G * H) });
+      const layer = prepareLayer({ cell, activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: true, inputSize: I, hiddenSize: H, bidirectional: true }, dir(), dir());
+      const x = rand(B * T * I, 1);
+      for (const opts of [{}, { trace: true, h0: rand(2 * B * H), c0: cell === 'LSTM' ? rand(2 * B * H) : undefined }]) {
+        const [a, b] = both(() => runLayer(layer, x, B, T, opts));
+        sameLayerResult(a, b);
+      }
+    });
+  }
+});
+
 describe.runIf(simdAvailable())('threads: training (saved activations + BPTT), 2 threads = 1 thread bit for bit', () => {
-  const B = 6, T = 7, I = 5, H = 11;
   const pick = variants().filter((v, i) => i % 2 === 0 || v.cell === 'GRU');
-  for (const v of pick) {
+  // B = 6, H = 11: the row split; B = 2, H = 40: the unit split (for the cells that have it)
+  for (const [B, T, I, H] of [[6, 7, 5, 11], [2, 5, 3, 40]]) for (const v of pick) {
     for (const bi of [false, true]) {
-      it(`${v.cell} ${v.activation} ${v.ra}${v.cell === 'GRU' ? ` lbr=${v.lbr}` : ''}${bi ? ' bidirectional' : ''}, ragged + initial state, gradient trace`, () => {
+      it(`${v.cell} ${v.activation} ${v.ra}${v.cell === 'GRU' ? ` lbr=${v.lbr}` : ''}${bi ? ' bidirectional' : ''} B=${B} H=${H}, ragged + initial state, gradient trace`, () => {
         const p: Program = layerProgram(v as Variant, bi, true, true, new Rng(21), B, T, I, H);
         const seedRng = new Rng(8);
         const seeds = p.outputs.map((o, i) => [o.value, Float32Array.from({ length: i === 0 ? B * T * (bi ? 2 : 1) * H : (bi ? 2 : 1) * B * H }, () => seedRng.uniform(-1, 1))] as const);

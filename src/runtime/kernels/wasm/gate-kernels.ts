@@ -15,7 +15,7 @@
 // - The gate activations are also what the Trace records: with tr != 0 a kernel stores each
 //   gate (and c, h) straight into the wasm-resident trace arrays, tr + k*trs for array k, so
 //   tracing costs only those stores.
-import { forLt, get, I32, i32, i32c, ifThen, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
+import { forLt, get, I32, i32, i32c, ifThen, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
 
 export type Act = 'tanh' | 'relu';
 export type RAct = 'sigmoid' | 'hard_sigmoid';
@@ -87,14 +87,22 @@ function offsets(f: Func, base: number, stride: number, n: number): { code: Code
 const at = (p: number, j: number): Code => i32.add(get(p), get(j));
 
 /**
+ * The loop's end in bytes: `units` hidden units when that parameter is non-zero, else all Hp.
+ * A thread that owns a slice of the units (threads.ts, the unit split for small batches) passes
+ * pointers offset to its slice and its width, while Hp stays the stride between gates.
+ */
+const unitsEnd = (units: number, HB: number): Code => select(i32.shl(get(units), i32c(2)), get(HB), get(units));
+
+/**
  * lstm_<act>_<ract>(xp, hh, c, h, y, tr, trs, Hp): gates i f g o from xp + hh (both [4, Hp]);
  * c = f*c + i*g; h = o*act(c); h -> h and y; trace arrays i f g o c h.
  * With peepholes, lstmp_<act>_<ract>(…, Hp, p), p = [p_i; p_f; p_o] ([3, Hp]): i and f add p*c
  * (the old c), o adds p_o*c (the new c).
  */
 function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct, peephole: boolean): void {
-  const f = m.func(`${peephole ? 'lstmp' : 'lstm'}_${a}_${ra}`, [I32, I32, I32, I32, I32, I32, I32, I32, ...(peephole ? [I32] : [])]);
-  const [xp, hh, c, h, y, tr, trs, Hp, pp] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  // p (peepholes) is a parameter of both variants so `units` is always the tenth
+  const f = m.func(`${peephole ? 'lstmp' : 'lstm'}_${a}_${ra}`, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [xp, hh, c, h, y, tr, trs, Hp, pp, units] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const HB = f.local(I32);
   const X = offsets(f, xp, HB, 4), R = offsets(f, hh, HB, 4), T = offsets(f, tr, trs, 6);
   const P = peephole ? offsets(f, pp, HB, 3) : null;
@@ -116,7 +124,7 @@ function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct, peephole: boolean): void {
   );
   const traced = cat(...[...g, cn, hn].map((val, k) => v.store(at(T.ptrs[k], j), get(val))));
   f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), X.code, R.code, T.code, P?.code ?? [],
-    forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
+    forLt(j, i32c(0), unitsEnd(units, HB), i32c(16), main, ifThen(get(tr), traced)));
 }
 
 /** the new h from the old one, the candidate n and the update gate: PyTorch's n + z*(h - n), or the paper's h + z*(n - h) */
@@ -131,8 +139,8 @@ function mix(paper: boolean, hOld: Code, n: Code, z: Code): Code {
  * gru_<act>_<ract>_paper: the paper's update gate, h = h + z*(n - h).
  */
 function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
-  const f = m.func(`gru_${a}_${ra}${paper ? '_paper' : ''}`, [I32, I32, I32, I32, I32, I32, I32]);
-  const [xp, hh, h, y, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6];
+  const f = m.func(`gru_${a}_${ra}${paper ? '_paper' : ''}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [xp, hh, h, y, tr, trs, Hp, units] = [0, 1, 2, 3, 4, 5, 6, 7];
   const HB = f.local(I32);
   const X = offsets(f, xp, HB, 3), R = offsets(f, hh, HB, 3), T = offsets(f, tr, trs, 5);
   const rg = f.local(V128), zg = f.local(V128), ng = f.local(V128), hn = f.local(V128);
@@ -148,7 +156,7 @@ function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
   const traced = cat(...[rg, zg, ng, hn].map((val, k) => v.store(at(T.ptrs[k], j), get(val))),
     v.store(at(T.ptrs[4], j), v.load(at(R.ptrs[2], j))));
   f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), X.code, R.code, T.code,
-    forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
+    forLt(j, i32c(0), unitsEnd(units, HB), i32c(16), main, ifThen(get(tr), traced)));
 }
 
 /**
@@ -218,8 +226,8 @@ function emitGRUn(m: ModuleBuilder, a: Act, kind: 'pytorch' | 'paper' | 'mgu'): 
 
 /** rnn_<act>(xp, hh, h, y, tr, trs, Hp): a = x + hh; h = act(a); trace arrays a (pre-activation), h. */
 function emitRNN(m: ModuleBuilder, a: Act): void {
-  const f = m.func(`rnn_${a}`, [I32, I32, I32, I32, I32, I32, I32]);
-  const [xp, hh, h, y, tr, trs, Hp] = [0, 1, 2, 3, 4, 5, 6];
+  const f = m.func(`rnn_${a}`, [I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [xp, hh, h, y, tr, trs, Hp, units] = [0, 1, 2, 3, 4, 5, 6, 7];
   const HB = f.local(I32), T = offsets(f, tr, trs, 2);
   const pre = f.local(V128), hv = f.local(V128);
   const j = f.local(I32);
@@ -231,7 +239,7 @@ function emitRNN(m: ModuleBuilder, a: Act): void {
   );
   const traced = cat(v.store(at(T.ptrs[0], j), get(pre)), v.store(at(T.ptrs[1], j), get(hv)));
   f.body = cat(set(HB, i32.shl(get(Hp), i32c(2))), T.code,
-    forLt(j, i32c(0), get(HB), i32c(16), main, ifThen(get(tr), traced)));
+    forLt(j, i32c(0), unitsEnd(units, HB), i32c(16), main, ifThen(get(tr), traced)));
 }
 
 /** A test hook: act_<name>(src, dst, n) applies one activation to n floats (n a multiple of 4). */

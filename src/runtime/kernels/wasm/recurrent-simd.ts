@@ -24,7 +24,7 @@ import type { LayerResult, LayerTrace, PreparedLayer } from '../recurrent';
 import { packBias, packPanels, registry, sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 import { claimArena, packedRows, traceFromArena, TRACE_NAMES, type Arena, type SimdSaved } from './saved';
-import { runSplit, type Emit } from './threads';
+import { callLists, runCallLists, runSplit, splitRanges, threadCount, threadTuning, type Emit } from './threads';
 
 /** Packed weights of one layer in wasm memory (byte addresses). */
 export interface SimdLayer {
@@ -181,8 +181,19 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   }
 
   const plan: Plan = { sl, layer, B, T, perm, len, ragged, save, pX, pXP, pY, pH, pC, pHH, pRH, pZ, pHN, pTR: keep ? pTR : 0, trs: rowsT * HB };
-  // threads split the batch by rows, balanced by length
-  runSplit(rt.k, B, (r0, r1, emit) => layerCalls(plan, r0, r1, emit), { flops: layerFlops(layer, Hp, B, T), weight: (i) => len[perm[i]] });
+  const flops = layerFlops(layer, Hp, B, T);
+  const slices = unitSlices(plan, threadCount(), flops);
+  if (slices) {
+    // a small batch: the projection by bands of rows, then each thread owns a slice of the
+    // hidden units at every step (two barriers per step)
+    runSplit(rt.k, BT, (m0, m1, emit) => emit('gemm', pX + m0 * I * 4, I * 4, m1 - m0, I, sl.wih, ldxp, sl.bx, pXP + m0 * ldxp * 4, ldxp * 4, 0), { flops: 2 * BT * I * ldxp, min: 5 });
+    const lists = callLists(slices.length - 1);
+    lists.forEach((l, t) => unitStepCalls(plan, slices[t], slices[t + 1], (name, ...args) => l.call(name, ...args), () => l.barrier(lists.length)));
+    runCallLists(lists);
+  } else {
+    // threads split the batch by rows, balanced by length: no barrier at all
+    runSplit(rt.k, B, (r0, r1, emit) => layerCalls(plan, r0, r1, emit), { flops, weight: (i) => len[perm[i]] });
+  }
 
   const f2 = rt.f32();
   const hN = new Float32Array(D * B * H);
@@ -215,6 +226,61 @@ interface Plan {
   pX: number; pXP: number; pY: number; pH: number; pC: number; pHH: number; pRH: number; pZ: number; pHN: number;
   /** trace / saved-activation arrays (0 = none) and the stride between them */
   pTR: number; trs: number;
+}
+
+/**
+ * Hidden-unit slices (multiples of 8, in padded units) for the unit split, or null when the
+ * layer splits by rows instead. Rows are the better split whenever there are enough of them
+ * (no barriers, full-width products); a small batch cannot keep threads busy by rows, but
+ * every step streams all of W_hh, which slices share out. Only the cells with one product per
+ * step have kernels that run a slice (not GRU without linear_before_reset, MGU, peepholes).
+ */
+function unitSlices(p: Plan, nt: number, flops: number): number[] | null {
+  const { layer, sl, B } = p;
+  if (nt < 2 || B >= 4 * nt || sl.kernel2 !== '' || layer.spec.peephole === true || flops < threadTuning.minFlops) return null;
+  const blocks = sl.Hp / 8;
+  const parts = Math.min(nt, Math.floor(blocks / 2)); // at least 16 units per thread
+  if (parts < 2) return null;
+  return splitRanges(blocks, parts).map((b) => b * 8);
+}
+
+/**
+ * One thread's calls for units [u0, u1) of every step, all rows, both directions: its columns of
+ * each gate's product (the packed panels are 8 columns wide, so a slice is a range of panels),
+ * a barrier (h is about to be overwritten), the gate kernel on its units, a barrier (h_t is
+ * complete). The input projection is done before.
+ */
+function unitStepCalls(p: Plan, u0: number, u1: number, emit: Emit, barrier: () => void): void {
+  const { sl, layer, B, T, perm, len, save, pXP, pY, pHH, pTR, trs } = p;
+  const { spec, D, G } = layer;
+  const { Hp, nRec } = sl;
+  const GHp = G * Hp, ldxp = D * GHp, DHp = D * Hp, HB = Hp * 4, U = u0 * 4, n = u1 - u0;
+  const isLSTM = spec.cell === 'LSTM', S = SLOTS[spec.cell], keep = pTR !== 0;
+  for (let d = 0; d < D; d++) {
+    const reverse = d === 1 || (D === 1 && spec.reverse === true);
+    const pH = p.pH + d * B * HB, pC = p.pC + d * B * HB;
+    const trD = keep ? pTR + d * S * trs : 0;
+    const xOff = d * GHp * 4, yOff = d * HB;
+    let nA = B;
+    for (let s = 0; s < T; s++) {
+      while (nA > 0 && len[perm[nA - 1]] <= s) nA--;
+      if (nA === 0) break;
+      const q0 = save ? save.off[s] : 0;
+      for (let g = 0; g < G; g++) {
+        const col = g * Hp + u0;
+        emit('gemm', pH, HB, nA, Hp, sl.whh[d] + (col >> 3) * Hp * 32, n, sl.bh[d] ? sl.bh[d] + col * 4 : 0, pHH + col * 4, nRec * 4, 0);
+      }
+      barrier();
+      for (let r = 0; r < nA; r++) {
+        const b = perm[r], bt = b * T + (reverse ? len[b] - 1 - s : s);
+        const xp = pXP + bt * ldxp * 4 + xOff + U, hh = pHH + r * nRec * 4 + U, y = pY + bt * DHp * 4 + yOff + U;
+        const tr = keep ? trD + (save ? q0 + r : bt) * HB + U : 0;
+        if (isLSTM) emit(sl.kernel, xp, hh, pC + r * HB + U, pH + r * HB + U, y, tr, trs, Hp, 0, n);
+        else emit(sl.kernel, xp, hh, pH + r * HB + U, y, tr, trs, Hp, n);
+      }
+      barrier();
+    }
+  }
 }
 
 /**

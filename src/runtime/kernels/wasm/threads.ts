@@ -26,12 +26,33 @@ import { simdRuntime } from './runtime';
 
 type Fn = (...a: number[]) => void;
 
-/** Run a call list: [fn, argc, ...args] repeated. Self-contained: it is also the worker's code. */
-function runList(fns: Fn[], l: Int32Array): void {
+/**
+ * Run a call list: [fn, argc, ...args] repeated; fn = -1 is a barrier of args[0] threads (ctl[2]
+ * counts arrivals, ctl[3] is the generation; a thread that failed sets ctl[1], which releases
+ * the others with an error instead of a hang). Self-contained: it is also the worker's code.
+ */
+function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: boolean): void {
   let i = 0;
   const n = l.length;
   while (i < n) {
-    const f = fns[l[i]], c = l[i + 1], a = i + 2;
+    const fi = l[i], c = l[i + 1], a = i + 2;
+    if (fi < 0) {
+      const gen = Atomics.load(ctl, 3);
+      if (Atomics.add(ctl, 2, 1) === l[a] - 1) {
+        Atomics.store(ctl, 2, 0);
+        Atomics.add(ctl, 3, 1);
+        Atomics.notify(ctl, 3);
+      } else {
+        // spin first (a step is tens of microseconds; a wake-up costs as much), then sleep
+        for (let spins = 0; Atomics.load(ctl, 3) === gen; spins++) {
+          if (Atomics.load(ctl, 1) !== 0) throw new Error('another thread failed');
+          if (mayWait && spins > 4000) Atomics.wait(ctl, 3, gen, 1);
+        }
+      }
+      i = a + c;
+      continue;
+    }
+    const f = fns[fi];
     switch (c) {
       case 6: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5]); break;
       case 7: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6]); break;
@@ -58,7 +79,7 @@ function workerMain(port: { post: (m: unknown) => void; on: (h: (m: any) => void
       return;
     }
     try {
-      runList(fns, m.list);
+      runList(fns, m.list, ctl, true);
     } catch (e) {
       Atomics.store(ctl, 1, 1);
       port.post({ error: String((e as Error)?.message ?? e) });
@@ -170,7 +191,7 @@ export function initThreads(n = hardwareThreads()): Promise<number> {
       return 1;
     }
     const names = Object.keys(rt.k);
-    const ctl = new Int32Array(new SharedArrayBuffer(8));
+    const ctl = new Int32Array(new SharedArrayBuffer(16)); // done, failed, barrier arrivals, barrier generation
     const p: Pool = { workers: [], ctl, done: 0, names, index: new Map(names.map((s, i) => [s, i])), fns: names.map((s) => rt.k[s]), lastError: null };
     try {
       const ready: Promise<void>[] = [];
@@ -232,6 +253,20 @@ export class CallList {
     this.buf[this.n++] = args.length;
     for (const x of args) this.buf[this.n++] = x;
   }
+  /** all `threads` lists must reach this point before any goes on (same count in every list) */
+  barrier(threads: number): void {
+    this.push3(-1, 1, threads);
+  }
+  private push3(a: number, b: number, c: number): void {
+    if (this.n + 3 > this.buf.length) {
+      const nb = new Int32Array(this.buf.length * 2);
+      nb.set(this.buf.subarray(0, this.n));
+      this.buf = nb;
+    }
+    this.buf[this.n++] = a;
+    this.buf[this.n++] = b;
+    this.buf[this.n++] = c;
+  }
   get length(): number { return this.n; }
   done(): Int32Array { return this.buf.slice(0, this.n); }
 }
@@ -255,6 +290,7 @@ export function runCallLists(lists: CallList[]): void {
   if (!p) throw new Error('threads: no pool (initThreads first)');
   if (lists.length - 1 > p.workers.length) throw new Error(`threads: ${lists.length} lists for ${p.workers.length + 1} threads`);
   Atomics.store(p.ctl, 1, 0);
+  Atomics.store(p.ctl, 2, 0);
   let sent = 0;
   for (let i = 1; i < lists.length; i++) {
     if (lists[i].length === 0) continue;
@@ -266,9 +302,10 @@ export function runCallLists(lists: CallList[]): void {
   const target = p.done + sent;
   let ownError: unknown = null;
   try {
-    runList(p.fns, lists[0].done());
+    runList(p.fns, lists[0].done(), p.ctl, canBlock);
   } catch (e) {
     ownError = e;
+    Atomics.store(p.ctl, 1, 1); // releases workers waiting at a barrier
   }
   const t0 = Date.now();
   for (;;) {
