@@ -149,7 +149,14 @@ function Interrupted({ app }: { app: AppState }) {
     void loadCheckpoint(name, 'last').then(async (c) => {
       if (!c) return;
       const data = await checkpointData(c);
-      if (live) setCk({ c, reached: Math.max(run.step, c.step), ...data });
+      if (!live) return;
+      setCk({ c, reached: Math.max(run.step, c.step), ...data });
+      // the data section shows what continuing will train on (the run's file and mapping), not
+      // the graph's default set
+      if (data.source && 'file' in data.source && !app.train.running) {
+        app.train.setSource(data.source, c.sourceLabel);
+        app.train.prepare(app.graph.doc, c.doc.training?.data);
+      }
     });
     return () => {
       live = false;
