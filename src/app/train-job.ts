@@ -105,7 +105,7 @@ export class TrainJob {
     try {
       switch (req.type) {
         case 'prepare':
-          this.post(await prepare(req.doc, req.source, req.spec));
+          this.post({ ...(await prepare(req.doc, req.source, req.spec)), ...(req.seq !== undefined ? { seq: req.seq } : {}) });
           return;
         case 'start': {
           this.loop?.stop();
@@ -135,7 +135,8 @@ export class TrainJob {
           return;
       }
     } catch (e) {
-      this.post(errorMessage(e));
+      const err = errorMessage(e);
+      this.post(req.type === 'prepare' && req.seq !== undefined && err.type === 'error' ? { ...err, seq: req.seq } : err);
     }
   }
 }

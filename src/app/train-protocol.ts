@@ -19,6 +19,8 @@ export interface PrepareRequest {
   source: TrainSource;
   /** the mapping to use; absent: suggested from the graph and the data (suggestSpec) */
   spec?: DataSpecInput;
+  /** echoed in the answer: a built-in set loads asynchronously, so answers can overtake each other */
+  seq?: number;
 }
 
 export interface StartRequest {
@@ -74,6 +76,8 @@ export interface Prepared {
   splits: { train: number; validation: number; test: number };
   /** vocabularies / labels the graph must adopt to train on this data */
   changes: GraphChange[];
+  /** the request's seq */
+  seq?: number;
 }
 
 export interface StepMsg {
@@ -161,4 +165,4 @@ export type TrainResponse =
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
   | { type: 'status'; message: string }
-  | { type: 'error'; stage: 'data' | 'compile' | 'train'; message: string; where?: Record<string, unknown> };
+  | { type: 'error'; stage: 'data' | 'compile' | 'train'; message: string; where?: Record<string, unknown>; /** a prepare request's seq */ seq?: number };

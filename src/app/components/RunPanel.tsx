@@ -169,10 +169,10 @@ export const RunPanel = observer(function RunPanel() {
               {count(result.outputs.length, 'output')} in {result.ms.toFixed(1)} ms
             </span>
             {result.threads !== undefined && (
-              <span className="sg-muted" data-testid="run-threads" title={result.threadsNote}>
+              <span className="sg-muted" data-testid="run-threads" title={result.threadsNote ?? 'big recurrent layers and products split their work over this many threads; small ones stay on one'}>
                 {' '}· {result.threadsNote
                   ? `1 thread (${/cross-origin isolated/.test(result.threadsNote) ? 'the page is not cross-origin isolated' : 'worker threads are unavailable'})`
-                  : count(result.threads, 'thread')}
+                  : result.threads > 1 ? `up to ${result.threads} threads` : '1 thread'}
               </span>
             )}
             {result.trace && <span className="sg-muted"> · trace of {count(result.trace.nodes.length, 'recurrent node')} kept for the inspector</span>}

@@ -116,6 +116,9 @@ export class TrainStore {
     this.worker.postMessage(req);
   }
 
+  /** the latest prepare request (answers to earlier ones are dropped) */
+  private prepareSeq = 0;
+
   setSource(source: TrainSource, label: string): void {
     this.source = source;
     this.sourceLabel = label;
@@ -131,7 +134,7 @@ export class TrainStore {
       this.error = null;
       this.preparedDoc = doc;
     });
-    this.send({ type: 'prepare', doc: plain(doc), source: this.source, ...(spec ? { spec: spec as never } : {}) });
+    this.send({ type: 'prepare', doc: plain(doc), source: this.source, seq: ++this.prepareSeq, ...(spec ? { spec: spec as never } : {}) });
   }
 
   begin(doc: GraphDoc, graphKey: string, onDone: (m: DoneMsg) => void, resume?: StoredCheckpoint): void {
@@ -226,6 +229,8 @@ export class TrainStore {
   private apply(m: TrainResponse): void {
     switch (m.type) {
       case 'prepared':
+        // an answer to an earlier prepare (another data set) that arrived after a later one's
+        if (m.seq !== undefined && m.seq !== this.prepareSeq) return;
         this.prepared = m;
         if (!this.running) this.status = 'ready';
         this.onPrepared?.(m);
@@ -279,6 +284,7 @@ export class TrainStore {
         if (this.grads?.id === m.id) this.grads = { ...this.grads, error: m.message };
         return;
       case 'error':
+        if (m.seq !== undefined && m.seq !== this.prepareSeq) return;
         this.error = { stage: m.stage, message: m.message };
         this.status = this.status === 'preparing' || this.status === 'ready' ? 'idle' : 'failed';
         if (this.prepared && m.stage === 'data') this.prepared = null;
