@@ -6,10 +6,11 @@
 //   reads each weight once with two contiguous f32x4 loads per k, whatever N is; for B = 1 (the
 //   recurrent step is a matrix-vector product, memory-bound) the weight stream stays sequential.
 // - A micro-kernel computes an mr x (8*np) block of Y held in v128 locals (registers): per k it
-//   broadcasts one X value per row (v128.load32_splat) and does 2*np*mr multiply-adds. There is no
-//   fused multiply-add in WebAssembly SIMD (relaxed-simd is not in Node 20), so each is a mul and
-//   an add; the big tiles run at ~15 flop/cycle on the Zen 4 we measured on, close to the 16 that
-//   two f32x4 multiplies plus two adds per cycle allow. See docs/performance.md for the numbers.
+//   broadcasts one X value per row (v128.load32_splat) and does 2*np*mr multiply-adds. Plain
+//   WebAssembly SIMD has no fused multiply-add, so there each is a mul and an add; the big tiles
+//   run at ~15 flop/cycle on the Zen 4 we measured on, close to the 16 that two f32x4 multiplies
+//   plus two adds per cycle allow. The FMA variant of the module (relaxed SIMD, see runtime.ts)
+//   makes each one relaxed_madd. See docs/performance.md for the numbers.
 // - Tile shapes were chosen by measurement (V8's register allocator decides what actually fits
 //   in x86-64's 16 xmm registers): 5 rows x 1 panel (10 accumulators) for big M, 4 x 1 when a row
 //   block splits evenly by 4 but not by 5 (B = 32), and for a small batch (M = 1..3) two panels
@@ -17,7 +18,7 @@
 //   big tiles (TurboFan then spills) but helps the 1-row one.
 // - Rows are walked in blocks of MC so a block of X stays in L1/L2 while panels stream past.
 // - N must be a multiple of 8 (callers pad); K, M and all strides are free. Strides are bytes.
-import { call, forLt, get, I32, i32, i32c, ifThen, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
+import { call, forLt, get, I32, i32, i32c, ifThen, madd, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
 
 /** rows of X per block (a multiple of 4 and 5): 60 rows of K = 128 floats = 30 KB, about L1 */
 const MC = 60;
@@ -64,7 +65,7 @@ function microKernel(m: ModuleBuilder, mr: number, np: number, U = 1): Func {
     }
     for (let r = 0; r < mr; r++) {
       out.push(set(s, v.load32Splat(get(xr[r]), 4 * u)));
-      for (let c = 0; c < nv; c++) out.push(set(acc[r][c], v.add(get(acc[r][c]), v.mul(get(s), get(wv[c])))));
+      for (let c = 0; c < nv; c++) out.push(set(acc[r][c], madd(f, get(s), get(wv[c]), get(acc[r][c]))));
     }
     return out;
   };
