@@ -98,20 +98,26 @@ describe('gemm, both variants = TS gemm (1e-5): ragged M, N a multiple of 8, odd
   }
   it('the FMA gemm really fuses where the CPU can (one rounding: x*x - fl(x*x) survives)', () => {
     // x = 1 + 2^-12: x*x = 1 + 2^-11 + 2^-24 rounds to 1 + 2^-11 in f32; a bias of -(1 + 2^-11)
-    // leaves 2^-24 when fused, 0 when not
+    // leaves 2^-24 when fused, 0 when not. M = 4 (a 4x8 tile) and M = 1 (the 1-row tile): every
+    // tile fuses, so a row's result does not depend on its batch.
     const x = 1 + 2 ** -12;
-    const out: Record<string, number> = {};
+    const out: Record<string, number[]> = {};
     for (const [name, r] of both()) {
-      const px = r.alloc(64), pw = r.alloc(64), pb = r.alloc(64), py = r.alloc(64);
-      const f = r.f32();
-      f.fill(0, px >> 2, (px >> 2) + 16); f[px >> 2] = x;
-      f.fill(0, pw >> 2, (pw >> 2) + 16); f[pw >> 2] = x;
-      f.fill(0, pb >> 2, (pb >> 2) + 16); f[pb >> 2] = -(1 + 2 ** -11);
-      r.k.gemm(px, 4, 1, 1, pw, 8, pb, py, 32, 0);
-      out[name] = r.f32()[py >> 2];
+      out[name] = [4, 1].map((M) => {
+        const px = r.alloc(64), pw = r.alloc(64), pb = r.alloc(64), py = r.alloc(4 * 32);
+        const f = r.f32();
+        f.fill(0, px >> 2, (px >> 2) + 16); f[px >> 2] = x; // row 0 = x, rows 1..3 = 0 (K = 1)
+        f.fill(0, pw >> 2, (pw >> 2) + 16); f[pw >> 2] = x;
+        f.fill(0, pb >> 2, (pb >> 2) + 16); f[pb >> 2] = -(1 + 2 ** -11);
+        r.k.gemm(px, 4, M, 1, pw, 8, pb, py, 32, 0);
+        const y = r.f32()[py >> 2];
+        [px, pw, pb, py].forEach((p) => r.free(p));
+        return y;
+      });
     }
-    expect(out.plain).toBe(0);
-    expect(out.fma).toBe(hostFuses() ? 2 ** -24 : 0);
+    expect(out.plain).toEqual([0, 0]);
+    const fused = hostFuses() ? 2 ** -24 : 0;
+    expect(out.fma).toEqual([fused, fused]);
   });
 });
 

@@ -10,7 +10,11 @@
 //   WebAssembly SIMD has no fused multiply-add, so there each is a mul and an add; the big tiles
 //   run at ~15 flop/cycle on the Zen 4 we measured on, close to the 16 that two f32x4 multiplies
 //   plus two adds per cycle allow. The FMA variant of the module (relaxed SIMD, see runtime.ts)
-//   makes each one relaxed_madd. See docs/performance.md for the numbers.
+//   makes each one relaxed_madd, in every tile: 4x8 and 2x16 tiles (8 accumulators) gain ~15%,
+//   5x8 ones are at the same peak, but the 1-row tile (4 accumulators) is latency-bound and loses
+//   ~24% (FMA's 4-cycle latency against the add's 3 on Zen 4). Keeping mul + add in the small
+//   tiles only would make a row's result depend on the batch it runs in (tile choice depends on
+//   M), which recurrent-kernels.test.ts pins bit-exactly. See docs/performance.md.
 // - Tile shapes were chosen by measurement (V8's register allocator decides what actually fits
 //   in x86-64's 16 xmm registers): 5 rows x 1 panel (10 accumulators) for big M, 4 x 1 when a row
 //   block splits evenly by 4 but not by 5 (B = 32), and for a small batch (M = 1..3) two panels
