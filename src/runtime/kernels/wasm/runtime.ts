@@ -225,7 +225,10 @@ export function setFma(on: boolean): void {
   fmaWanted = on;
 }
 
-/** which kernels this realm runs: SIMD at all, its FMA variant, on a shared Memory */
+/**
+ * which kernels this realm runs: SIMD at all, its FMA variant, on a shared Memory (compiles the
+ * kernels on first call, as simdAvailable() does; simd is false while a browser compile is pending)
+ */
 export function simdFeatures(): { simd: boolean; fma: boolean; shared: boolean } {
   const rt = simdRuntime();
   return { simd: rt !== null, fma: rt?.fma ?? false, shared: rt?.shared ?? false };
