@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../compiler/compile';
-import { kernelBackend } from '../runtime/kernels/wasm/runtime';
+import { kernelBackend, simdFeatures } from '../runtime/kernels/wasm/runtime';
 import { bigGraphDoc, g2pFiles, graphCase, layerCase, type BenchCase } from './cases';
 import { ortRunner, seqgraphRunner, tfjsRunner, tfThreads, type Runner } from './engines';
 import { memoryBench } from './memory';
@@ -131,7 +131,9 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const notes: string[] = [];
   const load0 = os.loadavg();
-  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
+  // FMA: relaxed SIMD's relaxed_madd (npm run bench passes --experimental-wasm-relaxed-simd; SEQGRAPH_FMA=0 turns it off)
+  const fma = simdFeatures().fma ? 'on' : 'off';
+  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}, FMA ${fma}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
   for (const c of args.only === 'editor' ? [] : cases(notes)) {
     if (args.only && !c.name.includes(args.only)) continue;

@@ -94,7 +94,22 @@ export const v = {
   // conversions and integer lanes (for 2^n in exp)
   truncSatI32: vun(0xf8), i32add: vbin(0xae),
   i32shl: (a: Code, n: Code): Code => cat(a, n, simd(0xab)),
+  // relaxed SIMD (Wasm 3.0; Chromium >= 114, Node 20 only behind --experimental-wasm-relaxed-simd).
+  // The engine may fuse (one rounding) or not (two): either is far inside our tolerances.
+  /** f32x4.relaxed_madd: a*b + c */
+  relaxedMadd: (a: Code, b: Code, c: Code): Code => cat(a, b, c, simd(0x105)),
+  /** f32x4.relaxed_nmadd: -(a*b) + c */
+  relaxedNmadd: (a: Code, b: Code, c: Code): Code => cat(a, b, c, simd(0x106)),
 };
+
+/**
+ * a*b + c in function f: one relaxed_madd in the FMA variant of the module, a mul and an add in
+ * the plain one. Kernels write every multiply that feeds an add through this (or nmadd), so one
+ * template emits both variants.
+ */
+export const madd = (f: Func, a: Code, b: Code, c: Code): Code => (f.fma ? v.relaxedMadd(a, b, c) : v.add(v.mul(a, b), c));
+/** c - a*b, the same way */
+export const nmadd = (f: Func, a: Code, b: Code, c: Code): Code => (f.fma ? v.relaxedNmadd(a, b, c) : v.sub(c, v.mul(a, b)));
 
 // ---- control flow ----
 const EMPTY = 0x40;
@@ -119,7 +134,8 @@ export class Func {
   /** runs before `body`: loads of the vector constants made by vconst() */
   prologue: Code = [];
   private consts = new Map<string, number>();
-  constructor(readonly index: number, readonly exportName: string | null, readonly params: number[], readonly result: number | null) {}
+  /** `fma`: multiply-adds are emitted as relaxed_madd (see madd()); the module's choice */
+  constructor(readonly index: number, readonly exportName: string | null, readonly params: number[], readonly result: number | null, readonly fma = false) {}
   /** a new local of type t; returns its index */
   local(t: number): number {
     this.locals.push(t);
@@ -148,9 +164,11 @@ export class Func {
 /** A module that imports its memory as env.memory and exports its functions by name. */
 export class ModuleBuilder {
   readonly funcs: Func[] = [];
+  /** `fma`: every function's multiply-adds become f32x4.relaxed_madd (needs relaxed SIMD) */
+  constructor(readonly fma = false) {}
   /** declare a function (its index is fixed now, so others can call it before its body exists) */
   func(exportName: string | null, params: number[], result: number | null = null): Func {
-    const f = new Func(this.funcs.length, exportName, params, result);
+    const f = new Func(this.funcs.length, exportName, params, result, this.fma);
     this.funcs.push(f);
     return f;
   }

@@ -15,8 +15,9 @@
 // - Gate gradients go to dG[q] ([rows, G·Hp], PyTorch's gate order), which the weight-gradient
 //   products read after the loop, and the recurrent product reads per step; a GRU with
 //   linear_before_reset also writes dGh (the gradient at W_hh·h + b_hh: its n part is dn·r).
+// - Multiply-adds go through madd/nmadd (emit.ts): relaxed_madd in the FMA variant of the module.
 // - Arguments that may be absent (dY, the gradient trace) are 0; the test is a branch per vector.
-import { forLt, get, I32, i32, i32c, ifThen, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
+import { forLt, get, I32, i32, i32c, ifThen, madd, nmadd, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
 import { actV, ACTS, RACTS, type Act, type RAct } from './gate-kernels';
 
 const cat = (...parts: Code[]): Code => ([] as number[]).concat(...parts);
@@ -24,7 +25,7 @@ const cat = (...parts: Code[]): Code => ([] as number[]).concat(...parts);
 /** d act / dx from y = act(x) (y in a local) */
 function dactV(f: Func, a: Act, y: number): Code {
   return a === 'tanh'
-    ? v.sub(f.vconst(1), v.mul(get(y), get(y)))
+    ? nmadd(f, get(y), get(y), f.vconst(1))
     : v.and(v.gt(get(y), f.vconst(0)), f.vconst(1));
 }
 
@@ -92,7 +93,7 @@ function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct): void {
     set(gi, v.load(at(S.p[0], e))), set(gf, v.load(at(S.p[1], e))),
     set(gg, v.load(at(S.p[2], e))), set(go, v.load(at(S.p[3], e))),
     set(tc, actV(f, a, v.load(at(S.p[4], e)))),
-    set(dcv, v.add(v.load(at(dc, e)), v.mul(v.mul(get(dhv), get(go)), dactV(f, a, tc)))),
+    set(dcv, madd(f, v.mul(get(dhv), get(go)), dactV(f, a, tc), v.load(at(dc, e)))),
     v.store(at(Gp.p[0], ge), v.mul(v.mul(get(dcv), get(gg)), dractV(f, ra, gi))),
     v.store(at(Gp.p[1], ge), v.mul(v.mul(get(dcv), v.load(at(cprev, e))), dractV(f, ra, gf))),
     v.store(at(Gp.p[2], ge), v.mul(v.mul(get(dcv), get(gi)), dactV(f, a, gg))),
@@ -158,7 +159,7 @@ function emitGRUr(m: ModuleBuilder, ra: RAct): void {
   const body = (e: number, ge: number) => cat(
     set(gr, v.load(at(rg, e))), set(d, v.load(at(drh, e))),
     v.store(at(dg, ge), v.mul(v.mul(get(d), v.load(at(hprev, e))), dractV(f, ra, gr))),
-    v.store(at(dh, e), v.add(v.load(at(dh, e)), v.mul(get(d), get(gr)))),
+    v.store(at(dh, e), madd(f, get(d), get(gr), v.load(at(dh, e)))),
   );
   f.body = rowsLoop(f, nA, Hp, 3, body);
 }

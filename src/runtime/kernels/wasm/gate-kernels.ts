@@ -15,7 +15,10 @@
 // - The gate activations are also what the Trace records: with tr != 0 a kernel stores each
 //   gate (and c, h) straight into the wasm-resident trace arrays, tr + k*trs for array k, so
 //   tracing costs only those stores.
-import { forLt, get, I32, i32, i32c, ifThen, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
+// - Every multiply feeding an add is written as madd/nmadd (emit.ts): in the FMA variant of the
+//   module it is one relaxed_madd (the exp polynomial, the LSTM's c = f*c + i*g, the GRU's
+//   n + z*(h - n), ...), in the plain one a mul and an add.
+import { forLt, get, I32, i32, i32c, ifThen, madd, nmadd, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
 
 export type Act = 'tanh' | 'relu';
 export type RAct = 'sigmoid' | 'hard_sigmoid';
@@ -36,17 +39,17 @@ function expV(f: Func, x: Code): Code {
   const MAGIC = 12582912; // 1.5 * 2^23
   const coeffs = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
   let poly: Code = C(coeffs[0]);
-  for (const c of coeffs.slice(1)) poly = v.add(v.mul(poly, get(r)), C(c));
+  for (const c of coeffs.slice(1)) poly = madd(f, poly, get(r), C(c));
   return cat(
     set(t, v.pmin(v.pmax(x, C(-87.3)), C(88.3))),
-    set(m, v.add(v.mul(get(t), C(Math.LOG2E)), C(MAGIC))),
+    set(m, madd(f, get(t), C(Math.LOG2E), C(MAGIC))),
     set(n, v.sub(get(m), C(MAGIC))),
     // r = t - n*ln2, ln2 split in a short high part (exact products) and a low correction
-    set(r, v.sub(v.sub(get(t), v.mul(get(n), C(0.693359375))), v.mul(get(n), C(-2.12194440e-4)))),
+    set(r, nmadd(f, get(n), C(-2.12194440e-4), nmadd(f, get(n), C(0.693359375), get(t)))),
     set(p, poly),
     // e^r = 1 + r + r^2 * poly(r);  2^n = bits((n + 127) << 23)
     v.mul(
-      v.add(v.add(v.mul(v.mul(get(p), get(r)), get(r)), get(r)), C(1)),
+      v.add(madd(f, v.mul(get(p), get(r)), get(r), get(r)), C(1)),
       v.i32shl(v.i32add(get(m), f.vconst(127, 'i32')), i32c(23)),
     ),
   );
@@ -74,7 +77,7 @@ export function actV(f: Func, a: Act, x: Code): Code {
 /** gate activation; hard_sigmoid = max(0, min(1, 0.2x + 0.5)) */
 export function ractV(f: Func, a: RAct, x: Code): Code {
   const C = (c: number) => f.vconst(c);
-  return a === 'sigmoid' ? sigmoidV(f, x) : v.pmin(v.pmax(C(0), v.add(v.mul(x, C(0.2)), C(0.5))), C(1));
+  return a === 'sigmoid' ? sigmoidV(f, x) : v.pmin(v.pmax(C(0), madd(f, x, C(0.2), C(0.5))), C(1));
 }
 
 /** local holding base + k*stride for k = 0..n-1 (per-gate pointers) */
@@ -109,13 +112,13 @@ function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct, peephole: boolean): void {
   const g = f.localsOf(V128, 4), cn = f.local(V128), hn = f.local(V128), co = f.local(V128);
   const j = f.local(I32);
   const pre = (k: number) => v.add(v.load(at(X.ptrs[k], j)), v.load(at(R.ptrs[k], j)));
-  const peep = (k: number, x: Code, cv: number) => (P === null ? x : v.add(x, v.mul(v.load(at(P.ptrs[k], j)), get(cv))));
+  const peep = (k: number, x: Code, cv: number) => (P === null ? x : madd(f, v.load(at(P.ptrs[k], j)), get(cv), x));
   const main = cat(
     set(co, v.load(at(c, j))),
     set(g[0], ractV(f, ra, peep(0, pre(0), co))),
     set(g[1], ractV(f, ra, peep(1, pre(1), co))),
     set(g[2], actV(f, a, pre(2))),
-    set(cn, v.add(v.mul(get(g[1]), get(co)), v.mul(get(g[0]), get(g[2])))),
+    set(cn, madd(f, get(g[1]), get(co), v.mul(get(g[0]), get(g[2])))),
     set(g[3], ractV(f, ra, peep(2, pre(3), cn))),
     v.store(at(c, j), get(cn)),
     set(hn, v.mul(get(g[3]), actV(f, a, get(cn)))),
@@ -128,8 +131,8 @@ function emitLSTM(m: ModuleBuilder, a: Act, ra: RAct, peephole: boolean): void {
 }
 
 /** the new h from the old one, the candidate n and the update gate: PyTorch's n + z*(h - n), or the paper's h + z*(n - h) */
-function mix(paper: boolean, hOld: Code, n: Code, z: Code): Code {
-  return paper ? v.add(hOld, v.mul(z, v.sub(n, hOld))) : v.add(n, v.mul(z, v.sub(hOld, n)));
+function mix(f: Func, paper: boolean, hOld: Code, n: Code, z: Code): Code {
+  return paper ? madd(f, z, v.sub(n, hOld), hOld) : madd(f, z, v.sub(hOld, n), n);
 }
 
 /**
@@ -148,8 +151,8 @@ function emitGRU(m: ModuleBuilder, a: Act, ra: RAct, paper: boolean): void {
   const main = cat(
     set(rg, ractV(f, ra, v.add(v.load(at(X.ptrs[0], j)), v.load(at(R.ptrs[0], j))))),
     set(zg, ractV(f, ra, v.add(v.load(at(X.ptrs[1], j)), v.load(at(R.ptrs[1], j))))),
-    set(ng, actV(f, a, v.add(v.load(at(X.ptrs[2], j)), v.mul(get(rg), v.load(at(R.ptrs[2], j)))))),
-    set(hn, mix(paper, v.load(at(h, j)), get(ng), get(zg))),
+    set(ng, actV(f, a, madd(f, get(rg), v.load(at(R.ptrs[2], j)), v.load(at(X.ptrs[2], j))))),
+    set(hn, mix(f, paper, v.load(at(h, j)), get(ng), get(zg))),
     v.store(at(h, j), get(hn)),
     v.store(at(y, j), get(hn)),
   );
@@ -214,7 +217,7 @@ function emitGRUn(m: ModuleBuilder, a: Act, kind: 'pytorch' | 'paper' | 'mgu'): 
   const j = f.local(I32);
   const main = cat(
     set(ng, actV(f, a, v.add(v.load(at(xn, j)), v.load(at(hnp, j))))),
-    set(hv, mix(kind !== 'pytorch', v.load(at(h, j)), get(ng), v.load(at(z, j)))),
+    set(hv, mix(f, kind !== 'pytorch', v.load(at(h, j)), get(ng), v.load(at(z, j)))),
     v.store(at(h, j), get(hv)),
     v.store(at(y, j), get(hv)),
   );

@@ -6,20 +6,26 @@
 //   reads each weight once with two contiguous f32x4 loads per k, whatever N is; for B = 1 (the
 //   recurrent step is a matrix-vector product, memory-bound) the weight stream stays sequential.
 // - A micro-kernel computes an mr x (8*np) block of Y held in v128 locals (registers): per k it
-//   broadcasts one X value per row (v128.load32_splat) and does 2*np*mr multiply-adds. There is no
-//   fused multiply-add in WebAssembly SIMD (relaxed-simd is not in Node 20), so each is a mul and
-//   an add; the big tiles run at ~15 flop/cycle on the Zen 4 we measured on, close to the 16 that
-//   two f32x4 multiplies plus two adds per cycle allow. See docs/performance.md for the numbers.
+//   broadcasts one X value per row (v128.load32_splat) and does 2*np*mr multiply-adds. Plain
+//   WebAssembly SIMD has no fused multiply-add, so there each is a mul and an add; the big tiles
+//   run at ~15 flop/cycle on the Zen 4 we measured on, close to the 16 that two f32x4 multiplies
+//   plus two adds per cycle allow. The FMA variant of the module (relaxed SIMD, see runtime.ts)
+//   makes each one relaxed_madd, in every tile: 4x8 and 2x16 tiles (8 accumulators) gain ~15%,
+//   5x8 ones are at the same peak, but the 1-row tile (4 accumulators) is latency-bound and loses
+//   ~24% (FMA's 4-cycle latency against the add's 3 on Zen 4). Keeping mul + add in the small
+//   tiles only would make a row's result depend on the batch it runs in (tile choice depends on
+//   M), which recurrent-kernels.test.ts pins bit-exactly. See docs/performance.md.
 // - Tile shapes were chosen by measurement (V8's register allocator decides what actually fits
-//   in x86-64's 16 xmm registers): 5 rows x 1 panel (10 accumulators) for big M, 4 x 1 when a row
-//   block splits evenly by 4 but not by 5 (B = 32), and for a small batch (M = 1..3) two panels
+//   in x86-64's 16 xmm registers): 5 rows x 1 panel (10 accumulators) for big M (6 x 1 with FMA,
+//   which needs no temporary per product), 4 x 1 when a row block splits evenly by 4 but not by
+//   the big tile's height (B = 32), and for a small batch (M = 1..3) two panels
 //   at once so a matrix-vector product still has 4+ independent add chains. Unrolling K hurt the
 //   big tiles (TurboFan then spills) but helps the 1-row one.
 // - Rows are walked in blocks of MC so a block of X stays in L1/L2 while panels stream past.
 // - N must be a multiple of 8 (callers pad); K, M and all strides are free. Strides are bytes.
-import { call, forLt, get, I32, i32, i32c, ifThen, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
+import { call, forLt, get, I32, i32, i32c, ifThen, madd, select, set, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
 
-/** rows of X per block (a multiple of 4 and 5): 60 rows of K = 128 floats = 30 KB, about L1 */
+/** rows of X per block (a multiple of 4, 5 and 6): 60 rows of K = 128 floats = 30 KB, about L1 */
 const MC = 60;
 /** M = 1..4 rows (the last rows of a block, or a small batch): [panels per call, K unroll] */
 const SMALL: Record<number, [number, number]> = { 1: [2, 2], 2: [2, 1], 3: [1, 1], 4: [1, 1] };
@@ -64,7 +70,7 @@ function microKernel(m: ModuleBuilder, mr: number, np: number, U = 1): Func {
     }
     for (let r = 0; r < mr; r++) {
       out.push(set(s, v.load32Splat(get(xr[r]), 4 * u)));
-      for (let c = 0; c < nv; c++) out.push(set(acc[r][c], v.add(get(acc[r][c]), v.mul(get(s), get(wv[c])))));
+      for (let c = 0; c < nv; c++) out.push(set(acc[r][c], madd(f, get(s), get(wv[c]), get(acc[r][c]))));
     }
     return out;
   };
@@ -88,7 +94,11 @@ function microKernel(m: ModuleBuilder, mr: number, np: number, U = 1): Func {
 
 export function emitGemm(m: ModuleBuilder): void {
   const k1: Record<number, Func> = {}, kw: Record<number, Func> = {};
-  for (let mr = 1; mr <= 5; mr++) k1[mr] = microKernel(m, mr, 1);
+  // the big tile: 6x8 with FMA (12 accumulators + 2 weights + 1 broadcast fit x86-64's 15 usable
+  // xmm registers: ~58 GFLOP/s against ~55 for 5x8); 5x8 without (mul + add needs a temporary
+  // more: 6x8 spills and halves the speed)
+  const BIG = m.fma ? 6 : 5;
+  for (let mr = 1; mr <= BIG; mr++) k1[mr] = microKernel(m, mr, 1);
   for (let mr = 1; mr < 5; mr++) kw[mr] = microKernel(m, mr, SMALL[mr][0], SMALL[mr][1]);
 
   const f = m.func(GEMM, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
@@ -118,17 +128,17 @@ export function emitGemm(m: ModuleBuilder): void {
       ([] as number[]).concat(small(1), small(2), small(3)),
       forLt(m0, i32c(0), get(M), i32c(MC),
         set(mEnd, select(get(M), i32.add(get(m0), i32c(MC)), i32.lt(get(M), i32.add(get(m0), i32c(MC))))),
-        // 5-row tiles, unless the block splits evenly into 4-row ones and not into 5-row ones
+        // BIG-row tiles, unless the block splits evenly into 4-row ones and not into BIG-row ones
         // (B = 32: eight 4-row tiles beat six 5-row tiles and a slow 2-row tail)
         set(r, i32.sub(get(mEnd), get(m0))),
-        set(four, i32.and(i32.ne(i32.remU(get(r), i32c(5)), i32c(0)), i32.eqz(i32.remU(get(r), i32c(4))))),
+        set(four, i32.and(i32.ne(i32.remU(get(r), i32c(BIG)), i32c(0)), i32.eqz(i32.remU(get(r), i32c(4))))),
         forLt(p, i32c(0), get(P), i32c(1),
           ifThen(get(four),
             forLt(mm, get(m0), get(mEnd), i32c(4), call(k1[4].index, ...args(get(mm)))),
             ([] as number[]).concat(
-              forLt(mm, get(m0), i32.sub(get(mEnd), i32c(4)), i32c(5), call(k1[5].index, ...args(get(mm)))),
+              forLt(mm, get(m0), i32.sub(get(mEnd), i32c(BIG - 1)), i32c(BIG), call(k1[BIG].index, ...args(get(mm)))),
               set(r, i32.sub(get(mEnd), get(mm))),
-              tail(1), tail(2), tail(3), tail(4),
+              ...Array.from({ length: BIG - 1 }, (_, i) => tail(i + 1)),
             )),
         ),
       ),

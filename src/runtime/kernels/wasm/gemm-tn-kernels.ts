@@ -10,14 +10,15 @@
 // - The micro-kernel is the forward gemm's, turned around: an mr × 8 block of C lives in v128
 //   locals (5 × 2 = 10 accumulators, as gemm-kernels.ts measured best), and per row r it
 //   broadcasts mr consecutive values of A's row (load32_splat) and loads 8 values of B's row —
-//   2·mr multiply-adds per 2 + mr loads, the same ratio as the forward tiles.
+//   2·mr multiply-adds (relaxed_madd in the FMA variant) per 2 + mr loads, the same ratio as
+//   the forward tiles.
 // - Rows are walked in chunks of RC: per chunk, for each 5-row block of C (its strip of A, RC
 //   cache lines, stays in L1), every 8-column panel of C is accumulated over the chunk's rows of
 //   B (RC × N floats, in L2). Without chunking each panel would stream all of A from memory again
 //   (A is megabytes: [B·T, 4·H]). C is re-read once per chunk, which is cheap next to 2·RC flops
 //   per element of C.
 // - N (the columns of B and C) must be a multiple of 8 (callers pad); M and R are free.
-import { call, forLt, get, I32, i32, i32c, ifThen, load32, select, set, store32, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
+import { call, forLt, get, I32, i32, i32c, ifThen, load32, madd, select, set, store32, V128, v, type Code, type Func, type ModuleBuilder } from './emit';
 
 /** rows of A and B per chunk (tuned: see docs/performance.md) */
 export const RC = 256;
@@ -43,8 +44,8 @@ function tnKernel(m: ModuleBuilder, mr: number): Func {
   const step: Code[] = [set(w0, v.load(get(bp), 0)), set(w1, v.load(get(bp), 16))];
   for (let i = 0; i < mr; i++) {
     step.push(set(s, v.load32Splat(get(ap), 4 * i)));
-    step.push(set(acc[i][0], v.add(get(acc[i][0]), v.mul(get(s), get(w0)))));
-    step.push(set(acc[i][1], v.add(get(acc[i][1]), v.mul(get(s), get(w1)))));
+    step.push(set(acc[i][0], madd(f, get(s), get(w0), get(acc[i][0]))));
+    step.push(set(acc[i][1], madd(f, get(s), get(w1), get(acc[i][1]))));
   }
   body.push(set(ap, get(a)), set(bp, get(b)));
   body.push(forLt(r, i32c(0), get(R), i32c(1), ...step, set(ap, i32.add(get(ap), get(lda))), set(bp, i32.add(get(bp), get(ldb)))));

@@ -15,7 +15,11 @@
 //   Some browsers refuse large synchronous compiles on the main thread (Chrome used to, above
 //   4 KB); there we fall back to the TS kernels and compile asynchronously (`initSimd()`),
 //   switching over when ready.
-import { ModuleBuilder } from './emit';
+// - Two variants of the module come from one set of templates: the plain one (WebAssembly SIMD)
+//   and the FMA one, whose multiply-adds are f32x4.relaxed_madd (relaxed SIMD: Chromium >= 114,
+//   Node 20 only behind --experimental-wasm-relaxed-simd). The FMA one is used wherever a probe
+//   module validates AND computes a*b + c (relaxedSimdPresent), the plain one elsewhere.
+import { get, I32, ModuleBuilder, v } from './emit';
 import { emitGateBackward } from './gate-backward-kernels';
 import { emitGates } from './gate-kernels';
 import { emitGemm } from './gemm-kernels';
@@ -27,6 +31,8 @@ export interface SimdRuntime {
   memory: WebAssembly.Memory;
   /** the Memory is shared (worker threads can join it) */
   shared: boolean;
+  /** the module is the FMA variant (multiply-adds are relaxed_madd) */
+  fma: boolean;
   /** the compiled module (a worker instantiates the same one on the same Memory) */
   module: WebAssembly.Module;
   /** every exported kernel by name (gemm, lstm_tanh_sigmoid, gru_rz_sigmoid, map_tanh, ...) */
@@ -48,9 +54,12 @@ const PAGE = 65536;
 /** 4 GiB, wasm32's whole address space: a shared Memory must declare a maximum up front */
 export const SHARED_MAX_PAGES = 65536;
 
-/** the kernels' module; `shared`: it imports a shared Memory (see newMemory) */
-export function simdModuleBytes(shared = false): Uint8Array {
-  const m = new ModuleBuilder();
+/**
+ * the kernels' module; `shared`: it imports a shared Memory (see newMemory); `fma`: its
+ * multiply-adds are relaxed_madd (valid only where relaxedSimdPresent())
+ */
+export function simdModuleBytes(shared = false, fma = false): Uint8Array {
+  const m = new ModuleBuilder(fma);
   emitGemm(m);
   emitGates(m);
   emitGemmTN(m);
@@ -73,7 +82,7 @@ function newMemory(): { memory: WebAssembly.Memory; shared: boolean } {
   return { memory: new WebAssembly.Memory({ initial: 16 }), shared: false };
 }
 
-function makeRuntime(memory: WebAssembly.Memory, shared: boolean, module: WebAssembly.Module, inst: WebAssembly.Instance): SimdRuntime {
+function makeRuntime(memory: WebAssembly.Memory, shared: boolean, fma: boolean, module: WebAssembly.Module, inst: WebAssembly.Instance): SimdRuntime {
   const k = inst.exports as unknown as Record<string, K>;
   // free blocks sorted by address; sizes of live blocks by address
   const free: { ptr: number; size: number }[] = [];
@@ -140,6 +149,7 @@ function makeRuntime(memory: WebAssembly.Memory, shared: boolean, module: WebAss
   return {
     memory,
     shared,
+    fma,
     module,
     k,
     alloc,
@@ -169,6 +179,71 @@ function simdPresent(): boolean {
   }
 }
 
+let relaxed: boolean | null = null;
+
+/**
+ * Relaxed SIMD present and sane: a 1-function module using relaxed_madd and relaxed_nmadd must
+ * validate, and running it must give a*b + c and c - a*b on values where fusing or not gives
+ * the same answer (so an engine with a wrong encoding or operand order falls back to plain
+ * kernels instead of computing garbage). Cached: the answer cannot change within a realm.
+ */
+export function relaxedSimdPresent(): boolean {
+  if (relaxed !== null) return relaxed;
+  relaxed = false;
+  try {
+    if (!simdPresent()) return false;
+    // the instructions themselves, not the kernels' madd() helper: this checks the engine
+    const m = new ModuleBuilder(true);
+    const f = m.func('probe', [I32]);
+    const a = v.load(get(0), 0), b = v.load(get(0), 16), c = v.load(get(0), 32);
+    f.body = [...v.store(get(0), v.relaxedMadd(a, b, c), 48), ...v.store(get(0), v.relaxedNmadd(a, b, c), 64)];
+    const bytes = m.bytes();
+    if (!WebAssembly.validate(bytes as BufferSource)) return false;
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } });
+    const x = new Float32Array(memory.buffer);
+    x.set([2, -3, 0.5, 7, 3, 4, 8, 0, 10, 1, -2, -1]);
+    (inst.exports.probe as (p: number) => void)(0);
+    const want = [16, -11, 2, -1, 4, 13, -6, -1];
+    relaxed = want.every((w, i) => x[12 + i] === w);
+  } catch {
+    relaxed = false; // e.g. a main thread refusing even this small synchronous compile
+  }
+  return relaxed;
+}
+
+// SEQGRAPH_FMA=0 in the environment (Node) forces the plain kernels, e.g. to bench both
+let fmaWanted = !(typeof process === 'object' && process?.env?.SEQGRAPH_FMA === '0');
+
+/**
+ * Use the FMA kernels where relaxed SIMD is present (true, the default) or never (false). Takes
+ * effect only before the runtime is first compiled (the realm has one module instance: packed
+ * weights live in its Memory); throws after. For both variants in one process, newSimdRuntime().
+ */
+export function setFma(on: boolean): void {
+  if (state !== 'untried') throw new Error('setFma: the SIMD kernels are already compiled in this realm');
+  fmaWanted = on;
+}
+
+/**
+ * which kernels this realm runs: SIMD at all, its FMA variant, on a shared Memory (compiles the
+ * kernels on first call, as simdAvailable() does; simd is false while a browser compile is pending)
+ */
+export function simdFeatures(): { simd: boolean; fma: boolean; shared: boolean } {
+  const rt = simdRuntime();
+  return { simd: rt !== null, fma: rt?.fma ?? false, shared: rt?.shared ?? false };
+}
+
+/**
+ * A runtime of its own (own Memory, own instance), outside the realm's singleton: tests compare
+ * the FMA and plain kernels side by side with it. `fma` needs relaxedSimdPresent().
+ */
+export function newSimdRuntime(fma: boolean): SimdRuntime {
+  const { memory, shared } = newMemory();
+  const mod = new WebAssembly.Module(simdModuleBytes(shared, fma) as BufferSource);
+  return makeRuntime(memory, shared, fma, mod, new WebAssembly.Instance(mod, { env: { memory } }));
+}
+
 /** The runtime, compiling it on first use; null where SIMD is unavailable (or still compiling). */
 export function simdRuntime(): SimdRuntime | null {
   if (state === 'ready' || state === 'unsupported' || state === 'pending') return runtime;
@@ -178,8 +253,9 @@ export function simdRuntime(): SimdRuntime | null {
   }
   try {
     const { memory, shared } = newMemory();
-    const mod = new WebAssembly.Module(simdModuleBytes(shared) as BufferSource);
-    runtime = makeRuntime(memory, shared, mod, new WebAssembly.Instance(mod, { env: { memory } }));
+    const fma = fmaWanted && relaxedSimdPresent();
+    const mod = new WebAssembly.Module(simdModuleBytes(shared, fma) as BufferSource);
+    runtime = makeRuntime(memory, shared, fma, mod, new WebAssembly.Instance(mod, { env: { memory } }));
     state = 'ready';
   } catch {
     // e.g. a browser main thread refusing a synchronous compile: do it asynchronously
@@ -199,9 +275,10 @@ export function initSimd(): Promise<boolean> {
   }
   state = 'pending';
   const { memory, shared } = newMemory();
-  pending = WebAssembly.instantiate(simdModuleBytes(shared) as BufferSource, { env: { memory } })
+  const fma = fmaWanted && relaxedSimdPresent();
+  pending = WebAssembly.instantiate(simdModuleBytes(shared, fma) as BufferSource, { env: { memory } })
     .then(({ module, instance }) => {
-      runtime = makeRuntime(memory, shared, module, instance);
+      runtime = makeRuntime(memory, shared, fma, module, instance);
       state = 'ready';
       return true;
     })
