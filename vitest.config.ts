@@ -1,14 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
 // The PyTorch-fixture and SIMD-kernel tests again, on the FMA variant of the kernels
-// (f32x4.relaxed_madd): Node 20 has relaxed SIMD only behind a V8 flag, so that project's workers
-// start with it, and its setup file fails every file where the FMA kernels are not the ones in
-// use. Only the files that pin numbers (PyTorch at 1e-5, SIMD = TS reference) run twice: the
-// rest of the suite does not depend on the variant.
+// (f32x4.relaxed_madd) AND with worker threads on (2 threads, every size split): Node 20 has
+// relaxed SIMD only behind a V8 flag, so that project's workers start with it, and its setup file
+// fails every file where the FMA kernels are not the ones in use or the pool did not start. Only
+// the files that pin numbers (PyTorch at 1e-5, SIMD = TS reference, threads = one thread) run
+// twice: the rest of the suite does not depend on the variant. The `unit` project is the plain
+// kernels on one thread.
 const FMA_FILES = [
   'simd-fma', 'simd-kernels', 'simd-recurrent', 'simd-backward', 'recurrent-kernels', 'pipeline-cells',
   'trace-gates', 'cell-variants-pytorch', 'recurrent-params-pytorch', 'attention', 'decoder', 'decoder-pytorch',
-  'train-grads-fixture', 'train-packed-pytorch', 'train-classifier', 'train-seq2seq-fixture',
+  'train-grads-fixture', 'train-packed-pytorch', 'train-classifier', 'train-seq2seq-fixture', 'threads',
 ].map((f) => `tests/unit/${f}.test.ts`);
 
 export default defineConfig({
@@ -24,7 +26,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'fma',
+          name: 'fma-threads',
           include: FMA_FILES,
           execArgv: ['--experimental-wasm-relaxed-simd'],
           setupFiles: ['tests/unit/fma-setup.ts'],
