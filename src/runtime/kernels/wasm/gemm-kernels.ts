@@ -11,10 +11,12 @@
 //   run at ~15 flop/cycle on the Zen 4 we measured on, close to the 16 that two f32x4 multiplies
 //   plus two adds per cycle allow. The FMA variant of the module (relaxed SIMD, see runtime.ts)
 //   makes each one relaxed_madd, in every tile: 4x8 and 2x16 tiles (8 accumulators) gain ~15%,
-//   5x8 ones are at the same peak, but the 1-row tile (4 accumulators) is latency-bound and loses
-//   ~24% (FMA's 4-cycle latency against the add's 3 on Zen 4). Keeping mul + add in the small
-//   tiles only would make a row's result depend on the batch it runs in (tile choice depends on
-//   M), which recurrent-kernels.test.ts pins bit-exactly. See docs/performance.md.
+//   5x8 ones are at the same peak. The 1-row tile needs 8 independent chains to hide FMA's
+//   4-cycle latency (Zen 4): with FMA it takes 4 panels and loads each weight inside its madd
+//   (no register per weight, so nothing spills), ~1.1-1.2x the plain one; with 2 panels (4
+//   chains) it lost ~24%. Keeping mul + add in some tiles only would make a row's result depend
+//   on the batch it runs in (tile choice depends on M), which recurrent-kernels.test.ts pins
+//   bit-exactly. See docs/performance.md.
 // - Tile shapes were chosen by measurement (V8's register allocator decides what actually fits
 //   in x86-64's 16 xmm registers): 5 rows x 1 panel (10 accumulators) for big M (6 x 1 with FMA,
 //   which needs no temporary per product), 4 x 1 when a row block splits evenly by 4 but not by
@@ -28,7 +30,9 @@ import { call, forLt, get, I32, i32, i32c, ifThen, madd, select, set, V128, v, t
 /** rows of X per block (a multiple of 4, 5 and 6): 60 rows of K = 128 floats = 30 KB, about L1 */
 const MC = 60;
 /** M = 1..4 rows (the last rows of a block, or a small batch): [panels per call, K unroll] */
-const SMALL: Record<number, [number, number]> = { 1: [2, 2], 2: [2, 1], 3: [1, 1], 4: [1, 1] };
+const SMALL_PLAIN: Record<number, [number, number]> = { 1: [2, 2], 2: [2, 1], 3: [1, 1], 4: [1, 1] };
+/** with FMA the 1-row tile takes 4 panels (8 accumulators, weights loaded inline: see microKernel) */
+const SMALL_FMA: Record<number, [number, number]> = { ...SMALL_PLAIN, 1: [4, 1] };
 
 /**
  * name of the exported gemm: gemm(x, ldx, M, K, w, N, bias, y, ldy, acc). With acc != 0 the
@@ -63,14 +67,19 @@ function microKernel(m: ModuleBuilder, mr: number, np: number, U = 1): Func {
   body.push(ifThen(get(bias), ([] as number[]).concat(...init(true)), ([] as number[]).concat(...init(false))));
   body.push(ifThen(get(accum), ([] as number[]).concat(...fromY)));
   // K unrolled by U: memarg offsets address the later k's, pointers advance once per U
+  // one row with FMA: each weight is read once, so it is loaded inside its madd (V8 folds the
+  // load into vfmadd's memory operand) and needs no register; 4 panels then give 8 independent
+  // FMA chains, enough to hide its 4-cycle latency
+  const inline = f.fma && mr === 1;
+  const wAt = (c: number, u: number): Code => (inline ? v.load(get(wp[c >> 1]), 32 * u + 16 * (c & 1)) : get(wv[c]));
   const step = (u: number): Code[] => {
     const out: Code[] = [];
-    for (let q = 0; q < np; q++) {
+    for (let q = 0; q < np && !inline; q++) {
       out.push(set(wv[2 * q], v.load(get(wp[q]), 32 * u)), set(wv[2 * q + 1], v.load(get(wp[q]), 32 * u + 16)));
     }
     for (let r = 0; r < mr; r++) {
       out.push(set(s, v.load32Splat(get(xr[r]), 4 * u)));
-      for (let c = 0; c < nv; c++) out.push(set(acc[r][c], madd(f, get(s), get(wv[c]), get(acc[r][c]))));
+      for (let c = 0; c < nv; c++) out.push(set(acc[r][c], madd(f, get(s), wAt(c, u), get(acc[r][c]))));
     }
     return out;
   };
@@ -99,6 +108,7 @@ export function emitGemm(m: ModuleBuilder): void {
   // more: 6x8 spills and halves the speed)
   const BIG = m.fma ? 6 : 5;
   for (let mr = 1; mr <= BIG; mr++) k1[mr] = microKernel(m, mr, 1);
+  const SMALL = m.fma ? SMALL_FMA : SMALL_PLAIN;
   for (let mr = 1; mr < 5; mr++) kw[mr] = microKernel(m, mr, SMALL[mr][0], SMALL[mr][1]);
 
   const f = m.func(GEMM, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
