@@ -14,7 +14,7 @@ import { compileOrThrow, type BenchCase } from './layer-cases';
 export { compileOrThrow, layerCase, type BenchCase, type LayerWeights } from './layer-cases';
 
 /** FLOPs of a program's matrix products for the fed batch and length (symbolic dims resolved). */
-function programFlops(p: Program, B: number, T: number): number {
+export function programFlops(p: Program, B: number, T: number): number {
   const dim = (d: number | string) => (typeof d === 'number' ? d : d === 'B' ? B : T);
   let flops = 0;
   for (const op of p.ops) {
