@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../compiler/compile';
+import * as wasmRuntime from '../runtime/kernels/wasm/runtime';
 import { kernelBackend } from '../runtime/kernels/wasm/runtime';
 import { initThreads, threadsNote } from '../runtime/kernels/wasm/threads';
 import { bigGraphDoc, g2pFiles, graphCase, type BenchCase } from './cases';
@@ -80,6 +81,12 @@ function cases(notes: string[], only?: string): BenchCase[] {
     }
   }
   return out;
+}
+
+/** relaxed-SIMD FMA as the kernels report it; 'unknown' in a build without simdFeatures() */
+function fmaStatus(): string {
+  const f = (wasmRuntime as unknown as { simdFeatures?: () => unknown }).simdFeatures;
+  return typeof f === 'function' ? JSON.stringify(f()) : 'unknown';
 }
 
 /** threads the seqgraph xN rows use (1: no such rows; the reason is in the notes) */
@@ -169,7 +176,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const notes: string[] = [];
   const load0 = os.loadavg();
-  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
+  log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}; FMA (relaxed SIMD): ${fmaStatus()}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
   const threads = args.only === 'editor' ? 1 : await startThreads(notes);
   const traceCases = new Set<string>();
