@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { table, threadSpeedup } from './measure';
+import { summaryLines, table } from './measure';
 import type { PageOptions, PageResult } from './browser-page';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -76,12 +76,7 @@ export async function browserBench(root: string, o: { quick: boolean; only?: str
       table(r.rows),
       '',
     ];
-    for (const name of new Set(r.rows.map((x) => x.case))) {
-      const plain = r.rows.find((x) => x.case === name && x.engine === 'seqgraph'), traced = r.rows.find((x) => x.case === name && x.engine === 'seqgraph+trace');
-      if (plain && traced) lines.push(`trace: ${name}: ${(traced.ms / plain.ms).toFixed(2)}x the untraced time, ${((traced.trace_bytes ?? 0) / 2 ** 20).toFixed(2)} MiB per run`);
-      const sp = threadSpeedup(r.rows, name);
-      if (sp) lines.push(`threads: ${name}: seqgraph x${sp.threads} / x1 speedup ${sp.speedup.toFixed(2)}`);
-    }
+    lines.push(...summaryLines(r.rows));
     for (const n of r.notes) lines.push(`note: ${n}`);
     lines.push(`load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
     lines.push(`total browser bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms with ort on the row's thread count, same page, interleaved rounds (ort-wasm x2 runs in a Web Worker of the page)`);

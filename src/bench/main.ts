@@ -31,7 +31,7 @@ import { skipReason } from './budget';
 import { memoryBench } from './memory';
 import { breakdown, breakdownText, measureTraining, trainRunners, trainTable, type Breakdown, type TrainRow } from './train-bench';
 import { trainCase } from './train-cases';
-import { FULL, measure, QUICK, table, threadSpeedup, type Row } from './measure';
+import { FULL, measure, QUICK, summaryLines, table, type Row } from './measure';
 import { editorBench } from './editor';
 import { median, summary } from './editor-measure';
 
@@ -115,6 +115,7 @@ async function runnersFor(c: BenchCase, notes: string[], quick: boolean, threads
   }
   if (c.traceCost) return rs; // the trace-cost case is about seqgraph's two rows
   if (!c.layer) {
+    // a layer case without `layer` is the stacked one (graph cases carry no trace estimate)
     if (c.traceBytes > 0) notes.push(`${c.name}: tfjs skipped: the tfjs engines are written for one forward layer`);
   } else {
     for (const b of ['cpu', 'wasm'] as const) {
@@ -179,10 +180,8 @@ async function main(): Promise<void> {
   log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}; FMA (relaxed SIMD): ${fmaStatus()}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
   const threads = args.only === 'editor' ? 1 : await startThreads(notes);
-  const traceCases = new Set<string>();
   for (const c of args.only === 'editor' ? [] : cases(notes, args.only)) {
     if (args.only && !c.name.includes(args.only)) continue;
-    if (c.traceCost) traceCases.add(c.name);
     log(`  ${c.name} ...`);
     const rs = await runnersFor(c, notes, args.quick, threads);
     rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL, notes)));
@@ -194,17 +193,7 @@ async function main(): Promise<void> {
   const editor = args.editor && (!args.only || args.only === 'editor') ? await editorBench(root, log) : 'skipped (--no-editor)';
 
   const lines = rows.length ? [table(rows), ''] : [];
-  const byCase = new Map<string, Row[]>();
-  rows.forEach((r) => byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]));
-  for (const [name, rs] of byCase) {
-    const plain = rs.find((r) => r.engine === 'seqgraph'), traced = rs.find((r) => r.engine === 'seqgraph+trace');
-    if (plain && traced) {
-      const target = traceCases.has(name) ? ` (target <= 1.1: ${traced.ms / plain.ms <= 1.1 ? 'met' : 'NOT met'})` : '';
-      lines.push(`trace: ${name}: ${(traced.ms / plain.ms).toFixed(2)}x the untraced time${target}, ${(traced.trace_bytes! / 2 ** 20).toFixed(2)} MiB per run`);
-    }
-    const sp = threadSpeedup(rs, name);
-    if (sp) lines.push(`threads: ${name}: seqgraph x${sp.threads} / x1 speedup ${sp.speedup.toFixed(2)}`);
-  }
+  lines.push(...summaryLines(rows));
   lines.push('GFLOP/s counts the matrix products of recurrent layers and Dense (Linear) ops; for whole graphs, attention and decoding are not counted.');
   lines.push(`compile: a ${compiled.nodes}-node graph (${compiled.ops} IR ops) compiles in ${compiled.ms} ms (median)`);
   if (train.rows.length) {

@@ -140,3 +140,25 @@ export function table(rows: Row[]): string {
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
   return [line(head), `|${w.map((n, i) => (i < 2 ? '-'.repeat(n + 2) : '-'.repeat(n + 1) + ':')).join('|')}|`, ...body.map(line)].join('\n');
 }
+
+/**
+ * The lines under the table: each case's trace cost (traced / untraced; the trace-cost case
+ * against its target of 1.1) and seqgraph's speedup from threads.
+ */
+export function summaryLines(rows: Row[]): string[] {
+  const lines: string[] = [];
+  for (const name of new Set(rows.map((r) => r.case))) {
+    const plain = rows.find((r) => r.case === name && r.engine === 'seqgraph'), traced = rows.find((r) => r.case === name && r.engine === 'seqgraph+trace');
+    if (plain && traced) {
+      const x = traced.ms / plain.ms;
+      const target = name.endsWith('(trace cost)') ? ` (target <= ${TRACE_TARGET}: ${x <= TRACE_TARGET ? 'met' : 'NOT met'})` : '';
+      lines.push(`trace: ${name}: ${x.toFixed(2)}x the untraced time${target}, ${((traced.trace_bytes ?? 0) / 2 ** 20).toFixed(2)} MiB per run`);
+    }
+    const sp = threadSpeedup(rows, name);
+    if (sp) lines.push(`threads: ${name}: seqgraph x${sp.threads} / x1 speedup ${sp.speedup.toFixed(2)}`);
+  }
+  return lines;
+}
+
+/** issue 13: tracing a 1,000-step x 1,024-unit layer costs at most this factor */
+export const TRACE_TARGET = 1.1;

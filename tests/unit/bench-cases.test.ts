@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { skipReason } from '../../src/bench/budget';
 import { programFlops } from '../../src/bench/cases';
 import { caseName, layerFlops, layerShapes, layerTraceBytes, shapedCase, type LayerShape } from '../../src/bench/layer-cases';
-import { measure, ortMsFor, table, threadSpeedup, type Row } from '../../src/bench/measure';
+import { measure, ortMsFor, summaryLines, table, threadSpeedup, type Row } from '../../src/bench/measure';
 import type { Runner } from '../../src/bench/runners';
 import { execute } from '../../src/runtime/execute';
 
@@ -82,6 +82,15 @@ describe('same-thread ratios', () => {
     const t = table(rows);
     expect(t).toContain('ratio to ort (same threads)');
     expect(t.split('\n').find((l) => l.includes('seqgraph x2'))).toContain('1.67');
+  });
+
+  it('the trace-cost case is held to its 1.1 target in the summary', () => {
+    const row = (c: string, engine: Row['engine'], ms: number): Row => ({ case: c, engine, threads: 1, ms, gflops: 1, ratio_to_ort: null, runs: 3, max_abs_diff: 0, trace_bytes: 2 ** 20 });
+    const lines = summaryLines([row('L (trace cost)', 'seqgraph', 100), row('L (trace cost)', 'seqgraph+trace', 120), row('M', 'seqgraph', 100), row('M', 'seqgraph+trace', 105)]);
+    expect(lines).toEqual([
+      'trace: L (trace cost): 1.20x the untraced time (target <= 1.1: NOT met), 1.00 MiB per run',
+      'trace: M: 1.05x the untraced time, 1.00 MiB per run',
+    ]);
   });
 
   it('no ort row on that thread count: no ratio (never the other count\'s)', () => {
