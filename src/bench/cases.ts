@@ -4,83 +4,17 @@
 // PyTorch-layout weights so the TensorFlow.js engines compute the same function.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compile } from '../compiler/compile';
 import { parseGraphText } from '../doc/load';
 import type { GraphDoc } from '../doc/schema';
 import type { Program } from '../ir/program';
 import type { Tensor } from '../runtime/tensor';
 import { sampleFeeds } from '../runtime/tokenize';
+import { compileOrThrow, type BenchCase } from './layer-cases';
 
-export interface LayerWeights {
-  cell: 'LSTM' | 'GRU';
-  B: number; T: number; I: number; H: number;
-  w_ih: Float32Array; w_hh: Float32Array; b_ih: Float32Array; b_hh: Float32Array;
-}
-
-export interface BenchCase {
-  name: string;
-  program: Program;
-  feeds: Record<string, Tensor>;
-  /** multiply-adds x 2 of the matrix products (gate math not counted, as usual) */
-  flops: number;
-  /** the output compared across engines */
-  output: string;
-  /** single-layer cases: what the tfjs engines need */
-  layer?: LayerWeights;
-}
-
-/** A GraphDoc: Input(sequence, I) -> LSTM/GRU(H) -> Output. Weights are the compiler's seeded init. */
-function layerDoc(cell: 'LSTM' | 'GRU', I: number, H: number): GraphDoc {
-  const at = { x: 0, y: 0 };
-  return {
-    format: 'seqgraph', version: 2, name: `${cell.toLowerCase()}-bench`, seed: 1,
-    nodes: [
-      { id: 'in', type: 'Input', name: 'x', position: at, params: { kind: 'sequence', features: I } },
-      { id: 'rnn', type: cell, name: 'rnn', position: at, params: { hidden_size: H } },
-      { id: 'out', type: 'Output', name: 'y', position: at, params: {} },
-    ],
-    edges: [
-      { id: 'e1', source: { node: 'in', port: 'sequence' }, target: { node: 'rnn', port: 'input' } },
-      { id: 'e2', source: { node: 'rnn', port: 'output' }, target: { node: 'out', port: 'value' } },
-    ],
-    samples: [],
-  } as unknown as GraphDoc;
-}
-
-export function compileOrThrow(doc: GraphDoc, what: string): Program {
-  const r = compile(doc);
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (!r.program || errors.length) throw new Error(`${what}: does not compile: ${errors.map((e) => e.message).join('; ')}`);
-  return r.program;
-}
-
-/** deterministic inputs in [-1, 1) */
-function inputs(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-
-export function layerCase(cell: 'LSTM' | 'GRU', B: number, T: number, I: number, H: number): BenchCase {
-  const program = compileOrThrow(layerDoc(cell, I, H), `${cell} layer`);
-  const w = (suffix: string) => program.initializers[`rnn.${suffix}`].data as Float32Array;
-  const G = cell === 'LSTM' ? 4 : 3;
-  return {
-    name: `${cell} B=${B} T=${T} I=${I} H=${H}`,
-    program,
-    feeds: { x: { dtype: 'float32', shape: [B, T, I], data: inputs(B * T * I, B * 7919 + T) } },
-    flops: 2 * B * T * (I + H) * G * H,
-    output: 'y',
-    layer: { cell, B, T, I, H, w_ih: w('weight_ih_l0'), w_hh: w('weight_hh_l0'), b_ih: w('bias_ih_l0'), b_hh: w('bias_hh_l0') },
-  };
-}
+export { compileOrThrow, layerCase, type BenchCase, type LayerWeights } from './layer-cases';
 
 /** FLOPs of a program's matrix products for the fed batch and length (symbolic dims resolved). */
-function programFlops(p: Program, B: number, T: number): number {
+export function programFlops(p: Program, B: number, T: number): number {
   const dim = (d: number | string) => (typeof d === 'number' ? d : d === 'B' ? B : T);
   let flops = 0;
   for (const op of p.ops) {
@@ -118,6 +52,7 @@ export function graphCase(file: string): BenchCase | string {
     feeds: best.feeds,
     flops: programFlops(program, B, T ?? 1),
     output: program.outputs[0].name,
+    traceBytes: 0, // small graphs: their traces are small
   };
 }
 

@@ -3,8 +3,8 @@
 //
 // - seqgraph / seqgraph+trace: `execute()` with the default (SIMD) kernels, without and with the
 //   per-timestep trace; seqgraph-ts: the same with the plain TS reference kernels pinned.
-// - ort-wasm: the Program exported by `exportOnnx` and run by `runOnnx` (onnxruntime-web's wasm
-//   backend, one thread), i.e. exactly the path the app and the parity tests use.
+// - seqgraph x2, ort-wasm, ort-wasm x2: see runners.ts (no Node imports: the browser page uses them)
+//   and ort-node-threads.ts (ort on 2 threads in Node).
 // - tfjs-cpu / tfjs-wasm: TensorFlow.js on the same weights. tfjs-layers' GRU has no
 //   reset_after (PyTorch's GRU), so both cells are written with tf ops the way fast RNN code
 //   does it: one matMul for every timestep's input projection, then per step one matMul and the
@@ -12,63 +12,11 @@
 //   path; never a CDN) and runs single-threaded like ort.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { exportOnnx } from '../onnx/export';
-import { runOnnx } from '../onnx/ort';
-import { execute } from '../runtime/execute';
 import { transpose } from '../runtime/kernels/gemm';
-import { setKernelBackend } from '../runtime/kernels/wasm/runtime';
-import type { Trace } from '../runtime/trace';
 import type { BenchCase, LayerWeights } from './cases';
+import type { Runner } from './runners';
 
-export type EngineName = 'seqgraph' | 'seqgraph+trace' | 'seqgraph-ts' | 'ort-wasm' | 'tfjs-cpu' | 'tfjs-wasm';
-
-export interface Runner {
-  engine: EngineName;
-  /** one inference; resolves with the compared output's values */
-  run(): Promise<Float32Array>;
-  /** bytes of the trace of one run (seqgraph+trace) */
-  traceBytes?: number;
-}
-
-export function traceBytes(t: Trace | undefined): number {
-  let n = 0;
-  for (const node of t?.nodes ?? []) {
-    for (const l of node.layers) {
-      n += l.h.byteLength + (l.c?.byteLength ?? 0);
-      for (const g of Object.values(l.gates)) n += g.byteLength;
-    }
-  }
-  for (const a of t?.attention ?? []) n += a.weights.byteLength;
-  return n;
-}
-
-export function seqgraphRunner(c: BenchCase, engine: 'seqgraph' | 'seqgraph+trace' | 'seqgraph-ts'): Runner {
-  const trace = engine === 'seqgraph+trace';
-  const r: Runner = {
-    engine,
-    async run() {
-      if (engine === 'seqgraph-ts') setKernelBackend('ts');
-      try {
-        const res = execute(c.program, c.feeds, { trace });
-        if (trace && r.traceBytes === undefined) r.traceBytes = traceBytes(res.trace);
-        return res.outputs[c.output].data as Float32Array;
-      } finally {
-        if (engine === 'seqgraph-ts') setKernelBackend('auto');
-      }
-    },
-  };
-  return r;
-}
-
-export function ortRunner(c: BenchCase): Runner {
-  const bytes = exportOnnx(c.program);
-  return {
-    engine: 'ort-wasm',
-    async run() {
-      return (await runOnnx(bytes, c.feeds))[c.output].data as Float32Array;
-    },
-  };
-}
+export { ortRunner, seqgraphRunner, seqgraphThreadsRunner, traceBytes, type EngineName, type Runner } from './runners';
 
 // ---- TensorFlow.js ----
 
@@ -148,6 +96,7 @@ export async function tfjsRunner(c: BenchCase, backend: 'cpu' | 'wasm'): Promise
   });
   return {
     engine: backend === 'cpu' ? 'tfjs-cpu' : 'tfjs-wasm',
+    threads: 1,
     async run() {
       await tf.setBackend(backend); // both tfjs engines share the global engine: select per run
       const y = forward();

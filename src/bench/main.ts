@@ -1,34 +1,45 @@
-// `npm run bench [-- --json <file>] [--quick] [--only <text>] [--no-train] [--no-editor] [--memory [steps]]`
+// `npm run bench [-- --json <file>] [--quick] [--only <text>] [--no-train] [--no-editor] [--memory [steps]] [--browser]`
 //
 // Runs every case on every engine that can run it (same weights, same inputs), prints a table
-// of median milliseconds, GFLOP/s and the ratio to onnxruntime-web (ort_ms / engine_ms: >= 1 is
-// as fast or faster), then the trace's cost and size and the compile time of a 200-node graph,
+// of median milliseconds, GFLOP/s and the ratio to onnxruntime-web on the same thread count
+// (ort_ms / engine_ms: >= 1 is as fast or faster; seqgraph x2 against ort-wasm x2), seqgraph's
+// 2-thread speedup, then the trace's cost and size and the compile time of a 200-node graph,
 // then the training rows (one training step vs TensorFlow.js, train-bench.ts),
 // then the editor in Chromium on graphs of 1,000 and 2,000 nodes (editor.ts; --no-editor skips it,
 // --only editor runs only it).
 // --json writes { machine, cases: [{ case, engine, ms, gflops, ratio_to_ort, ... }], training, ... }.
 // --memory runs only the training-memory check instead (memory.ts).
+// --browser runs the layer cases in Chromium instead, against onnxruntime-web in the same page
+// (browser-bench.ts).
+// Engines too slow for a case (a single run estimated over RUN_LIMIT_S from its FLOPs and the
+// engine's usual rate) are skipped with a note, so the whole bench stays near 10 minutes.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from '../compiler/compile';
 import { kernelBackend, simdFeatures } from '../runtime/kernels/wasm/runtime';
-import { bigGraphDoc, g2pFiles, graphCase, layerCase, type BenchCase } from './cases';
-import { ortRunner, seqgraphRunner, tfjsRunner, tfThreads, type Runner } from './engines';
+import { initThreads, threadsNote } from '../runtime/kernels/wasm/threads';
+import { bigGraphDoc, g2pFiles, graphCase, type BenchCase } from './cases';
+import { ortRunner, seqgraphRunner, seqgraphThreadsRunner, tfjsRunner, tfThreads, type Runner } from './engines';
+import { caseName, layerShapes, shapedCase } from './layer-cases';
+import { machine } from './machine';
+import { ortNodeThreads } from './ort-node-threads';
+import { browserBench } from './browser-bench';
+import { skipReason } from './budget';
 import { memoryBench } from './memory';
 import { breakdown, breakdownText, measureTraining, trainRunners, trainTable, type Breakdown, type TrainRow } from './train-bench';
 import { trainCase } from './train-cases';
-import { FULL, machine, measure, QUICK, table, type Row } from './measure';
+import { FULL, measure, QUICK, summaryLines, table, type Row } from './measure';
 import { editorBench } from './editor';
 import { median, summary } from './editor-measure';
 
-interface Args { json?: string; quick: boolean; only?: string; train: boolean; editor: boolean; memory?: number }
+interface Args { json?: string; quick: boolean; only?: string; train: boolean; editor: boolean; memory?: number; browser: boolean }
 
-const USAGE = 'usage: npm run bench -- [--json <file>] [--quick] [--only <case text>] [--no-train] [--no-editor] [--memory [steps]]\n';
+const USAGE = 'usage: npm run bench -- [--json <file>] [--quick] [--only <case text>] [--no-train] [--no-editor] [--memory [steps]] [--browser]\n';
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, train: true, editor: true };
+  const a: Args = { quick: false, train: true, editor: true, browser: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--json') a.json = argv[++i];
@@ -36,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--only') a.only = argv[++i];
     else if (k === '--no-train') a.train = false;
     else if (k === '--no-editor') a.editor = false;
+    else if (k === '--browser') a.browser = true;
     else if (k === '--memory') a.memory = /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 1000;
     else if (k === '--help' || k === '-h') {
       process.stdout.write(USAGE);
@@ -48,10 +60,11 @@ function parseArgs(argv: string[]): Args {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function cases(notes: string[]): BenchCase[] {
+/** every case; `only` filters before building (the big cases allocate hundreds of MB) */
+function cases(notes: string[], only?: string): BenchCase[] {
   const out: BenchCase[] = [];
-  for (const cell of ['LSTM', 'GRU'] as const) {
-    out.push(layerCase(cell, 1, 128, 128, 256), layerCase(cell, 32, 64, 128, 256));
+  for (const { shape, traceCost } of layerShapes()) {
+    if (!only || caseName(shape, traceCost).includes(only)) out.push(shapedCase(shape, traceCost));
   }
   // the whole-graph cases of docs/performance.md: the small name classifier and the G2P model with
   // attention (test fixtures since the gallery holds only trained examples), then the gallery's G2P
@@ -69,15 +82,37 @@ function cases(notes: string[]): BenchCase[] {
   return out;
 }
 
-async function runnersFor(c: BenchCase, notes: string[]): Promise<Runner[]> {
-  const rs: Runner[] = [seqgraphRunner(c, 'seqgraph'), seqgraphRunner(c, 'seqgraph+trace'), seqgraphRunner(c, 'seqgraph-ts')];
+/** threads the seqgraph xN rows use (1: no such rows; the reason is in the notes) */
+async function startThreads(notes: string[]): Promise<number> {
+  const n = await initThreads(2);
+  if (n < 2) notes.push(`seqgraph x2 rows left out: worker threads unavailable here (${threadsNote() ?? 'initThreads(2) gave 1 thread'})`);
+  return n;
+}
+
+async function runnersFor(c: BenchCase, notes: string[], quick: boolean, threads: number): Promise<Runner[]> {
+  const rs: Runner[] = [seqgraphRunner(c, 'seqgraph')];
+  const skip = (engine: string) => {
+    const why = skipReason(engine, c, quick);
+    if (why) notes.push(`${c.name}: ${engine} skipped: ${why}`);
+    return why !== null;
+  };
+  if (threads > 1) rs.push(seqgraphThreadsRunner(c, threads));
+  if (!skip('seqgraph+trace')) rs.push(seqgraphRunner(c, 'seqgraph+trace'));
+  if (!c.traceCost && !skip('seqgraph-ts')) rs.push(seqgraphRunner(c, 'seqgraph-ts'));
   try {
     rs.push(ortRunner(c));
+    // ort's other thread count: a second ort instance (see ort-node-threads.ts)
+    if (!c.traceCost) rs.push(ortRunner(c, 2, ortNodeThreads(2)));
   } catch (e) {
     notes.push(`${c.name}: ort-wasm skipped: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (c.layer) {
+  if (c.traceCost) return rs; // the trace-cost case is about seqgraph's two rows
+  if (!c.layer) {
+    // a layer case without `layer` is the stacked one (graph cases carry no trace estimate)
+    if (c.traceBytes > 0) notes.push(`${c.name}: tfjs skipped: the tfjs engines are written for one forward layer`);
+  } else {
     for (const b of ['cpu', 'wasm'] as const) {
+      if (skip(`tfjs-${b}`)) continue;
       const r = await tfjsRunner(c, b).catch((e: Error) => e.message);
       if (typeof r === 'string') notes.push(`${c.name}: tfjs-${b} skipped: ${r}`);
       else rs.push(r);
@@ -128,6 +163,10 @@ async function main(): Promise<void> {
     await memoryBench(args.memory, args.json, log);
     return;
   }
+  if (args.browser) {
+    await browserBench(root, { quick: args.quick, only: args.only, json: args.json }, log);
+    return;
+  }
   const t0 = performance.now();
   const notes: string[] = [];
   const load0 = os.loadavg();
@@ -135,11 +174,12 @@ async function main(): Promise<void> {
   const fma = simdFeatures().fma ? 'on' : 'off';
   log(`seqgraph bench on ${machine()}; kernels: ${kernelBackend()}, FMA ${fma}; load average ${load0.map((x) => x.toFixed(1)).join(' ')}`);
   const rows: Row[] = [];
-  for (const c of args.only === 'editor' ? [] : cases(notes)) {
+  const threads = args.only === 'editor' ? 1 : await startThreads(notes);
+  for (const c of args.only === 'editor' ? [] : cases(notes, args.only)) {
     if (args.only && !c.name.includes(args.only)) continue;
     log(`  ${c.name} ...`);
-    const rs = await runnersFor(c, notes);
-    rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL)));
+    const rs = await runnersFor(c, notes, args.quick, threads);
+    rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL, notes)));
   }
   const compiled = compileTime(args.quick);
   const t1 = performance.now();
@@ -148,14 +188,7 @@ async function main(): Promise<void> {
   const editor = args.editor && (!args.only || args.only === 'editor') ? await editorBench(root, log) : 'skipped (--no-editor)';
 
   const lines = rows.length ? [table(rows), ''] : [];
-  const byCase = new Map<string, Row[]>();
-  rows.forEach((r) => byCase.set(r.case, [...(byCase.get(r.case) ?? []), r]));
-  for (const [name, rs] of byCase) {
-    const plain = rs.find((r) => r.engine === 'seqgraph'), traced = rs.find((r) => r.engine === 'seqgraph+trace');
-    if (plain && traced) {
-      lines.push(`trace: ${name}: ${(traced.ms / plain.ms).toFixed(2)}x the untraced time, ${(traced.trace_bytes! / 2 ** 20).toFixed(2)} MiB per run`);
-    }
-  }
+  lines.push(...summaryLines(rows));
   lines.push('GFLOP/s counts the matrix products of recurrent layers and Dense (Linear) ops; for whole graphs, attention and decoding are not counted.');
   lines.push(`compile: a ${compiled.nodes}-node graph (${compiled.ops} IR ops) compiles in ${compiled.ms} ms (median)`);
   if (train.rows.length) {
@@ -167,7 +200,7 @@ async function main(): Promise<void> {
   else for (const t of editor) lines.push(`editor (Chromium): ${summary(t)}`);
   for (const n of notes) lines.push(`note: ${n}`);
   lines.push(`load average at start ${load0.map((x) => x.toFixed(1)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
-  lines.push(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms (>= 1: as fast or faster)`);
+  lines.push(`total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s; ratio to ort = ort_ms / engine_ms with ort on the row's thread count (>= 1: as fast or faster); ort-wasm x2 in Node is onnxruntime-web's node entry (ort-node-threads.ts)`);
   process.stdout.write(lines.join('\n') + '\n');
 
   if (args.json) {

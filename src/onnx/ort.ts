@@ -12,8 +12,13 @@
 //   dist/ort.node.min.mjs, which dynamic-imports dist/ort-wasm-simd-threaded.mjs + .wasm), but in
 //   a browser it resolves to ort.bundle.min.mjs, which wants the 28 MB JSEP/WebGPU binary
 //   (ort-wasm-simd-threaded.jsep.wasm). `/wasm` keeps one small binary for both.
-// - `env.wasm.numThreads = 1`: with more threads ort needs SharedArrayBuffer + workers (and, in
-//   a page, cross-origin isolation); one thread is enough for our models and works everywhere.
+// - `env.wasm.numThreads = 1` by default: with more threads ort needs SharedArrayBuffer + workers
+//   (and, in a page, cross-origin isolation); one thread is enough for our models and works
+//   everywhere. `configureOrt({ numThreads })` asks for more (the bench's "ort-wasm x2" rows, in a
+//   page or Web Worker of its own since the setting is per realm). In Node this bundle does NOT
+//   run with numThreads > 1 (session creation fails with "fetch failed": its pthread glue
+//   cannot load there); the node entry (`import 'onnxruntime-web'`, dist/ort.node.min.mjs) does,
+//   which is what src/bench/ort-node-threads.ts uses.
 //   `env.wasm.proxy = false`: the proxy runs ort in a Web Worker, which Node does not have.
 // - These settings are read once, when the first session is created; later changes are ignored
 //   by ort, so `configureOrt` refuses to change them after that.
@@ -38,22 +43,27 @@ export interface OrtSettings {
   wasmPaths?: string | { wasm?: string; mjs?: string };
   /** sessions kept alive (LRU, keyed by the identity of the bytes array); default 8 */
   cacheSize?: number;
+  /** ort's intra-op threads; default 1. Read once, at ort's first init (per realm). */
+  numThreads?: number;
 }
 
 let initialised = false;
 let settings: OrtSettings = {};
 
-/** Set where the .wasm comes from (browser). Must be called before the first `runOnnx`. */
+/** Set where the .wasm comes from (browser) and ort's thread count. Must be called before the first `runOnnx`. */
 export function configureOrt(s: OrtSettings): void {
   if (initialised && s.wasmPaths !== undefined && JSON.stringify(s.wasmPaths) !== JSON.stringify(settings.wasmPaths)) {
     throw new Error('configureOrt: onnxruntime-web is already initialised; wasmPaths can only be set before the first run');
+  }
+  if (initialised && s.numThreads !== undefined && s.numThreads !== (settings.numThreads ?? 1)) {
+    throw new Error('configureOrt: onnxruntime-web is already initialised; numThreads can only be set before the first run');
   }
   settings = { ...settings, ...s };
 }
 
 function initOnce(): void {
   if (initialised) return;
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = settings.numThreads ?? 1;
   ort.env.wasm.proxy = false;
   if (settings.wasmPaths !== undefined) ort.env.wasm.wasmPaths = settings.wasmPaths;
   ort.env.logLevel = 'error';

@@ -33,6 +33,9 @@ async function trainOnFile(page: Page, csv: string, maxFileBytes?: number): Prom
   if (await fit.isVisible()) await fit.click();
   await expect(page.getByTestId('train-preview')).toBeVisible({ timeout: 15_000 });
   await page.getByTestId('train-batch-size').fill('8');
+  // 40 epochs (1,600 steps), not the default 8 (320): cross-origin isolated (COOP/COEP) training
+  // ran at ~225 steps/s here and the continued run was done before the test could pause it
+  await page.getByTestId('train-epochs').fill('40');
   await page.getByTestId('train-start').click();
   // past the first checkpoint (25 steps; the page shows it once the worker has written it)
   await expect(page.getByTestId('train-progress')).toContainText('checkpoint at step', { timeout: 30_000 });

@@ -71,6 +71,9 @@ describe('runOnnx', () => {
 
   it('refuses new wasmPaths once ort is initialised', () => {
     expect(() => configureOrt({ wasmPaths: '/elsewhere/' })).toThrow(/already initialised/);
+    // ort reads its thread count once too: asking for another is refused, the same one is a no-op
+    expect(() => configureOrt({ numThreads: 2 })).toThrow(/numThreads can only be set before/);
+    expect(() => configureOrt({ numThreads: 1 })).not.toThrow();
   });
 
   it('rejects bytes that are not a model', async () => {
