@@ -11,3 +11,4 @@ if (!f.simd || !f.fma) throw new Error(`fma project: the kernels in use are not 
 const n = await initThreads(2);
 if (n !== 2) throw new Error('fma-threads project: the 2-thread pool did not start');
 threadTuning.minFlops = 0;
+threadTuning.minStepFlops = 0;

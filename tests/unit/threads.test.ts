@@ -17,15 +17,16 @@ import { expectClose } from '../helpers/fixtures';
 import { layerProgram, variants, type Variant } from '../helpers/recurrent-programs';
 
 const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
-const minFlops = threadTuning.minFlops;
+const tuning = { ...threadTuning };
 
 beforeAll(async () => {
   setKernelBackend('simd');
   threadTuning.minFlops = 0;
+  threadTuning.minStepFlops = 0;
   expect(await initThreads(2)).toBe(2);
 });
 afterAll(async () => {
-  threadTuning.minFlops = minFlops;
+  Object.assign(threadTuning, tuning);
   setKernelBackend('auto');
   await stopThreads();
 });

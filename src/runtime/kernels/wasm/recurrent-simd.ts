@@ -238,6 +238,7 @@ interface Plan {
 function unitSlices(p: Plan, nt: number, flops: number): number[] | null {
   const { layer, sl, B } = p;
   if (nt < 2 || B >= 4 * nt || sl.kernel2 !== '' || layer.spec.peephole === true || flops < threadTuning.minFlops) return null;
+  if (2 * B * layer.G * sl.Hp * sl.Hp < threadTuning.minStepFlops) return null;
   const blocks = sl.Hp / 8;
   const parts = Math.min(nt, Math.floor(blocks / 2)); // at least 16 units per thread
   if (parts < 2) return null;

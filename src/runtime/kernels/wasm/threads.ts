@@ -46,7 +46,7 @@ function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: boolean): v
         // spin first (a step is tens of microseconds; a wake-up costs as much), then sleep
         for (let spins = 0; Atomics.load(ctl, 3) === gen; spins++) {
           if (Atomics.load(ctl, 1) !== 0) throw new Error('another thread failed');
-          if (mayWait && spins > 4000) Atomics.wait(ctl, 3, gen, 1);
+          if (mayWait && spins > 20000) Atomics.wait(ctl, 3, gen, 1);
         }
       }
       i = a + c;
@@ -114,7 +114,15 @@ interface Pool {
  * message round trip to a worker costs ~0.05 ms, about 1-2 MFLOP of kernel time. Tests set it to
  * 0 to thread every size.
  */
-export const threadTuning = { minFlops: 4e6 };
+export const threadTuning = {
+  minFlops: 4e6,
+  /**
+   * The unit split (recurrent layers with small batches) meets at two barriers per step, and a
+   * worker that fell asleep there costs a wake-up: below this many flops per step (H = 256 at B = 1
+   * is 0.5 M) two threads were slower than one in Chromium (0.64x) and no faster in Node.
+   */
+  minStepFlops: 1.5e6,
+};
 
 /** lists handed to workers so far (tests check that the workers really ran part of the work) */
 export const threadStats = { posted: 0 };
