@@ -3,7 +3,6 @@
 import type { TrainRequest, TrainResponse } from './train-protocol';
 import { TrainJob } from './train-job';
 import { clearCheckpoints, saveCheckpoint, saveFile } from './store/checkpoint-db';
-import { hardwareThreads, initThreads } from '../runtime/kernels/wasm/threads';
 
 const scope = self as unknown as { onmessage: ((ev: MessageEvent<TrainRequest>) => void) | null; postMessage(msg: TrainResponse, transfer?: Transferable[]): void };
 
@@ -18,7 +17,7 @@ const later = (fn: () => void) => {
 
 // checkpoints are written to IndexedDB from here, not from the page (see train-keep.ts)
 const job = new TrainJob((msg, transfer) => scope.postMessage(msg, transfer ?? []), later, { saveCheckpoint, saveFile, clearCheckpoints });
-// kernel threads, leaving one core to the page (the canvas must stay responsive while training):
-// none on a 2-core machine; where the page is not cross-origin isolated, none either
-const threads = initThreads(Math.max(1, Math.min(hardwareThreads() - 1, 8)));
-scope.onmessage = (ev) => void threads.then(() => job.handle(ev.data));
+// no kernel threads while training (as `seqgraph train`): the page needs a core to stay smooth,
+// the gallery's models are too small to gain, and attention decoders trained slower with a pool
+// (docs/performance.md, "Threads")
+scope.onmessage = (ev) => void job.handle(ev.data);

@@ -74,11 +74,14 @@ export async function main(argv: string[]): Promise<number> {
     .description('Compile, run, inspect and export sequence-model graphs')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .option('--threads <n>', `worker threads for the kernels of run, train, evaluate and generate (default: the ${availableParallelism()} cores here; 1 = none)`, intArg('--threads', 1))
-    // commands that run kernels start the pool first (it costs a few ms per worker)
+    .option('--threads <n>', `worker threads for the kernels (run: default the ${availableParallelism()} cores here; train, evaluate, generate: default 1; 1 = none)`, intArg('--threads', 1))
+    // commands that run kernels start the pool first (a few ms per worker). Training defaults to
+    // one thread: the gallery's models are too small to gain, and attention decoders ran ~20%
+    // slower with a pool (docs/performance.md, "Threads"); --threads N asks for it.
     .hook('preAction', async (_root, action) => {
-      if (!['run', 'train', 'evaluate', 'generate'].includes(action.name())) return;
-      const want = (program.opts() as { threads?: number }).threads ?? availableParallelism();
+      const cmd = action.name();
+      if (!['run', 'train', 'evaluate', 'generate'].includes(cmd)) return;
+      const want = (program.opts() as { threads?: number }).threads ?? (cmd === 'run' ? availableParallelism() : 1);
       const got = await initThreads(want);
       if (got < want && want > 1) process.stderr.write(`note: running on 1 thread: ${threadsNote() ?? 'worker threads are unavailable'}\n`);
     });

@@ -366,13 +366,35 @@ export function runSplit(
   emitBand: (i0: number, i1: number, emit: Emit, thread: number) => void,
   opts: { flops: number; min?: number; weight?: (i: number) => number },
 ): void {
-  const nt = threadCount();
-  const cuts = nt > 1 && opts.flops >= threadTuning.minFlops ? splitRanges(n, nt, opts.min ?? 1, opts.weight) : [0, n];
-  if (cuts.length <= 2) {
-    emitBand(0, n, (name, ...args) => k[name](...args), 0);
-    return;
+  if (pool !== null && using > 1 && opts.flops >= threadTuning.minFlops && runThreaded(n, emitBand, opts)) return;
+  emitBand(0, n, directEmit(k), 0);
+}
+
+const direct = new WeakMap<object, Emit>();
+
+/** one direct-call emitter per kernel table: hot single-threaded paths see one closure */
+function directEmit(k: Record<string, Fn>): Emit {
+  let e = direct.get(k);
+  if (!e) {
+    e = (name, ...args) => k[name](...args);
+    direct.set(k, e);
   }
+  return e;
+}
+
+/** The threaded branch of runSplit, out of line (hot small products inline runSplit). False when the work does not split. */
+function runThreaded(
+  n: number,
+  emitBand: (i0: number, i1: number, emit: Emit, thread: number) => void,
+  opts: { flops: number; min?: number; weight?: (i: number) => number },
+): boolean {
+  const cuts = splitRanges(n, using, opts.min ?? 1, opts.weight);
+  if (cuts.length <= 2) return false;
   const lists = callLists(cuts.length - 1);
-  lists.forEach((l, t) => emitBand(cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args), t));
+  for (let t = 0; t < lists.length; t++) {
+    const l = lists[t];
+    emitBand(cuts[t], cuts[t + 1], (name, ...args) => l.call(name, ...args), t);
+  }
   runCallLists(lists);
+  return true;
 }
