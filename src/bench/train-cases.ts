@@ -8,6 +8,7 @@
 // input x gets no gradient (it is data), so backward computes dW_ih, dW_hh, both biases and BPTT
 // through every step, but no dX — as PyTorch does for a first layer.
 import { TrainingSchema, type TrainingSettings } from '../doc/training';
+import { layerDoc } from './layer-cases';
 import type { GraphDoc } from '../doc/schema';
 import type { Program } from '../ir/program';
 import { floatTensor } from '../runtime/tensor';
@@ -30,20 +31,7 @@ export interface TrainCase {
 
 /** Input(sequence, I) → cell(H) → Output "y"; weights are the compiler's seeded init (PyTorch's). */
 export function trainDoc(cell: 'LSTM' | 'GRU', I: number, H: number): GraphDoc {
-  const at = { x: 0, y: 0 };
-  return {
-    format: 'seqgraph', version: 2, name: `${cell.toLowerCase()}-train-bench`, seed: 1,
-    nodes: [
-      { id: 'in', type: 'Input', name: 'x', position: at, params: { kind: 'sequence', features: I } },
-      { id: 'rnn', type: cell, name: 'rnn', position: at, params: { hidden_size: H } },
-      { id: 'out', type: 'Output', name: 'y', position: at, params: {} },
-    ],
-    edges: [
-      { id: 'e1', source: { node: 'in', port: 'sequence' }, target: { node: 'rnn', port: 'input' } },
-      { id: 'e2', source: { node: 'rnn', port: 'output' }, target: { node: 'out', port: 'value' } },
-    ],
-    samples: [],
-  } as unknown as GraphDoc;
+  return { ...layerDoc(cell, I, H), name: `${cell.toLowerCase()}-train-bench` };
 }
 
 /** deterministic values in [-scale, scale) */

@@ -13,6 +13,7 @@ import {
   type CellKind, type DirectionWeights, type LayerSpec, type Activation, type RecurrentActivation,
 } from '../../src/runtime/kernels/recurrent';
 import { describeEachBackend } from '../helpers/backends';
+import { mulberry32 } from '../helpers/rng';
 
 const TOL = 1e-5;
 interface TJ { shape: number[]; data: number[] }
@@ -32,14 +33,6 @@ function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
   }
 }
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randArr = (rnd: () => number, n: number, scale = 1) => {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = (rnd() * 2 - 1) * scale;

@@ -12,15 +12,8 @@ import { tnWorkBytes } from '../../src/runtime/kernels/wasm/gemm-tn-kernels';
 import {
   newSimdRuntime, relaxedSimdPresent, simdFeatures, simdModuleBytes, type SimdRuntime,
 } from '../../src/runtime/kernels/wasm/runtime';
+import { mulberry32 } from '../helpers/rng';
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOL = 1e-5;
 const RELAXED_MADD = [0xfd, 0x85, 0x02]; // f32x4.relaxed_madd, opcode 0x105 (LEB128)

@@ -6,15 +6,8 @@ import { gemm, gemmTS, transpose } from '../../src/runtime/kernels/gemm';
 import {
   kernelBackend, setKernelBackend, simdAvailable, simdModuleBytes, simdRuntime, type SimdRuntime,
 } from '../../src/runtime/kernels/wasm/runtime';
+import { mulberry32 } from '../helpers/rng';
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rt(): SimdRuntime {
   const r = simdRuntime();

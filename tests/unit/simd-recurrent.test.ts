@@ -9,6 +9,7 @@ import {
   type Activation, type CellKind, type DirectionWeights, type LayerResult, type LayerSpec, type RecurrentActivation,
 } from '../../src/runtime/kernels/recurrent';
 import { setKernelBackend, type KernelBackend } from '../../src/runtime/kernels/wasm/runtime';
+import { mulberry32 } from '../helpers/rng';
 
 const TOL = 1e-5;
 interface TJ { shape: number[]; data: number[] }
@@ -26,14 +27,6 @@ function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<numbe
   if (!(worst <= tol)) throw new Error(`${name}: max abs diff ${worst} at flat index ${at} (got ${got[at]}, want ${want[at]})`);
 }
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randArr = (rnd: () => number, n: number, scale = 1) => Float32Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
 const G_OF: Record<CellKind, number> = { RNN: 1, LSTM: 4, GRU: 3, MGU: 2 };
 
