@@ -286,8 +286,11 @@ export function callLists(threads = threadCount()): CallList[] {
   return Array.from({ length: threads }, () => new CallList(p.index));
 }
 
-/** the longest a join waits for workers before it reports them stuck */
-const JOIN_LIMIT_MS = 120_000;
+/**
+ * The longest a join waits for workers before it reports them stuck. Generous: one call is one
+ * layer run (B=64 T=100 H=1024 takes ~1.5 s here), and a slow machine must not lose its pool.
+ */
+const JOIN_LIMIT_MS = 600_000;
 
 /**
  * Run lists[i] on thread i (0 = here) and return when all are done. A kernel that traps in a
