@@ -203,11 +203,10 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdBpttArgs): BpttResult {
 
     t0 = now();
     prof.bpttLoop += t0 - t1;
-    // the input side: one product each over every row of every step
     const GH = G * H;
     const dw_ih = new Float32Array(GH * I), dw_hh = new Float32Array(GH * H), db_ih = new Float32Array(GH), db_hh = new Float32Array(GH);
     // the input side: one product each over every row of every step; threads take bands of
-    // the gradients' rows (gemm_tn, colsum: C's rows / columns) — each element is the same sum
+    // the gradients' rows (gemm_tn: C's rows) — each element is the same sum
     const bandsOf = (m: number, width: number, emitBand: (m0: number, m1: number, t: number, emit: Emit) => void, flops: number) =>
       inParallel(Math.ceil(m / width), 1, undefined, (c0, c1, emit, t) => emitBand(c0 * width, Math.min(m, c1 * width), t, emit), flops);
     bandsOf(GHp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDG + m0 * 4, GB, pX, IB, P, m1 - m0, Ip, pDW + m0 * IB, IB, 0, pWK[t]), 2 * P * GHp * Ip);
@@ -217,10 +216,10 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdBpttArgs): BpttResult {
       bandsOf(Hp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDG + 2 * HB + m0 * 4, GB, tr + 4 * trs, HB, P, m1 - m0, Hp, pDW + (2 * Hp + m0) * HB, HB, 0, pWK[t]), 2 * P * Hp * Hp);
     } else bandsOf(GHp, 8, (m0, m1, t, emit) => emit('gemm_tn', pDGh + m0 * 4, GB, pHP, HB, P, m1 - m0, Hp, pDW + m0 * HB, HB, 0, pWK[t]), 2 * P * GHp * Hp);
     unpadRows(f, pDW, G, H, Hp, H, Hp, dw_hh);
-    bandsOf(GHp, 8, (m0, m1, _t, emit) => emit('colsum', pDG + m0 * 4, GB, P, m1 - m0, pDB + m0 * 4, 0), 0);
+    k.colsum(pDG, GB, P, GHp, pDB, 0); // one add per element: not worth a thread
     unpadRows(f, pDB, G, H, Hp, 1, 1, db_ih);
     if (lbr) {
-      bandsOf(GHp, 8, (m0, m1, _t, emit) => emit('colsum', pDGh + m0 * 4, GB, P, m1 - m0, pDBh + m0 * 4, 0), 0);
+      k.colsum(pDGh, GB, P, GHp, pDBh, 0);
       unpadRows(f, pDBh, G, H, Hp, 1, 1, db_hh);
     } else db_hh.set(db_ih);
     res.dirs.push({ dw_ih, dw_hh, db_ih, db_hh });
