@@ -195,23 +195,22 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
     runSplit(rt.k, B, (r0, r1, emit) => layerCalls(plan, r0, r1, emit), { flops, weight: (i) => len[perm[i]] });
   }
 
-  const f2 = rt.f32();
   const hN = new Float32Array(D * B * H);
   const cN = isLSTM ? new Float32Array(D * B * H) : undefined;
   // final state (rows stop updating after their last step)
   for (let d = 0; d < D; d++) {
     for (let i = 0; i < B; i++) {
       const dst = (d * B + perm[i]) * H, hRow = (pH >> 2) + (d * B + i) * Hp, cRow = (pC >> 2) + (d * B + i) * Hp;
-      hN.set(f2.subarray(hRow, hRow + H), dst);
-      if (cN !== undefined) cN.set(f2.subarray(cRow, cRow + H), dst);
+      hN.set(f.subarray(hRow, hRow + H), dst);
+      if (cN !== undefined) cN.set(f.subarray(cRow, cRow + H), dst);
     }
   }
 
-  const res: LayerResult & { simdSaved?: SimdSaved } = { y: unpad(f2, pY >> 2, BT * D, H, Hp), hN };
+  const res: LayerResult & { simdSaved?: SimdSaved } = { y: unpad(f, pY >> 2, BT * D, H, Hp), hN };
   if (cN !== undefined) res.cN = cN;
   if (save) res.simdSaved = { ...save, arena: arena!, gen: arena!.gen, B, T, S, trs: plan.trs, h0, c0, result: res, consumed: false };
   if (save) arena!.owner = res.simdSaved!;
-  if (trace) res.trace = save ? traceFromArena(f2, layer, Hp, res.simdSaved!) : traceFromScratch(f2, layer, pTR, BT, S);
+  if (trace) res.trace = save ? traceFromArena(f, layer, Hp, res.simdSaved!) : traceFromScratch(f, layer, pTR, BT, S);
   return res;
 }
 
