@@ -22,52 +22,13 @@
 // - The worker's source is a string (the interpreter's own toString()), started with `eval` in
 //   Node's worker_threads and from a Blob URL in browsers: no worker file, no bundler config, and
 //   it loads the same under Vite dev, the build, vitest and tsx.
+import { CallList, runList, splitRanges, type Fn } from './call-list';
 import { simdRuntime } from './runtime';
 
-type Fn = (...a: number[]) => void;
-
-/**
- * Run a call list: [fn, argc, ...args] repeated; fn = -1 is a barrier of args[0] threads (ctl[2]
- * counts arrivals, ctl[3] is the generation; a thread that failed sets ctl[1], which releases
- * the others with an error instead of a hang). Self-contained: it is also the worker's code.
- */
-function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: boolean): void {
-  let i = 0;
-  const n = l.length;
-  while (i < n) {
-    const fi = l[i], c = l[i + 1], a = i + 2;
-    if (fi < 0) {
-      const gen = Atomics.load(ctl, 3);
-      if (Atomics.add(ctl, 2, 1) === l[a] - 1) {
-        Atomics.store(ctl, 2, 0);
-        Atomics.add(ctl, 3, 1);
-        Atomics.notify(ctl, 3);
-      } else {
-        // spin first (a step is tens of microseconds; a wake-up costs as much), then sleep
-        for (let spins = 0; Atomics.load(ctl, 3) === gen; spins++) {
-          if (Atomics.load(ctl, 1) !== 0) throw new Error('another thread failed');
-          if (mayWait && spins > 20000) Atomics.wait(ctl, 3, gen, 1);
-        }
-      }
-      i = a + c;
-      continue;
-    }
-    const f = fns[fi];
-    switch (c) {
-      case 6: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5]); break;
-      case 7: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6]); break;
-      case 8: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7]); break;
-      case 9: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8]); break;
-      case 10: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8], l[a + 9]); break;
-      case 11: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8], l[a + 9], l[a + 10]); break;
-      default: f(...Array.from(l.subarray(a, a + c)));
-    }
-    i = a + c;
-  }
-}
+export { CallList, splitRanges };
 
 /** The worker: instantiate on `init`, then run each list and count it done (ctl[0]); errors set ctl[1]. */
-function workerMain(port: { post: (m: unknown) => void; on: (h: (m: any) => void) => void }): void {
+function workerMain(port: { post: (m: unknown) => void; on: (h: (m: any) => void) => void }, run: typeof runList): void {
   let fns: Fn[] = [];
   let ctl: Int32Array;
   port.on((m) => {
@@ -79,7 +40,7 @@ function workerMain(port: { post: (m: unknown) => void; on: (h: (m: any) => void
       return;
     }
     try {
-      runList(fns, m.list, ctl, true);
+      run(fns, m.list, ctl, true);
     } catch (e) {
       Atomics.store(ctl, 1, 1);
       port.post({ error: String((e as Error)?.message ?? e) });
@@ -93,7 +54,9 @@ function workerSource(node: boolean): string {
   const port = node
     ? `{ post: (m) => require('node:worker_threads').parentPort.postMessage(m), on: (h) => require('node:worker_threads').parentPort.on('message', h) }`
     : `{ post: (m) => self.postMessage(m), on: (h) => { self.onmessage = (e) => h(e.data); } }`;
-  return `'use strict';\nconst runList = ${runList.toString()};\n(${workerMain.toString()})(${port});\n`;
+  // runList is passed in, not named inside workerMain: a bundler or vitest may rewrite a
+  // reference to an imported function (e.g. __vi_import_0__.runList), which the worker lacks
+  return `'use strict';\n(${workerMain.toString()})(${port}, ${runList.toString()});\n`;
 }
 
 interface PoolWorker { post(m: unknown, transfer?: Transferable[]): void; stop(): void; ready?(): void }
@@ -243,42 +206,6 @@ export async function stopThreads(): Promise<void> {
   using = 1;
 }
 
-/** Builds one thread's list of kernel calls. */
-export class CallList {
-  private buf = new Int32Array(256);
-  private n = 0;
-  constructor(private readonly index: Map<string, number>) {}
-  call(name: string, ...args: number[]): void {
-    const fi = this.index.get(name);
-    if (fi === undefined) throw new Error(`threads: no kernel named ${name}`);
-    const need = this.n + 2 + args.length;
-    if (need > this.buf.length) {
-      const b = new Int32Array(Math.max(need, this.buf.length * 2));
-      b.set(this.buf.subarray(0, this.n));
-      this.buf = b;
-    }
-    this.buf[this.n++] = fi;
-    this.buf[this.n++] = args.length;
-    for (const x of args) this.buf[this.n++] = x;
-  }
-  /** all `threads` lists must reach this point before any goes on (same count in every list) */
-  barrier(threads: number): void {
-    this.push3(-1, 1, threads);
-  }
-  private push3(a: number, b: number, c: number): void {
-    if (this.n + 3 > this.buf.length) {
-      const nb = new Int32Array(this.buf.length * 2);
-      nb.set(this.buf.subarray(0, this.n));
-      this.buf = nb;
-    }
-    this.buf[this.n++] = a;
-    this.buf[this.n++] = b;
-    this.buf[this.n++] = c;
-  }
-  get length(): number { return this.n; }
-  done(): Int32Array { return this.buf.slice(0, this.n); }
-}
-
 /** a fresh call list per thread in use (lists[0] runs on the calling thread) */
 export function callLists(threads = threadCount()): CallList[] {
   const p = pool;
@@ -332,27 +259,6 @@ export function runCallLists(lists: CallList[]): void {
   p.done = target;
   if (ownError) throw ownError;
   if (Atomics.load(p.ctl, 1) !== 0) throw new Error(`threads: a kernel failed in a worker${p.lastError ? `: ${p.lastError}` : ''}`);
-}
-
-/**
- * Split n items (rows) into at most `parts` contiguous ranges of at least `min` items, weighting
- * item i by w(i) (e.g. a row's length, so ragged batches balance). Returns the range starts plus n.
- */
-export function splitRanges(n: number, parts: number, min = 1, w?: (i: number) => number): number[] {
-  parts = Math.max(1, Math.min(parts, Math.floor(n / Math.max(1, min))));
-  if (parts <= 1) return [0, n];
-  let total = 0;
-  const wt = (i: number) => (w ? w(i) : 1);
-  for (let i = 0; i < n; i++) total += wt(i);
-  const cuts = [0];
-  let acc = 0, i = 0;
-  for (let p = 1; p < parts; p++) {
-    const goal = (total * p) / parts;
-    while (i < n && acc + wt(i) / 2 < goal) acc += wt(i++);
-    cuts.push(Math.max(cuts[cuts.length - 1], i));
-  }
-  cuts.push(n);
-  return cuts;
 }
 
 /** a kernel call by export name: made directly, or recorded into a thread's call list */
