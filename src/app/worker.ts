@@ -21,6 +21,8 @@ scope.onmessage = async (ev) => {
     res.threads = threadCount();
     res.threadsNote = threadsNote() ?? undefined;
   }
-  const transfer: Transferable[] = res.ok ? [...new Set(res.outputs.map((o) => o.data.buffer as ArrayBuffer))] : [];
-  scope.postMessage(res, transfer);
+  // copied, not transferred: a transfer detaches the buffers, and the first detach in a thread
+  // makes V8's optimised code check every typed-array access from then on (the TypeScript kernels
+  // of the next runs, decoder and attention, slow down by up to 1.7x); a copy is one memcpy
+  scope.postMessage(res);
 };
