@@ -68,6 +68,8 @@ describe('graphs/ holds only trained examples', () => {
     expect(typeof t.test?.metric).toBe('string');
     expect(Number.isFinite(t.test.value)).toBe(true);
     expect(t.test.rows).toBeGreaterThan(0);
+    // the issue's budget: each example trained in at most 30 minutes on the 2-core machine
+    expect(t.seconds, `graphs/${f}: training time`).toBeLessThanOrEqual(30 * 60);
   });
 
   it("the README's table lists exactly these, each with its command, seed and test metric", () => {
