@@ -94,7 +94,7 @@ async function measure(page: Page): Promise<Measured> {
 }
 
 test('the canvas stays responsive while training: no main-thread task over 50 ms (40 ms of CPU)', async ({ page, browser }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(150_000);
   await openEditor(page);
   await openGalleryGraph(page, 'name-gender', false);
   await page.getByTestId('tab-train').click();
@@ -140,19 +140,25 @@ test('the canvas stays responsive while training: no main-thread task over 50 ms
   // still catches such a task there, and the editor's longest task while training measured
   // 19-33 ms of CPU (idle page: 11-18 ms).
   expect(taskCpu.filter((d) => d > 40), 'main-thread tasks with over 40 ms of CPU time').toEqual([]);
-  // (2) The browser's own long tasks (wall clock, > 50 ms): opt-in (SEQGRAPH_STRICT_FRAMES=1),
-  // because on the 2-core box they do not measure the editor: with the worker holding one core,
-  // training showed 12-20 long tasks of 51-100 ms in this window while no main-thread task took
-  // over 33 ms of CPU (the idle page, with no worker: none). They are time the main thread waited
-  // for a core. Run it on a machine with cores to spare (it passed once here when the box was
-  // quieter: no long task, max interval 50.1 ms); (1) holds everywhere.
-  // The frames' own numbers (the 95th percentile no worse than three times the idle page's) are
-  // opt-in with it: on the loaded box they swing with the other jobs (training p95 50-117 ms in
-  // runs with the same code).
-  if (process.env.SEQGRAPH_STRICT_FRAMES === '1') {
-    expect(m.longTasks, 'long tasks while training').toEqual([]);
-    expect(st.p95).toBeLessThan(Math.max(50, 3 * idleStats.p95));
+  // (2) The browser's own long tasks (wall clock, > 50 ms) and the frames' 95th percentile (no
+  // worse than three times the idle page's): wall-clock numbers, so on this 2-core box they also
+  // measure time the main thread waited for a core (the worker holds one, and CI runs other
+  // jobs). A task the editor itself makes too long recurs with every reported step, so it shows
+  // in every window; a core taken away does not. So up to three windows are measured and one
+  // clean window passes. Measured with the page cross-origin isolated: 10 of 10 first windows
+  // clean (longest frame 33-50 ms, p95 16.7-33.3 ms); before it, 2-20 long tasks per window.
+  const clean = (w: Measured) => w.longTasks.length === 0 && stats(w).p95 < Math.max(50, 3 * idleStats.p95);
+  const windows: Measured[] = [m];
+  while (!clean(windows.at(-1)!) && windows.length < 3) {
+    const w = await measure(page);
+    const ws = stats(w);
+    console.log(`window ${windows.length + 1} (${w.steps} steps): max ${ws.max.toFixed(1)} ms, p95 ${ws.p95.toFixed(1)} ms; long tasks: ${w.longTasks.map((d) => d.toFixed(0)).join(', ') || 'none'}`);
+    windows.push(w);
   }
+  expect(
+    windows.some(clean),
+    `every window had long tasks or slow frames: ${windows.map((w) => `[long tasks ${w.longTasks.map((d) => d.toFixed(0)).join(', ') || 'none'}; p95 ${stats(w).p95.toFixed(1)} ms]`).join(' ')}`,
+  ).toBe(true);
   // (3) Always: the main thread is mostly free while training. Its tasks' CPU time over the
   // window's length (load-proof like (1)) catches what (1) cannot: many short tasks that add up
   // to a busy thread. Measured 26-38% while training in three runs (idle page: 19-23%).
