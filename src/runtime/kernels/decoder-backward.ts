@@ -12,7 +12,13 @@
 // key projection, done once at the end, and as values). Steps t ≥ a row's target length had
 // constant outputs and get no gradient; upstream gradients there are ignored.
 // Optionally records ∂loss/∂h_t (and ∂loss/∂c_t) of every layer after every step: the gradient trace.
+// The weight gradients of the output Linear and of the cells (dW = Σ dYᵀ·X over every row and
+// step) are not summed row by row: each step's gradient rows are recorded and every weight gets
+// one product at the end (the SIMD gemm_tn where the tape is float32, else the same sum in
+// float64 TypeScript). Only the products on the chain from step to step stay per row.
 import type { Floats } from './gemm';
+import { addGradWSimd } from './wasm/grad-w-simd';
+import { kernelBackend } from './wasm/runtime';
 import { attendRowBackward, keyGrads, keysBackward, type KeyGrads } from './attention-backward';
 import { cellBackward, type CellScratch, cellScratch } from './decoder-cell-backward';
 import type { DecodeTape } from './decoder-train';
@@ -81,6 +87,11 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
   const dxin = z64(I0), dhl = z64(H), dx = z64(Math.max(I0, H)), dws = z64(Math.max(1, Sw)), du = z64(E + Math.max(H, Dm)), u = z64(Math.max(E + Math.max(H, Dm), Dm + H));
   const cs: CellScratch = cellScratch(P.spec.cell, H);
   const dAttnZero = z64(Math.max(1, Sw));
+  // every step's gradient rows, row t·B + b (zero where a row had ended), for the weight products
+  const simd = kernelBackend() === 'simd' && tape.logprobs instanceof Float32Array;
+  const rec = (n: number): Float32Array | Float64Array => (simd ? new Float32Array(n) : new Float64Array(n));
+  const DZ = rec(steps * B * V);
+  const DXP = P.layers.map(() => rec(steps * B * GH)), DHP = P.layers.map(() => rec(steps * B * GH));
   for (let t = steps - 1; t >= 0; t--) {
     dhPrev.fill(0);
     dcPrev.fill(0);
@@ -100,7 +111,7 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
       }
       const lp = tape.logprobs;
       for (let v = 0; v < V; v++) dz[v] -= Math.exp(lp[st * V + v]) * sum;
-      addGradW(g.outW, dz, 0, feat, b * Fo, 1, V, Fo);
+      DZ.set(dz, (t * B + b) * V);
       addGradB(g.outB, dz, 0, 1, V);
       dfeat.fill(0);
       addGradX(dfeat, 0, dz, 0, W.outW, 1, V, Fo);
@@ -134,12 +145,11 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
           for (let j = 0; j < H; j++) tr[l].dh[st * H + j] = dhl[j];
         }
         const ly = P.layers[l], gl = g.cells[l];
-        const xArr = l === 0 ? xin : hA, xOff = l === 0 ? b * I0 : ((l - 1) * B + b) * H;
         cellBackward(P.spec.cell, cs, H, dhl, dc, so, gates, so * NG, hB, cB, cA, W.cells[l].whh, W.cells[l].bhh);
         if (tr && tr[l].dc) for (let j = 0; j < H; j++) tr[l].dc![st * H + j] = cs.dcTotal[j];
-        addGradW(gl.wih, cs.dxp, 0, xArr, xOff, 1, GH, ly.I);
+        DXP[l].set(cs.dxp, (t * B + b) * GH);
         addGradB(gl.bih, cs.dxp, 0, 1, GH);
-        addGradW(gl.whh, cs.dhp, 0, hB, so, 1, GH, H);
+        DHP[l].set(cs.dhp, (t * B + b) * GH);
         addGradB(gl.bhh, cs.dhp, 0, 1, GH);
         dx.fill(0, 0, ly.I);
         addGradX(dx, 0, cs.dxp, 0, W.cells[l].wih, 1, GH, ly.I);
@@ -167,11 +177,39 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
     [dh, dhPrev] = [dhPrev, dh];
     [dc, dcPrev] = [dcPrev, dc];
   }
+  // the weight products over every row of every step: out·feat, W_ih·x (layer 0: the fed input,
+  // above: the new h of the layer below), W_hh·h (the state before the step)
+  const rows = steps * B;
+  const gradW = (dW: Float64Array, dY: Float32Array | Float64Array, X: Float32Array | Float64Array, out: number, inn: number) => {
+    if (!(simd && dY instanceof Float32Array && X instanceof Float32Array && addGradWSimd(dW, dY, X, rows, out, inn))) addGradW(dW, dY, 0, X, 0, rows, out, inn);
+  };
+  gradW(g.outW, DZ, stepRows(tape.feat, steps, B, Fo, 0, rec), V, Fo);
+  P.layers.forEach((ly, l) => {
+    const x = l === 0 ? stepRows(tape.xin, steps, B, I0, 0, rec) : stepRows(tape.h.slice(1), steps, B, H, (l - 1) * B * H, rec);
+    gradW(g.cells[l].wih, DXP[l], x, GH, ly.I);
+    gradW(g.cells[l].whh, DHP[l], stepRows(tape.h, steps, B, H, l * B * H, rec), GH, H);
+  });
   initStateBackward(tape, g, dh, dc);
   if (mem && K) {
     keysBackwardInto(tape, g, KG!);
   }
   return { grads: g, ...(tr ? { trace: { layers: tr } } : {}) };
+}
+
+/**
+ * Rows [steps·B, width] of a per-step record: row t·B + b is arrs[t][off + b·width ..]. The
+ * records are views into one buffer per quantity (decodeTrain's slabs), so where the rows of
+ * consecutive steps follow each other this is a view; otherwise (a layer of a stacked state) a copy.
+ */
+function stepRows(arrs: Floats[], steps: number, B: number, width: number, off: number, rec: (n: number) => Float32Array | Float64Array): Float32Array | Float64Array {
+  const n = B * width, first = arrs[0];
+  if (steps === 0) return rec(0);
+  let view = first !== undefined && (first instanceof Float32Array) === (rec(0) instanceof Float32Array);
+  for (let t = 1; t < steps && view; t++) view = arrs[t].buffer === first.buffer && arrs[t].byteOffset === first.byteOffset + t * first.length * first.BYTES_PER_ELEMENT && first.length === n;
+  if (view && first.length === n && off === 0) return (first instanceof Float32Array ? new Float32Array(first.buffer, first.byteOffset, steps * n) : new Float64Array(first.buffer, first.byteOffset, steps * n));
+  const out = rec(steps * n);
+  for (let t = 0; t < steps; t++) out.set(arrs[t].subarray(off, off + n), t * n);
+  return out;
 }
 
 /** concat: x = relu(combine·[emb; ctx] + b), ctx = Σ_s w_s·memory_s, w = softmax(attn·[emb; h_top before] + b). */
