@@ -12,10 +12,13 @@
 // key projection, done once at the end, and as values). Steps t ≥ a row's target length had
 // constant outputs and get no gradient; upstream gradients there are ignored.
 // Optionally records ∂loss/∂h_t (and ∂loss/∂c_t) of every layer after every step: the gradient trace.
-// The weight gradients of the output Linear and of the cells (dW = Σ dYᵀ·X over every row and
-// step) are not summed row by row: each step's gradient rows are recorded and every weight gets
-// one product at the end (the SIMD gemm_tn where the tape is float32, else the same sum in
-// float64 TypeScript). Only the products on the chain from step to step stay per row.
+// Each step runs its phases over all rows before the next phase (rows are independent within a
+// step), so the products on the chain from step to step are one product per step over the rows
+// (dz·W_out, dxp·W_ih, dhp·W_hh: gemmTS, float64 sums), not one per row. The weight gradients of
+// the output Linear and of the cells (dW = Σ dYᵀ·X over every row and step) are not on that
+// chain: each step's gradient rows are recorded and every weight gets one product at the end
+// (the SIMD gemm_tn where the tape is float32, else the same sum in float64 TypeScript). The
+// attention and the cells' elementwise backward stay per row.
 import type { Floats } from './gemm';
 import { addGradWSimd } from './wasm/grad-w-simd';
 import { kernelBackend } from './wasm/runtime';
@@ -23,6 +26,7 @@ import { attendRowBackward, keyGrads, keysBackward, type KeyGrads } from './atte
 import { cellBackward, type CellScratch, cellScratch } from './decoder-cell-backward';
 import type { DecodeTape } from './decoder-train';
 import { addGradB, addGradW, addGradX, softmaxBackwardInPlace } from './linalg-backward';
+import { gemmTS } from './gemm';
 
 /** Gradients of the Decode op's inputs (names as DecodeWeights; absent where the op has none). */
 export interface DecodeGrads {
@@ -83,8 +87,12 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
   let dh = z64(L * B * H), dc = z64(L * B * H);
   let dhPrev = z64(L * B * H), dcPrev = z64(L * B * H);
   const tr = opts.trace ? Array.from({ length: L }, () => ({ dh: new Float32Array(B * M * H), dc: P.spec.cell === 'LSTM' ? new Float32Array(B * M * H) : undefined })) : null;
-  const dz = z64(V), dfeat = z64(Fo), dctx = z64(Dm), dstage = z64(Dm + H), dpre = z64(H);
-  const dxin = z64(I0), dhl = z64(H), dx = z64(Math.max(I0, H)), dws = z64(Math.max(1, Sw)), du = z64(E + Math.max(H, Dm)), u = z64(Math.max(E + Math.max(H, Dm), Dm + H));
+  // per step, all rows: dz [B,V], dfeat [B,Fo], dhl [B,H] (∂/∂h_l after the step, from above),
+  // dctx [B,Dm], the cells' pre-activation gradients [B,GH] and dx [B,I] (the layer's input)
+  const dzT = z64(B * V), dfeatT = z64(B * Fo), dhlT = z64(B * H), dctxT = z64(B * Dm);
+  const dxpT = z64(B * GH), dhpT = z64(B * GH), dxT = z64(B * Math.max(I0, H));
+  const dstage = z64(Dm + H), dpre = z64(H);
+  const du = z64(E + Math.max(H, Dm)), u = z64(Math.max(E + Math.max(H, Dm), Dm + H)), dws = z64(Math.max(1, Sw));
   const cs: CellScratch = cellScratch(P.spec.cell, H);
   const dAttnZero = z64(Math.max(1, Sw));
   // every step's gradient rows, row t·B + b (zero where a row had ended), for the weight products
@@ -92,33 +100,40 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
   const rec = (n: number): Float32Array | Float64Array => (simd ? new Float32Array(n) : new Float64Array(n));
   const DZ = rec(steps * B * V);
   const DXP = P.layers.map(() => rec(steps * B * GH)), DHP = P.layers.map(() => rec(steps * B * GH));
+  const row = (a: Float64Array, b: number, n: number) => a.subarray(b * n, b * n + n);
   for (let t = steps - 1; t >= 0; t--) {
     dhPrev.fill(0);
     dcPrev.fill(0);
     const hB = tape.h[t], hA = tape.h[t + 1], cB = tape.c[t], cA = tape.c[t + 1];
     const gates = tape.gates[t], xin = tape.xin[t], feat = tape.feat[t], aw = tape.aw[t], ctxT = tape.ctx[t];
+    const live = (b: number) => t < tlen[b];
+    const dAttnOf = (b: number) => (up.attention ? up.attention.subarray((b * M + t) * Sw, (b * M + t + 1) * Sw) : dAttnZero);
+    // --- logp = log_softmax(out·feat): dz = dlogp − p·Σ dlogp (p from the recorded log-probs)
+    dzT.fill(0);
+    const lp = tape.logprobs;
     for (let b = 0; b < B; b++) {
-      if (t >= tlen[b]) continue;
-      const st = b * M + t, tok = fed[t * B + b];
-      const topA = ((L - 1) * B + b) * H, topB = topA;
-      // --- logp = log_softmax(out·feat): dz = dlogp − p·Σ dlogp (p from the recorded log-probs)
+      if (!live(b)) continue;
+      const st = b * M + t, zo = b * V;
       let sum = 0;
       for (let v = 0; v < V; v++) {
         let d = up.logprobs ? up.logprobs[st * V + v] : 0;
         if (up.score && v === io.target![b * T + t]) d += up.score[b];
-        dz[v] = d;
+        dzT[zo + v] = d;
         sum += d;
       }
-      const lp = tape.logprobs;
-      for (let v = 0; v < V; v++) dz[v] -= Math.exp(lp[st * V + v]) * sum;
-      DZ.set(dz, (t * B + b) * V);
-      addGradB(g.outB, dz, 0, 1, V);
-      dfeat.fill(0);
-      addGradX(dfeat, 0, dz, 0, W.outW, 1, V, Fo);
-      // --- feat
-      dhl.fill(0);
-      dctx.fill(0);
-      const dAttn = up.attention ? up.attention.subarray(st * Sw, (st + 1) * Sw) : dAttnZero;
+      for (let v = 0; v < V; v++) dzT[zo + v] -= Math.exp(lp[st * V + v]) * sum;
+      addGradB(g.outB, dzT, zo, 1, V);
+    }
+    DZ.set(dzT, t * B * V);
+    // dfeat = dz·W_out, every row in one product (rows that ended have dz = 0)
+    gemmTS(dzT, 0, B, V, W.outW, Fo, null, dfeatT, 0);
+    // --- feat, per row: dhl = ∂/∂h_top (after the step), dctx = ∂/∂context
+    dhlT.fill(0);
+    dctxT.fill(0);
+    for (let b = 0; b < B; b++) {
+      if (!live(b)) continue;
+      const dfeat = row(dfeatT, b, Fo), dhl = row(dhlT, b, H), dctx = row(dctxT, b, Dm);
+      const topA = ((L - 1) * B + b) * H;
       if (!rules) for (let j = 0; j < H; j++) dhl[j] = dfeat[j];
       else if (bahdanau) {
         for (let j = 0; j < H; j++) dhl[j] = dfeat[j];
@@ -135,42 +150,54 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
         addGradX(dstage, 0, dpre, 0, W.combW!, 1, H, Dm + H);
         for (let j = 0; j < Dm; j++) dctx[j] = dstage[cOff + j];
         for (let j = 0; j < H; j++) dhl[j] = dstage[hOff + j];
-        attendRowBackward(K!, b, hA, topA, H, aw, b * Sw, dctx, 0, dAttn, 0, dhl, 0, KG!);
+        attendRowBackward(K!, b, hA, topA, H, aw, b * Sw, dctx, 0, dAttnOf(b), 0, dhl, 0, KG!);
       }
-      // --- cells, top layer first; dhl holds ∂loss/∂h_l(after) from above, dh the carried part
-      for (let l = L - 1; l >= 0; l--) {
-        const so = (l * B + b) * H;
+    }
+    // --- cells, top layer first; dhl holds ∂loss/∂h_l(after) from above, dh the carried part
+    for (let l = L - 1; l >= 0; l--) {
+      const ly = P.layers[l], gl = g.cells[l], I = ly.I;
+      dxpT.fill(0);
+      dhpT.fill(0);
+      for (let b = 0; b < B; b++) {
+        if (!live(b)) continue;
+        const so = (l * B + b) * H, st = b * M + t, dhl = row(dhlT, b, H);
         for (let j = 0; j < H; j++) dhl[j] += dh[so + j];
         if (tr) {
           for (let j = 0; j < H; j++) tr[l].dh[st * H + j] = dhl[j];
         }
-        const ly = P.layers[l], gl = g.cells[l];
         cellBackward(P.spec.cell, cs, H, dhl, dc, so, gates, so * NG, hB, cB, cA, W.cells[l].whh, W.cells[l].bhh);
         if (tr && tr[l].dc) for (let j = 0; j < H; j++) tr[l].dc![st * H + j] = cs.dcTotal[j];
-        DXP[l].set(cs.dxp, (t * B + b) * GH);
+        dxpT.set(cs.dxp, b * GH);
+        dhpT.set(cs.dhp, b * GH);
         addGradB(gl.bih, cs.dxp, 0, 1, GH);
-        DHP[l].set(cs.dhp, (t * B + b) * GH);
         addGradB(gl.bhh, cs.dhp, 0, 1, GH);
-        dx.fill(0, 0, ly.I);
-        addGradX(dx, 0, cs.dxp, 0, W.cells[l].wih, 1, GH, ly.I);
-        // ∂loss/∂h_l(before) = dhp·W_hh + the cell's direct path; ∂loss/∂c_l(before)
-        addGradX(dhPrev, so, cs.dhp, 0, W.cells[l].whh, 1, GH, H);
+        // the cell's direct path to h_l(before) and c_l(before)
         for (let j = 0; j < H; j++) {
           dhPrev[so + j] += cs.dhDirect[j];
           dcPrev[so + j] += cs.dcPrev[j];
         }
-        if (l > 0) for (let j = 0; j < H; j++) dhl[j] = dx[j];
-        else for (let j = 0; j < I0; j++) dxin[j] = dx[j];
       }
-      // --- layer-0 input
+      DXP[l].set(dxpT, t * B * GH);
+      DHP[l].set(dhpT, t * B * GH);
+      // every row at once: dx = dxp·W_ih (the layer's input), ∂loss/∂h_l(before) += dhp·W_hh
+      gemmTS(dxpT, 0, B, GH, W.cells[l].wih, I, null, dxT, 0);
+      gemmTS(dhpT, 0, B, GH, W.cells[l].whh, H, null, dhPrev, l * B * H, true);
+      if (l > 0) for (let b = 0; b < B; b++) if (live(b)) row(dhlT, b, H).set(dxT.subarray(b * I, b * I + H));
+    }
+    // --- layer-0 input, per row (dxT rows hold ∂loss/∂x_0, stride I0)
+    for (let b = 0; b < B; b++) {
+      if (!live(b)) continue;
+      const tok = fed[t * B + b], topB = ((L - 1) * B + b) * H;
+      const dxin = dxT.subarray(b * I0, b * I0 + I0);
       if (att === 'concat') {
-        concatInputBackward(tape, g, b, t, tok, xin, aw, dxin, dAttn, dhPrev, topB, u, du, dws);
+        concatInputBackward(tape, g, b, t, tok, xin, aw, dxin, dAttnOf(b), dhPrev, topB, u, du, dws);
       } else {
         for (let j = 0; j < E; j++) g.embedding[tok * E + j] += dxin[j];
         if (bahdanau) {
           // the context went into the cell input and into feat; one attention read h_top before the step
+          const dctx = row(dctxT, b, Dm);
           for (let j = 0; j < Dm; j++) dctx[j] += dxin[E + j];
-          attendRowBackward(K!, b, hB, topB, H, aw, b * Sw, dctx, 0, dAttn, 0, dhPrev, topB, KG!);
+          attendRowBackward(K!, b, hB, topB, H, aw, b * Sw, dctx, 0, dAttnOf(b), 0, dhPrev, topB, KG!);
         }
       }
     }
