@@ -19,14 +19,13 @@
 // chain: each step's gradient rows are recorded and every weight gets one product at the end
 // (the SIMD gemm_tn where the tape is float32, else the same sum in float64 TypeScript). The
 // attention and the cells' elementwise backward stay per row.
-import type { Floats } from './gemm';
-import { addGradWSimd } from './wasm/grad-w-simd';
-import { kernelBackend } from './wasm/runtime';
 import { attendRowBackward, keyGrads, keysBackward, type KeyGrads } from './attention-backward';
 import { cellBackward, type CellScratch, cellScratch } from './decoder-cell-backward';
 import type { DecodeTape } from './decoder-train';
+import { gemmTS, type Floats } from './gemm';
 import { addGradB, addGradW, addGradX, softmaxBackwardInPlace } from './linalg-backward';
-import { gemmTS } from './gemm';
+import { addGradWSimd } from './wasm/grad-w-simd';
+import { kernelBackend } from './wasm/runtime';
 
 /** Gradients of the Decode op's inputs (names as DecodeWeights; absent where the op has none). */
 export interface DecodeGrads {

@@ -3,8 +3,9 @@
 //   dW[o, i] += Σ_r dY[r, o]·X[r, i]      (addGradW)
 //   dX[r, i] += Σ_o dY[r, o]·W[o, i]      (addGradX)
 //   db[o]    += Σ_r dY[r, o]              (addGradB)
-// Plain loops: correct first, and small (the attention and decoder backward passes call them once
-// per op or once per decoder step); the SIMD treatment of backward kernels comes later.
+// Plain loops, float64: the attention backward calls them once per op or per query row; the
+// Decode op's backward sums its big weight gradients once per run, through wasm/grad-w-simd.ts
+// where its tape is float32 and through addGradW here otherwise.
 import type { Floats } from './gemm';
 
 type Arr = Floats | Float64Array;
