@@ -17,6 +17,8 @@ export interface CheckRow {
   shape: number[] | null;
   want_shape: number[];
   max_abs?: number;
+  /** max of |got − want| − 1e-6·|want| */
+  max_beyond_rel?: number;
   dtype?: string;
 }
 
