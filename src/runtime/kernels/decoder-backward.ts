@@ -228,11 +228,11 @@ export function decodeBackward(tape: DecodeTape, up: DecodeUpstream, opts: { tra
  * consecutive steps follow each other this is a view; otherwise (a layer of a stacked state) a copy.
  */
 function stepRows(arrs: Floats[], steps: number, B: number, width: number, off: number, rec: (n: number) => Float32Array | Float64Array): Float32Array | Float64Array {
-  const n = B * width, first = arrs[0];
+  const n = B * width, first = arrs[0], f32 = rec(0) instanceof Float32Array;
   if (steps === 0) return rec(0);
-  let view = first !== undefined && (first instanceof Float32Array) === (rec(0) instanceof Float32Array);
-  for (let t = 1; t < steps && view; t++) view = arrs[t].buffer === first.buffer && arrs[t].byteOffset === first.byteOffset + t * first.length * first.BYTES_PER_ELEMENT && first.length === n;
-  if (view && first.length === n && off === 0) return (first instanceof Float32Array ? new Float32Array(first.buffer, first.byteOffset, steps * n) : new Float64Array(first.buffer, first.byteOffset, steps * n));
+  const contiguous = off === 0 && first.length === n && (first instanceof Float32Array) === f32
+    && arrs.slice(0, steps).every((a, t) => a.buffer === first.buffer && a.byteOffset === first.byteOffset + t * n * first.BYTES_PER_ELEMENT);
+  if (contiguous) return f32 ? new Float32Array(first.buffer, first.byteOffset, steps * n) : new Float64Array(first.buffer, first.byteOffset, steps * n);
   const out = rec(steps * n);
   for (let t = 0; t < steps; t++) out.set(arrs[t].subarray(off, off + n), t * n);
   return out;
