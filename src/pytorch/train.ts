@@ -317,6 +317,10 @@ ${loopCode(bptt)}
         write_safetensors(model.state_dict(), out / "weights.safetensors", metadata=meta)
         print(f"wrote {out / 'weights.safetensors'}", flush=True)
     if world > 1 and own_group:
+        # every process waits here for the others (rank 0 is still evaluating and saving): one
+        # that tears its gloo group down while a peer works now and then hangs on its way out
+        # (PyTorch 1.13 on CPU, about one launch in four without this)
+        dist.barrier()
         dist.destroy_process_group()
 
 

@@ -29,4 +29,5 @@ bptt.main(["--steps", "6", "--epochs", "1", "--log", "bptt/log.jsonl"])  # rank 
 if dist.get_rank() == 0:
     print(f"bptt: {len(open('bptt/log.jsonl').read().splitlines())} steps logged", flush=True)
 print("bptt: done", flush=True)
+dist.barrier()  # as train.py does: no process tears the group down while another still works
 dist.destroy_process_group()

@@ -81,7 +81,7 @@ pytorchTest()('torchrun --nproc_per_node=2 trains on CPU (gloo) and seqgraph run
   const out = execute(trained, sampleFeeds(trained, doc.samples[0].inputs)).outputs.label;
   expect(out.shape).toEqual([2, 3]);
   for (let b = 0; b < 2; b++) expect(out.data[b * 3] + out.data[b * 3 + 1] + out.data[b * 3 + 2]).toBeCloseTo(1, 5);
-  // retry: torch 1.13's elastic launcher on this Debian build now and then hangs or exits 1 in a
-  // launch that trains correctly (seen twice in ~10 runs, not reproducible, nothing on stderr);
-  // a second clean attempt in a fresh folder tells that apart from a broken package, which fails both
+  // retry: a launch that hung at exit (a process tearing its gloo group down while its peer still
+  // worked: one launch in four before train.py waited at a barrier, 0 in 30 since) would fail
+  // both attempts if it came back; a second clean attempt tells a rare stall from a broken package
 });
