@@ -121,6 +121,24 @@ describe.runIf(simdAvailable())('threads: one row (the unit split), 2 threads = 
   }
 });
 
+describe.runIf(simdAvailable())('threads: the unit split reuses its call lists only for a run of the same shape', () => {
+  // the scratch is reused, so runs of one layer at other T, with or without a trace, or from
+  // other lengths, find the same addresses: lists recorded for one of them must not run another
+  it('LSTM B=1 H=40: traced, plain, shorter, ragged, traced again', () => {
+    const rng = new Rng(8);
+    const rand = (n: number, s = 0.5) => Float32Array.from({ length: n }, () => rng.uniform(-s, s));
+    const B = 1, I = 6, H = 40;
+    const layer = prepareLayer({ cell: 'LSTM', activation: 'tanh', recurrentActivation: 'sigmoid', linearBeforeReset: true, inputSize: I, hiddenSize: H, bidirectional: false },
+      { w_ih: rand(4 * H * I), w_hh: rand(4 * H * H), b_ih: rand(4 * H), b_hh: rand(4 * H) });
+    const x = rand(B * 12 * I, 1);
+    const runs: [number, object][] = [[12, { trace: true }], [12, {}], [7, {}], [12, { lengths: Int32Array.of(5) }], [12, { trace: true }], [12, { trace: true }]];
+    for (const [T, opts] of runs) {
+      const [a, b] = both(() => runLayer(layer, x.subarray(0, B * T * I), B, T, opts));
+      sameLayerResult(a, b);
+    }
+  });
+});
+
 describe.runIf(simdAvailable())('threads: training (saved activations + BPTT), 2 threads = 1 thread bit for bit', () => {
   const pick = variants().filter((v, i) => i % 2 === 0 || v.cell === 'GRU');
   // B = 6, H = 11: the row split; B = 2, H = 40: the unit split (for the cells that have it)

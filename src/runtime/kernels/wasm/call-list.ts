@@ -52,7 +52,7 @@ export function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: bool
 export class CallList {
   private buf = new Int32Array(256);
   private n = 0;
-  constructor(private readonly index: Map<string, number>) {}
+  constructor(readonly index: Map<string, number>) {}
   call(name: string, ...args: number[]): void {
     const fi = this.index.get(name);
     if (fi === undefined) throw new Error(`threads: no kernel named ${name}`);

@@ -24,7 +24,7 @@ import type { LayerResult, LayerTrace, PreparedLayer } from '../recurrent';
 import { packBias, packPanels, registry, sharedScratch } from './pack';
 import { simdRuntime, SimdMemoryError, type SimdRuntime } from './runtime';
 import { claimArena, packedRows, traceFromArena, TRACE_NAMES, type Arena, type SimdSaved } from './saved';
-import { callLists, runCallLists, runSplit, splitRanges, threadCount, threadTuning, type Emit } from './threads';
+import { callLists, listsRunnable, runCallLists, runSplit, splitRanges, threadCount, threadTuning, type CallList, type Emit } from './threads';
 
 /** Packed weights of one layer in wasm memory (byte addresses). */
 export interface SimdLayer {
@@ -187,9 +187,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
     // a small batch: the projection by bands of rows, then each thread owns a slice of the
     // hidden units at every step (two barriers per step)
     runSplit(rt.k, BT, (m0, m1, emit) => emit('gemm', pX + m0 * I * 4, I * 4, m1 - m0, I, sl.wih, ldxp, sl.bx, pXP + m0 * ldxp * 4, ldxp * 4, 0), { flops: 2 * BT * I * ldxp, min: 5 });
-    const lists = callLists(slices.length - 1);
-    lists.forEach((l, t) => unitStepCalls(plan, slices[t], slices[t + 1], (name, ...args) => l.call(name, ...args), () => l.barrier(lists.length)));
-    runCallLists(lists);
+    runCallLists(unitLists(plan, slices));
   } else {
     // threads split the batch by rows, balanced by length: no barrier at all
     runSplit(rt.k, B, (r0, r1, emit) => layerCalls(plan, r0, r1, emit), { flops, weight: (i) => len[perm[i]] });
@@ -243,6 +241,23 @@ function unitSlices(p: Plan, nt: number, flops: number): number[] | null {
   if (parts < 2) return null;
   return splitRanges(blocks, parts).map((b) => b * 8);
 }
+
+/**
+ * The unit split's call lists for this run: recorded (a thousand calls and barriers for 128
+ * steps, ~0.25 ms, a tenth of such a run) or, when the layer's last run had the same shape at the
+ * same addresses (the scratch is reused, so repeated runs of one shape do), that run's lists.
+ */
+function unitLists(p: Plan, slices: number[]): CallList[] {
+  const key = [slices.join(), p.sl.whh.join(), p.sl.bh.join(), p.B, p.T, p.pXP, p.pY, p.pH, p.pC, p.pHH, p.pTR, p.trs, p.perm.join(), p.len.join(), p.save ? p.save.off.join() : ''].join(';');
+  const cached = lastLists.get(p.sl);
+  if (cached && cached.key === key && listsRunnable(cached.lists)) return cached.lists;
+  const lists = callLists(slices.length - 1);
+  lists.forEach((l, t) => unitStepCalls(p, slices[t], slices[t + 1], (name, ...args) => l.call(name, ...args), () => l.barrier(lists.length)));
+  lastLists.set(p.sl, { key, lists });
+  return lists;
+}
+
+const lastLists = new WeakMap<SimdLayer, { key: string; lists: CallList[] }>();
 
 /**
  * One thread's calls for units [u0, u1) of every step, all rows, both directions: its columns of

@@ -80,11 +80,14 @@ interface Pool {
 export const threadTuning = {
   minFlops: 4e6,
   /**
-   * The unit split (recurrent layers with small batches) meets at two barriers per step, and a
-   * worker that fell asleep there costs a wake-up: below this many flops per step (H = 256 at B = 1
-   * is 0.5 M) two threads were slower than one in Chromium (0.64x) and no faster in Node.
+   * The unit split (recurrent layers with small batches) meets at two barriers per step (~0.3 µs
+   * each in Node) and needs at least this many flops per step. In Node, with its call lists
+   * recorded once per shape (recurrent-simd.ts), LSTM B=1 H=256 (0.5 M per step, 22 µs) runs
+   * 1.15-1.25x faster on two threads than on one. In Chromium the same split ran at 0.5-0.64x
+   * (the browser's own threads take the second core here; a worker that fell asleep at a barrier
+   * costs a wake-up), so there it starts at H = 512 (2 M per step: 1.8x).
    */
-  minStepFlops: 1.5e6,
+  minStepFlops: typeof process === 'object' && typeof process.versions?.node === 'string' && typeof window === 'undefined' ? 0.3e6 : 1.5e6,
 };
 
 /** lists handed to workers so far (tests check that the workers really ran part of the work) */
@@ -211,6 +214,12 @@ export function callLists(threads = threadCount()): CallList[] {
   const p = pool;
   if (!p) throw new Error('threads: no pool (initThreads first)');
   return Array.from({ length: threads }, () => new CallList(p.index));
+}
+
+/** whether lists built earlier can still run: made for the pool running now (a restarted pool
+ *  numbers its kernels afresh) and no more of them than the threads in use */
+export function listsRunnable(lists: CallList[]): boolean {
+  return pool !== null && lists.length <= using && lists.every((l) => l.index === pool!.index);
 }
 
 /**
