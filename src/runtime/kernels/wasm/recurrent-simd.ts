@@ -185,8 +185,7 @@ function run(rt: SimdRuntime, sl: SimdLayer, a: SimdRunArgs): LayerResult & { si
   const slices = unitSlices(plan, threadCount(), flops);
   if (slices) {
     // a small batch: the projection by bands of rows, then each thread owns a slice of the
-    // hidden units at every step (two barriers per step)
-    runSplit(rt.k, BT, (m0, m1, emit) => emit('gemm', pX + m0 * I * 4, I * 4, m1 - m0, I, sl.wih, ldxp, sl.bx, pXP + m0 * ldxp * 4, ldxp * 4, 0), { flops: 2 * BT * I * ldxp, min: 5 });
+    // hidden units at every step (two barriers per step), all in one set of lists
     runCallLists(unitLists(plan, slices));
   } else {
     // threads split the batch by rows, balanced by length: no barrier at all
@@ -248,10 +247,18 @@ function unitSlices(p: Plan, nt: number, flops: number): number[] | null {
  * same addresses (the scratch is reused, so repeated runs of one shape do), that run's lists.
  */
 function unitLists(p: Plan, slices: number[]): CallList[] {
-  const key = [slices.join(), p.sl.whh.join(), p.sl.bh.join(), p.B, p.T, p.pXP, p.pY, p.pH, p.pC, p.pHH, p.pTR, p.trs, p.perm.join(), p.len.join(), p.save ? p.save.off.join() : ''].join(';');
+  const key = [slices.join(), p.sl.wih, p.sl.bx, p.sl.whh.join(), p.sl.bh.join(), p.B, p.T, p.pX, p.pXP, p.pY, p.pH, p.pC, p.pHH, p.pTR, p.trs, p.perm.join(), p.len.join(), p.save ? p.save.off.join() : ''].join(';');
   const cached = lastLists.get(p.sl);
   if (cached && cached.key === key && listsRunnable(cached.lists)) return cached.lists;
   const lists = callLists(slices.length - 1);
+  // first the projection of every step, by bands of rows (one message per thread for the whole
+  // layer, not one for the projection and one for the steps: a worker's wake-up is ~50 µs)
+  const { sl, layer, B, T, pX, pXP } = p, BT = B * T, I = layer.I, ldxp = layer.D * layer.G * sl.Hp;
+  const bands = splitRanges(BT, lists.length, 5);
+  lists.forEach((l, t) => {
+    if (t + 1 < bands.length) l.call('gemm', pX + bands[t] * I * 4, I * 4, bands[t + 1] - bands[t], I, sl.wih, ldxp, sl.bx, pXP + bands[t] * ldxp * 4, ldxp * 4, 0);
+    l.barrier(lists.length);
+  });
   lists.forEach((l, t) => unitStepCalls(p, slices[t], slices[t + 1], (name, ...args) => l.call(name, ...args), () => l.barrier(lists.length)));
   lastLists.set(p.sl, { key, lists });
   return lists;
