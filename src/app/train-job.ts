@@ -133,6 +133,9 @@ export class TrainJob {
         case 'stop':
           this.loop?.stop();
           return;
+        case 'interacting':
+          this.loop?.interacting();
+          return;
       }
     } catch (e) {
       const err = errorMessage(e);

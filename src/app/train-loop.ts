@@ -25,6 +25,9 @@ export function programWeights(program: Program): NonNullable<GraphDoc['weights'
 
 export type LoopState = 'running' | 'paused' | 'stopped' | 'done';
 
+/** how long one 'interacting' hint from the page holds (ms); the page repeats it while the user moves */
+const INTERACT_MS = 300;
+
 export class TrainLoop {
   state: LoopState = 'paused';
   private readonly session: TrainingSession;
@@ -35,6 +38,9 @@ export class TrainLoop {
   private epoch = 0;
   private readonly epochs: number;
   private scheduled = false;
+  /** until when (performance.now()) the user is interacting with the page: see interacting() */
+  private interactUntil = -Infinity;
+  private lastStepMs = 0;
 
   constructor(
     private readonly program: Program,
@@ -82,20 +88,37 @@ export class TrainLoop {
     if (this.state === 'running' || this.state === 'paused') this.finish(true);
   }
 
+  /**
+   * The page says the user is panning, zooming or dragging. For the next INTERACT_MS, each step
+   * is followed by a pause twice as long as the step took (at most 50 ms): training goes on at
+   * a third of its speed and leaves two thirds of its core to the page. On a 2-core machine the
+   * worker otherwise holds one core while the page's main thread, the compositor and the
+   * browser share the other, and the page's tasks while panning (20-30 ms of CPU) stretched to
+   * 50-90 ms of wall clock: 2-5 long tasks in most 3.5-second windows of the frame test on a
+   * busy day, 0-1 with the pause as long as the step, 0-1 and more often none with twice.
+   */
+  interacting(): void {
+    this.interactUntil = performance.now() + INTERACT_MS;
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.later(() => {
+    const go = () => {
       this.scheduled = false;
       this.turn();
-    });
+    };
+    if (performance.now() < this.interactUntil) setTimeout(go, Math.min(50, Math.max(1, 2 * this.lastStepMs)));
+    else this.later(go);
   }
 
   private turn(): void {
     if (this.state !== 'running') return;
     let r: ReturnType<TrainingSession['next']>;
+    const t0 = performance.now();
     try {
       r = this.session.next();
+      this.lastStepMs = performance.now() - t0;
     } catch (e) {
       this.state = 'stopped';
       this.post(errorMessage(e));

@@ -63,7 +63,9 @@ export type TrainRequest =
   | StartRequest
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** the user is panning, zooming or dragging on the page: leave it half a core for a moment */
+  | { type: 'interacting' };
 
 export interface Prepared {
   type: 'prepared';

@@ -144,12 +144,18 @@ test('the canvas stays responsive while training: no main-thread task over 50 ms
   // worse than three times the idle page's): wall-clock numbers, so on this 2-core box they also
   // measure time the main thread waited for a core (the worker holds one, and CI runs other
   // jobs). A task the editor itself makes too long recurs with every reported step, so it shows
-  // in every window; a core taken away does not. So up to three windows are measured and one
+  // in every window; a core taken away does not. So up to five windows are measured and one
   // clean window passes. Measured with the page cross-origin isolated: 10 of 10 first windows
   // clean (longest frame 33-50 ms, p95 16.7-33.3 ms); before it, 2-20 long tasks per window.
+  // On a busier day (2026-12-02: benches 10-30% slower than the morning's) about one window in
+  // four was clean, with the same editor (a build of the day before failed alike): long tasks
+  // of 50-92 ms wall clock whose longest CPU time was 23-33 ms, i.e. waits for a core. Since the
+  // training worker pauses between steps while the user pans or zooms (train-loop.ts,
+  // interacting()), 0 or 1 long task (50-55 ms) per window on the same machine, 3 of 3 runs
+  // passing; training goes on meanwhile (about 270 steps per window instead of 600).
   const clean = (w: Measured) => w.longTasks.length === 0 && stats(w).p95 < Math.max(50, 3 * idleStats.p95);
   const windows: Measured[] = [m];
-  while (!clean(windows.at(-1)!) && windows.length < 3) {
+  while (!clean(windows.at(-1)!) && windows.length < 5) {
     const w = await measure(page);
     const ws = stats(w);
     console.log(`window ${windows.length + 1} (${w.steps} steps): max ${ws.max.toFixed(1)} ms, p95 ${ws.p95.toFixed(1)} ms; long tasks: ${w.longTasks.map((d) => d.toFixed(0)).join(', ') || 'none'}`);

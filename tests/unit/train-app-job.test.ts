@@ -1,6 +1,6 @@
 // The training worker's job without a worker: prepare a built-in data set for a graph,
 // the one-click fit of the output to the data's labels, and the Train tab's settings edits.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { checkGraph } from '../../src/doc/load';
 import type { GraphDoc } from '../../src/doc/schema';
@@ -145,6 +145,40 @@ describe('train job: the loop in the worker', () => {
     const l = steps().map((s) => s.loss);
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     expect(mean(l.slice(-5))).toBeLessThan(mean(l.slice(0, 5)));
+  });
+
+  it('while the page says the user interacts, each step waits twice its time on a timer instead of the next turn', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    try {
+      const doc = namesGenderDoc();
+      const p = await prepare(doc, { builtin: 'names-gender' });
+      const training = { losses: [{ loss: 'CrossEntropyLoss' as const, output: 'probs' }], optimizer: { type: 'Adam' as const, lr: 0.01 }, batch_size: 16, epochs: 100, seed: 3, data: { ...p.spec, max_rows: 240 } };
+      const posts: TrainResponse[] = [];
+      const queue: (() => void)[] = [];
+      const job = new TrainJob((m) => posts.push(m), (fn) => queue.push(fn));
+      const steps = () => posts.filter((m) => m.type === 'step').length;
+      await job.handle({ type: 'start', doc, source: { builtin: 'names-gender' }, training });
+      queue.shift()!();
+      expect(steps()).toBe(1);
+      expect(queue).toHaveLength(1); // not interacting: the next step is the next turn
+      await job.handle({ type: 'interacting' });
+      queue.shift()!();
+      expect(steps()).toBe(2);
+      expect(queue).toHaveLength(0); // interacting: the next step waits on a timer
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersToNextTimer();
+      expect(steps()).toBe(3);
+      expect([queue.length, vi.getTimerCount()]).toEqual([0, 1]);
+      // 300 ms after the last hint, steps follow each other on turns again
+      vi.advanceTimersByTime(400);
+      expect([queue.length, vi.getTimerCount()]).toEqual([1, 0]);
+      const n = steps();
+      queue.shift()!();
+      expect(steps()).toBe(n + 1);
+      await job.handle({ type: 'stop' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a checkpoint resumes the same run: the step after it has the same loss', async () => {

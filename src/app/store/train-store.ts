@@ -91,6 +91,26 @@ export class TrainStore {
       begin: action,
       reset: action,
     });
+    // while training, panning, zooming or dragging anywhere on the page tells the worker, which
+    // then leaves half of its core to the page for a moment (train-loop.ts, interacting())
+    if (typeof document !== 'undefined') {
+      const hint = (e: Event) => {
+        if (e.type === 'pointermove' && (e as PointerEvent).buttons === 0) return;
+        this.hintInteracting();
+      };
+      for (const type of ['wheel', 'pointerdown', 'pointermove']) document.addEventListener(type, hint, { capture: true, passive: true });
+    }
+  }
+
+  private lastHint = -Infinity;
+
+  /** at most every 100 ms, and only to a worker that is training */
+  private hintInteracting(): void {
+    if (this.status !== 'running' || !this.worker) return;
+    const now = performance.now();
+    if (now - this.lastHint < 100) return;
+    this.lastHint = now;
+    this.send({ type: 'interacting' });
   }
 
   get running(): boolean {
