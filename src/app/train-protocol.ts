@@ -64,7 +64,7 @@ export type TrainRequest =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  /** the user is panning, zooming or dragging on the page: leave it half a core for a moment */
+  /** the user is panning, zooming or dragging on the page: leave it most of a core for a moment */
   | { type: 'interacting' };
 
 export interface Prepared {

@@ -92,7 +92,7 @@ export class TrainStore {
       reset: action,
     });
     // while training, panning, zooming or dragging anywhere on the page tells the worker, which
-    // then leaves half of its core to the page for a moment (train-loop.ts, interacting())
+    // then leaves most of its core to the page for a moment (train-loop.ts, interacting())
     if (typeof document !== 'undefined') {
       const hint = (e: Event) => {
         if (e.type === 'pointermove' && (e as PointerEvent).buttons === 0) return;
