@@ -13,7 +13,7 @@ import type { LayerResult } from './kernels/recurrent';
 import { attentionTraces } from './kernels/decoder-op';
 import type { DecodeResult } from './kernels/decoder';
 import { preparedOf, type Prepared } from './prepared';
-import { positionOf, type FArr, type Tensor } from './tensor';
+import { firstNonFinite, positionOf, type FArr, type Tensor } from './tensor';
 import { decodeIds, paddingProblem } from './tokenize';
 import type { NodeTrace, Trace } from './trace';
 import type { OpName } from '../ir/ops';
@@ -63,9 +63,8 @@ export function checkFeeds(program: Program, feeds: Record<string, Tensor>): voi
       const padding = paddingProblem(inp.name, inp.info, t);
       if (padding) throw new RunError(padding, { input: inp.name });
     } else {
-      for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i])) throw new RunError(`input "${inp.name}" has ${t.data[i]} at ${positionOf(t.shape, i)}`, { input: inp.name });
-      }
+      const i = firstNonFinite(t.data);
+      if (i >= 0) throw new RunError(`input "${inp.name}" has ${t.data[i]} at ${positionOf(t.shape, i)}`, { input: inp.name });
     }
   }
 }
@@ -107,6 +106,7 @@ export function runOps(program: Program, feeds: Record<string, Tensor>, prep: Pr
   for (const inp of program.inputs) env.set(inp.value, own(feeds, inp.name)!);
   const traced = new Map<number, unknown>();
   const tape: TapeEntry[] = [];
+  const checked = new WeakSet<object>();
   const cx: ForwardCtx = {
     op: program.ops[0], k: 0, prepared: undefined, train: o.train, trace: o.trace, dropout: o.dropout,
     rng: () => new Rng(opSeed(o.seed, cx.k)), teacherForcingRatio: o.teacherForcingRatio, initialState: undefined, ws: prep.ws,
@@ -132,12 +132,11 @@ export function runOps(program: Program, feeds: Record<string, Tensor>, prep: Pr
     op.outputs.forEach((name, i) => {
       const t = outs[i];
       if (!t) return;
-      if (o.checkFinite && t.dtype === 'float32') {
-        const d = t.data;
-        for (let j = 0; j < d.length; j++) {
-          const v = d[j];
-          if (v - v !== 0) throw new RunError(`node ${nodeOf(program, op.node)} (${op.op}) produced ${v} at ${positionOf(t.shape, j)} of its result`, { node: op.node, op: op.op });
-        }
+      // an op that hands on its input's data (Identity, a reshape) has nothing new to check
+      if (o.checkFinite && t.dtype === 'float32' && !checked.has(t.data)) {
+        const j = firstNonFinite(t.data);
+        if (j >= 0) throw new RunError(`node ${nodeOf(program, op.node)} (${op.op}) produced ${t.data[j]} at ${positionOf(t.shape, j)} of its result`, { node: op.node, op: op.op });
+        checked.add(t.data);
       }
       env.set(name, t);
     });

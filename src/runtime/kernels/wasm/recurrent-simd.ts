@@ -336,13 +336,16 @@ function layerCalls(p: Plan, r0: number, r1: number, emit: Emit): void {
     const pH = p.pH + d * B * HB, pC = p.pC + d * B * HB;
     const trD = keep ? pTR + d * S * trs : 0;
     const xOff = d * GHp * 4, yOff = d * HB, peep = sl.peep[d] ?? 0;
+    // made once per direction, not per step: tsx (the bench, the CLI) names every closure it
+    // creates with a defineProperty call, ~0.6 µs each, which per step was ~5% of a B = 1 run
+    let s = 0, q0 = 0;
+    const bt = (r: number) => { const b = perm[r]; return b * T + (reverse ? len[b] - 1 - s : s); };
+    const tr = (r: number) => (keep ? trD + (save ? q0 + r : bt(r)) * HB : 0);
     let nA = r1;
-    for (let s = 0; s < T; s++) {
+    for (s = 0; s < T; s++) {
       while (nA > r0 && len[perm[nA - 1]] <= s) nA--;
       if (nA === r0) break;
-      const q0 = save ? save.off[s] : 0;
-      const bt = (r: number) => { const b = perm[r]; return b * T + (reverse ? len[b] - 1 - s : s); };
-      const tr = (r: number) => (keep ? trD + (save ? q0 + r : bt(r)) * HB : 0);
+      q0 = save ? save.off[s] : 0;
       emit('gemm', pH + r0 * HB, HB, nA - r0, Hp, sl.whh[d], nRec, sl.bh[d], pHH + r0 * nRec * 4, nRec * 4, 0);
       if (split) {
         for (let r = r0; r < nA; r++) {
