@@ -11,6 +11,7 @@ import type { Program } from '../../src/ir/program';
 import { prepareLayer, runLayer, type CellKind, type DirectionWeights, type LayerResult, type LayerSpec } from '../../src/runtime/kernels/recurrent';
 import { setKernelBackend, simdAvailable } from '../../src/runtime/kernels/wasm/runtime';
 import { initThreads, setThreads, splitRanges, stopThreads, threadCount, threadStats, threadTuning } from '../../src/runtime/kernels/wasm/threads';
+import { CallList, CTL_WORDS, runList, SHARED_BASE } from '../../src/runtime/kernels/wasm/call-list';
 import { backward, forwardTrain } from '../../src/runtime/train';
 import { gemmSimd } from '../../src/runtime/kernels/wasm/pack';
 import { linearBackwardSimd } from '../../src/runtime/kernels/wasm/linear-simd';
@@ -261,5 +262,33 @@ describe('splitRanges', () => {
     // rows sorted longest first: the long first row gets a range nearly to itself
     const len = [10, 2, 2, 2, 2, 2];
     expect(splitRanges(6, 2, 1, (i) => len[i])).toEqual([0, 1, 6]);
+  });
+});
+
+describe('call lists: shared blocks', () => {
+  // runList's shared block is what lets the unit split's projection go to whichever thread is
+  // free: two lists that hold the same block must run each of its calls exactly once between
+  // them, whatever order the threads reach it in, and a thread that comes late finds none left.
+  const index = new Map([['k', 0]]);
+  const block = (n: number): [string, ...number[]][] => Array.from({ length: n }, (_, i) => ['k', i, 10 * i, 7, 7, 7, 7]);
+  it('runs each call once between two lists, then goes on past the block', () => {
+    const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
+    const ran: number[][] = [[], []];
+    const lists = [new CallList(index), new CallList(index)];
+    lists.forEach((l, t) => { l.call('k', -1, t, 0, 0, 0, 0); l.shared(3, block(5)); l.call('k', -2, t, 0, 0, 0, 0); });
+    const fns = (t: number) => [(a: number, b: number) => ran[t].push(a === -1 || a === -2 ? a * 100 - b : b / 10)];
+    // thread 0 takes three calls before thread 1 starts (as if its wake-up were slow), thread 1 the rest
+    const l0 = lists[0].done(), l1 = lists[1].done();
+    let took = 0;
+    const slow = [(a: number, b: number) => { ran[0].push(a === -1 || a === -2 ? a * 100 - b : b / 10); if (a >= 0 && ++took === 3) runList(fns(1), l1, ctl, false); }];
+    runList(slow, l0, ctl, false);
+    expect(ran[1]).toEqual([-100 - 1, 3, 4, -200 - 1]);
+    expect(ran[0]).toEqual([-100, 0, 1, 2, -200]);
+    expect(Atomics.load(ctl, SHARED_BASE + 3)).toBeGreaterThanOrEqual(5);
+  });
+  it('refuses a block whose calls take different numbers of arguments, or a slot out of range', () => {
+    const l = new CallList(index);
+    expect(() => l.shared(0, [['k', 1, 2], ['k', 1]])).toThrow(/as many arguments/);
+    expect(() => l.shared(CTL_WORDS - SHARED_BASE, block(1))).toThrow(/slot/);
   });
 });

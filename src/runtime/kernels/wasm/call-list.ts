@@ -8,17 +8,28 @@
 
 export type Fn = (...a: number[]) => void;
 
+/** ctl words: lists done, failed, barrier arrivals, barrier generation, then the shared blocks' counters */
+export const CTL_WORDS = 16;
+/** the first counter of a shared block (CallList.shared) in ctl; runCallLists zeroes them all */
+export const SHARED_BASE = 4;
+
 /**
  * Run a call list: [fn, argc, ...args] repeated; fn = -1 is a barrier of args[0] threads (ctl[2]
  * counts arrivals, ctl[3] is the generation; a thread that failed sets ctl[1], which releases
- * the others with an error instead of a hang). Self-contained: it is also the worker's code.
+ * the others with an error instead of a hang); fn = -2 is a shared block [slot, n, stride] and
+ * then n calls of `stride` ints each, which every list that has the block holds alike: each
+ * thread takes the next call from the counter ctl[SHARED_BASE + slot] until none is left, so a
+ * thread that starts late (a worker's wake-up takes ~0.1 ms here) leaves its share to the
+ * others instead of making them wait. Self-contained: it is also the worker's code.
  */
 export function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: boolean): void {
+  // no nested functions: under tsx (esbuild's keepNames) they would call a __name helper that
+  // the worker, which runs this function's source, does not have
   let i = 0;
   const n = l.length;
   while (i < n) {
-    const fi = l[i], c = l[i + 1], a = i + 2;
-    if (fi < 0) {
+    let fi = l[i], c = l[i + 1], a = i + 2;
+    if (fi === -1) {
       const gen = Atomics.load(ctl, 3);
       if (Atomics.add(ctl, 2, 1) === l[a] - 1) {
         Atomics.store(ctl, 2, 0);
@@ -34,6 +45,16 @@ export function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: bool
       i = a + c;
       continue;
     }
+    if (fi === -2) {
+      // a shared block: take its next call (counter ctl[4 + slot], SHARED_BASE), run it below and
+      // come back to this entry; past the block once every call is taken
+      const j = Atomics.add(ctl, 4 + l[a], 1);
+      if (j >= l[a + 1]) { i = a + c; continue; }
+      const b = a + 3 + j * l[a + 2];
+      fi = l[b]; c = l[b + 1]; a = b + 2;
+    } else {
+      i = a + c;
+    }
     const f = fns[fi];
     switch (c) {
       case 6: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5]); break;
@@ -44,7 +65,6 @@ export function runList(fns: Fn[], l: Int32Array, ctl: Int32Array, mayWait: bool
       case 11: f(l[a], l[a + 1], l[a + 2], l[a + 3], l[a + 4], l[a + 5], l[a + 6], l[a + 7], l[a + 8], l[a + 9], l[a + 10]); break;
       default: f(...Array.from(l.subarray(a, a + c)));
     }
-    i = a + c;
   }
 }
 
@@ -56,6 +76,9 @@ export class CallList {
   call(name: string, ...args: number[]): void {
     const fi = this.index.get(name);
     if (fi === undefined) throw new Error(`threads: no kernel named ${name}`);
+    this.call0(fi, args);
+  }
+  private call0(fi: number, args: number[]): void {
     const need = this.n + 2 + args.length;
     if (need > this.buf.length) {
       const b = new Int32Array(Math.max(need, this.buf.length * 2));
@@ -65,6 +88,23 @@ export class CallList {
     this.buf[this.n++] = fi;
     this.buf[this.n++] = args.length;
     for (const x of args) this.buf[this.n++] = x;
+  }
+  /**
+   * Calls that the threads share out as they come (see runList): give every list the same block,
+   * with a slot (0..11) no other block of the same run uses. All calls must take as many
+   * arguments as each other.
+   */
+  shared(slot: number, calls: [string, ...number[]][]): void {
+    if (!(slot >= 0 && slot < CTL_WORDS - SHARED_BASE)) throw new Error(`threads: shared-block slot ${slot} is out of range`);
+    if (calls.length === 0) return;
+    const stride = calls[0].length + 1;
+    const block = new CallList(this.index);
+    for (const [name, ...args] of calls) {
+      if (args.length + 2 !== stride) throw new Error('threads: the calls of a shared block must take as many arguments as each other');
+      block.call(name, ...args);
+    }
+    const body = block.done();
+    this.call0(-2, [slot, calls.length, stride, ...body]);
   }
   /** all `threads` lists must reach this point before any goes on (same count in every list) */
   barrier(threads: number): void {

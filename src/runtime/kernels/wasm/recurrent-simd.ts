@@ -251,18 +251,24 @@ function unitLists(p: Plan, slices: number[]): CallList[] {
   const cached = lastLists.get(p.sl);
   if (cached && cached.key === key && listsRunnable(cached.lists)) return cached.lists;
   const lists = callLists(slices.length - 1);
-  // first the projection of every step, by bands of rows (one message per thread for the whole
-  // layer, not one for the projection and one for the steps: a worker's wake-up is ~50 µs)
+  // first the projection of every step, in bands of rows that the threads take as they come
+  // (a shared block): a worker's wake-up takes ~0.1 ms here, which the calling thread spends on
+  // bands instead of waiting at the barrier. One message per thread for the whole layer.
   const { sl, layer, B, T, pX, pXP } = p, BT = B * T, I = layer.I, ldxp = layer.D * layer.G * sl.Hp;
-  const bands = splitRanges(BT, lists.length, 5);
-  lists.forEach((l, t) => {
-    if (t + 1 < bands.length) l.call('gemm', pX + bands[t] * I * 4, I * 4, bands[t + 1] - bands[t], I, sl.wih, ldxp, sl.bx, pXP + bands[t] * ldxp * 4, ldxp * 4, 0);
+  const bands = splitRanges(BT, Math.max(2 * lists.length, Math.min(64, Math.round(BT / PROJECTION_BAND))), 6);
+  const calls = bands.slice(1).map((end, t): [string, ...number[]] => ['gemm', pX + bands[t] * I * 4, I * 4, end - bands[t], I, sl.wih, ldxp, sl.bx, pXP + bands[t] * ldxp * 4, ldxp * 4, 0]);
+  lists.forEach((l) => {
+    l.shared(0, calls);
     l.barrier(lists.length);
   });
   lists.forEach((l, t) => unitStepCalls(p, slices[t], slices[t + 1], (name, ...args) => l.call(name, ...args), () => l.barrier(lists.length)));
   lastLists.set(p.sl, { key, lists });
   return lists;
 }
+
+/** rows per band of the unit split's projection: 12 rows of I = 128 take ~65 µs of gemm, two
+ *  6-row tiles; a band is the most that a thread can finish after the other */
+const PROJECTION_BAND = 12;
 
 const lastLists = new WeakMap<SimdLayer, { key: string; lists: CallList[] }>();
 

@@ -22,7 +22,7 @@
 // - The worker's source is a string (the interpreter's own toString()), started with `eval` in
 //   Node's worker_threads and from a Blob URL in browsers: no worker file, no bundler config, and
 //   it loads the same under Vite dev, the build, vitest and tsx.
-import { CallList, runList, splitRanges, type Fn } from './call-list';
+import { CallList, CTL_WORDS, runList, SHARED_BASE, splitRanges, type Fn } from './call-list';
 import { simdRuntime } from './runtime';
 
 export { CallList, splitRanges };
@@ -165,7 +165,7 @@ export function initThreads(n = hardwareThreads()): Promise<number> {
       return 1;
     }
     const names = Object.keys(rt.k);
-    const ctl = new Int32Array(new SharedArrayBuffer(16)); // done, failed, barrier arrivals, barrier generation
+    const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4)); // done, failed, barrier arrivals, barrier generation, shared-block counters
     const p: Pool = { workers: [], ctl, done: 0, names, index: new Map(names.map((s, i) => [s, i])), fns: names.map((s) => rt.k[s]), lastError: null };
     try {
       const ready: Promise<void>[] = [];
@@ -238,6 +238,7 @@ export function runCallLists(lists: CallList[]): void {
   if (lists.length - 1 > p.workers.length) throw new Error(`threads: ${lists.length} lists for ${p.workers.length + 1} threads`);
   Atomics.store(p.ctl, 1, 0);
   Atomics.store(p.ctl, 2, 0);
+  for (let i = SHARED_BASE; i < CTL_WORDS; i++) Atomics.store(p.ctl, i, 0);
   let sent = 0;
   for (let i = 1; i < lists.length; i++) {
     if (lists[i].length === 0) continue;
