@@ -17,6 +17,10 @@ import { caseName, layerShapes, shapedCase } from './layer-cases';
 import { FULL, measure, QUICK, type Row } from './measure';
 import { ortRunner, seqgraphRunner, seqgraphThreadsRunner, type RunModel, type Runner } from './runners';
 
+/** A page cannot read its threads' CPU time, so after a run on several threads it waits a fixed
+ *  40 ms: ort's pool spun for ~20 ms after a run in Node (measure.ts, Settle) */
+const settleFixed = () => new Promise<void>((r) => setTimeout(r, 40));
+
 export interface PageOptions { quick: boolean; only?: string; ortThreads: number }
 export interface PageResult { rows: Row[]; notes: string[]; info: Record<string, string | boolean | number> }
 
@@ -90,7 +94,7 @@ async function seqgraphBench(o: PageOptions): Promise<PageResult> {
     rs.push(ortRunner(c));
     if (ort2 && !traceCost) rs.push(ortRunner(c, o.ortThreads, (ort2 as { run: RunModel }).run));
     console.log(`bench: ${c.name}`);
-    rows.push(...(await measure(c.name, c.flops, rs, o.quick ? QUICK : FULL, notes)));
+    rows.push(...(await measure(c.name, c.flops, rs, o.quick ? QUICK : FULL, notes, settleFixed)));
   }
   notes.push('tfjs-wasm is not bundled into the bench page: its rows are in the Node bench');
   return {

@@ -23,7 +23,7 @@ import { initThreads, threadsNote } from '../runtime/kernels/wasm/threads';
 import { bigGraphDoc, g2pFiles, graphCase, type BenchCase } from './cases';
 import { ortRunner, seqgraphRunner, seqgraphThreadsRunner, tfjsRunner, tfThreads, type Runner } from './engines';
 import { caseName, layerShapes, shapedCase } from './layer-cases';
-import { machine } from './machine';
+import { machine, settleCpu } from './machine';
 import { ortNodeThreads } from './ort-node-threads';
 import { browserBench } from './browser-bench';
 import { skipReason } from './budget';
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     if (args.only && !c.name.includes(args.only)) continue;
     log(`  ${c.name} ...`);
     const rs = await runnersFor(c, notes, args.quick, threads);
-    rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL, notes)));
+    rows.push(...(await measure(c.name, c.flops, rs, args.quick ? QUICK : FULL, notes, settleCpu)));
   }
   const compiled = compileTime(args.quick);
   const t1 = performance.now();

@@ -60,8 +60,17 @@ async function timeOnce(r: Runner): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * Waits after a run on several threads, until that engine's threads are idle. ort's thread pool
+ * spins for tens of milliseconds after a run (in Node, 17 ms of CPU in a 20 ms wait, ~1.5 cores
+ * in a 50 ms one), and whichever engine ran next lost a core to it: seqgraph x2 right after
+ * ort-wasm x2 took 37.6 ms on LSTM B=32 against 21.8 back to back, and 21.2 after a 20 ms wait.
+ * The bench in Node passes one that watches the process's CPU time; the page waits a fixed time.
+ */
+export type Settle = () => Promise<void>;
+
 /** Warm up, check outputs against the first runner's, then time in interleaved rounds. */
-export async function measure(caseName: string, flops: number, all: Runner[], o: MeasureOptions, notes: string[] = []): Promise<Row[]> {
+export async function measure(caseName: string, flops: number, all: Runner[], o: MeasureOptions, notes: string[] = [], settle?: Settle): Promise<Row[]> {
   const reference = await all[0].run();
   const diffs = new Map<Runner, number>();
   const runs = new Map<Runner, number[]>();
@@ -97,6 +106,7 @@ export async function measure(caseName: string, flops: number, all: Runner[], o:
     for (let i = 0; i < pending.length; i++) {
       const r = pending[(i + round) % pending.length];
       runs.get(r)!.push(await timeOnce(r));
+      if (settle && r.threads > 1) await settle();
     }
   }
   const ms = new Map(runners.map((r) => [r, median(runs.get(r)!)]));

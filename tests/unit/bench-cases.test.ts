@@ -99,6 +99,17 @@ describe('same-thread ratios', () => {
     expect(ortMsFor(rows, 2)).toBeNull();
   });
 
+  it('after each timed run on several threads it waits for them to settle, before the next engine runs', async () => {
+    // ort's pool spins for ~20 ms after a run: the engine timed next must not pay for it
+    const log: string[] = [];
+    const fake = (engine: Runner['engine'], threads: number): Runner => ({ engine, threads, run: async () => { log.push(engine); return new Float32Array(1); } });
+    await measure('c', 1, [fake('seqgraph', 1), fake('seqgraph x2', 2), fake('ort-wasm', 1), fake('ort-wasm x2', 2)],
+      { budgetMs: 1, minRuns: 2, maxRuns: 2, warmupMs: 0 }, [], async () => { log.push('settle'); });
+    const timed = log.slice(5); // after the output check and the four warm-up runs
+    expect(timed.filter((e) => e === 'settle')).toHaveLength(4); // two timed runs each of the two x2 engines
+    timed.forEach((e, i) => { if (e.endsWith('x2')) expect(timed[i + 1]).toBe('settle'); else if (e === 'settle') expect(timed[i - 1]).toMatch(/x2$/); });
+  });
+
   it('an engine that fails its first run is left out with a note', async () => {
     const notes: string[] = [];
     const ok: Runner = { engine: 'seqgraph', threads: 1, run: async () => new Float32Array(1) };
