@@ -82,7 +82,7 @@ export const threadTuning = {
   /**
    * The unit split (recurrent layers with small batches) meets at two barriers per step (~0.3 µs
    * each in Node) and needs at least this many flops per step. In Node, with its call lists
-   * recorded once per shape and the projection in them (recurrent-simd.ts), LSTM B=1 H=256
+   * recorded once per shape and the projection in them (recurrent-unit-split.ts), LSTM B=1 H=256
    * (0.5 M per step, 22 µs) runs 1.2-1.6x faster on two threads than on one. In Chromium it ran
    * at 0.5-0.64x (the browser's own threads take the second core here; a worker that fell asleep
    * at a barrier costs a wake-up), so there it starts at H = 512 (2 M per step: 1.8x).
